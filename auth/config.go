@@ -1,0 +1,53 @@
+package auth
+
+import (
+	"errors"
+	"time"
+)
+
+// Config tunes the Service. Zero fields take the documented defaults.
+type Config struct {
+	AccessTTL          time.Duration // access token lifetime; default 15m
+	SessionIdleTimeout time.Duration // a session unused this long ends; default 7 days
+	SessionMaxLifetime time.Duration // absolute session lifetime; default 30 days
+	RefreshReuseGrace  time.Duration // see CONTRACT.md refresh; default 0
+	LoginMaxFailures   int           // failed logins per account per LoginFailureWindow; default 10
+	LoginFailureWindow time.Duration // default 15m
+	Now                func() time.Time
+}
+
+func (c Config) withDefaults() Config {
+	if c.AccessTTL == 0 {
+		c.AccessTTL = 15 * time.Minute
+	}
+	if c.SessionIdleTimeout == 0 {
+		c.SessionIdleTimeout = 7 * 24 * time.Hour
+	}
+	if c.SessionMaxLifetime == 0 {
+		c.SessionMaxLifetime = 30 * 24 * time.Hour
+	}
+	if c.LoginMaxFailures == 0 {
+		c.LoginMaxFailures = 10
+	}
+	if c.LoginFailureWindow == 0 {
+		c.LoginFailureWindow = 15 * time.Minute
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	return c
+}
+
+// Validate reports a configuration the Service cannot run with.
+func (c Config) Validate() error {
+	c = c.withDefaults()
+	switch {
+	case c.AccessTTL < 0, c.SessionIdleTimeout < 0, c.SessionMaxLifetime < 0, c.RefreshReuseGrace < 0:
+		return errors.New("auth config: durations must not be negative")
+	case c.AccessTTL > c.SessionMaxLifetime:
+		return errors.New("auth config: access token lifetime exceeds session lifetime")
+	case c.LoginMaxFailures < 0:
+		return errors.New("auth config: LoginMaxFailures must not be negative")
+	}
+	return nil
+}

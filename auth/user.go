@@ -1,0 +1,33 @@
+package auth
+
+import "time"
+
+// User is an account.
+type User struct {
+	ID           string
+	Email        string // trimmed and lower-cased
+	Name         string
+	Role         Role
+	PasswordHash []byte
+	Disabled     bool
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// UserPatch is an admin's change to a user; nil fields stay as they are.
+type UserPatch struct {
+	Role     *Role
+	Disabled *bool
+}
+
+// Page is one page of a cursor-paginated list.
+type Page[T any] struct {
+	Items      []T
+	NextCursor string // empty on the last page
+}
+
+// ListParams selects a page: at most Limit items after Cursor.
+type ListParams struct {
+	Limit  int
+	Cursor string
+}
