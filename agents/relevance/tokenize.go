@@ -18,6 +18,12 @@ func Words(text string) []string {
 // EachWord calls fn with every lower-cased word of text, as Words splits
 // them, without allocating the slice.
 func EachWord(text string, fn func(word string)) {
+	EachRawWord(text, func(w string) { fn(strings.ToLower(w)) })
+}
+
+// EachRawWord is EachWord without the lower-casing: fn gets each word as
+// text spells it.
+func EachRawWord(text string, fn func(word string)) {
 	start := -1
 	for i := 0; i < len(text); {
 		r, size := utf8.DecodeRuneInString(text[i:])
@@ -36,13 +42,13 @@ func EachWord(text string, fn func(word string)) {
 			}
 		}
 		if start >= 0 {
-			fn(strings.ToLower(text[start:i]))
+			fn(text[start:i])
 			start = -1
 		}
 		i += size
 	}
 	if start >= 0 {
-		fn(strings.ToLower(text[start:]))
+		fn(text[start:])
 	}
 }
 

@@ -49,6 +49,9 @@ func TestWordsKeepsJoinedForms(t *testing.T) {
 	assert.Equal(t, []string{"don't", "use", "real-time", "socket.io", "v1.2"},
 		Words("Don't use real-time socket.io v1.2."))
 	assert.Equal(t, []string{"a", "b"}, Words("--a-- ..b.."))
+	var raw []string
+	EachRawWord("Don't SHOUT", func(w string) { raw = append(raw, w) })
+	assert.Equal(t, []string{"Don't", "SHOUT"}, raw)
 }
 
 func TestIsStopword(t *testing.T) {
