@@ -1,0 +1,120 @@
+package bunstore
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
+
+	"github.com/kpbot/kpbot/auth"
+)
+
+// Users keeps users in kpbot_users.
+type Users struct {
+	db bun.IDB
+}
+
+var _ auth.UserStore = (*Users)(nil)
+
+// NewUsers returns a UserStore over db, a *bun.DB or a bun.Tx.
+func NewUsers(db bun.IDB) *Users { return &Users{db: db} }
+
+// normalizeEmail is how emails are stored and looked up: lower-cased, so
+// they compare case-insensitively.
+func normalizeEmail(email string) string { return strings.ToLower(email) }
+
+// CreateUser inserts u; a duplicate ID or email (in any case) is
+// storage.ErrConflict.
+func (s *Users) CreateUser(ctx context.Context, u *auth.User) error {
+	if _, err := s.db.NewInsert().Model(newUserRow(u)).Exec(ctx); err != nil {
+		return fmt.Errorf("create user %s: %w", u.ID, mapErr(err))
+	}
+	return nil
+}
+
+// UserByID returns the user with the given ID.
+func (s *Users) UserByID(ctx context.Context, id string) (*auth.User, error) {
+	row := new(userRow)
+	if err := s.db.NewSelect().Model(row).Where("u.id = ?", id).Scan(ctx); err != nil {
+		return nil, fmt.Errorf("load user %s: %w", id, mapErr(err))
+	}
+	return row.user(), nil
+}
+
+// UserByEmail returns the user with the given email, in any case; the
+// lookup uses the unique index on lower(email).
+func (s *Users) UserByEmail(ctx context.Context, email string) (*auth.User, error) {
+	row := new(userRow)
+	if err := s.db.NewSelect().Model(row).
+		Where("lower(u.email) = ?", normalizeEmail(email)).Scan(ctx); err != nil {
+		return nil, fmt.Errorf("load user by email: %w", mapErr(err))
+	}
+	return row.user(), nil
+}
+
+// ListUsers returns users ordered by ID, p.Limit at a time (default 50, at
+// most 1000), after the user that p.Cursor names. A cursor this store did
+// not issue wraps storage.ErrInvalidCursor.
+func (s *Users) ListUsers(ctx context.Context, p auth.ListParams) (auth.Page[auth.User], error) {
+	after, err := decodeCursor(userCursorTag, p.Cursor)
+	if err != nil {
+		return auth.Page[auth.User]{}, fmt.Errorf("list users: %w", err)
+	}
+	limit := pageSize(p.Limit)
+	var rows []userRow
+	q := s.db.NewSelect().Model(&rows).OrderExpr("u.id ASC").Limit(int64(limit + 1))
+	if after != "" {
+		q = q.Where("u.id > ?", after)
+	}
+	if err := q.Scan(ctx); err != nil {
+		return auth.Page[auth.User]{}, fmt.Errorf("list users: %w", mapErr(err))
+	}
+	page := auth.Page[auth.User]{Items: make([]auth.User, 0, min(len(rows), limit))}
+	for i := range rows[:min(len(rows), limit)] {
+		page.Items = append(page.Items, *rows[i].user())
+	}
+	if len(rows) > limit {
+		page.NextCursor = encodeCursor(userCursorTag, rows[limit-1].ID)
+	}
+	return page, nil
+}
+
+// UpdateUser loads the user, applies fn and saves the result in one
+// transaction, holding the row (SELECT ... FOR UPDATE on PostgreSQL, the
+// write lock of BEGIN IMMEDIATE on SQLite) so concurrent updates queue
+// instead of overwriting each other. An error from fn rolls back and is
+// returned as is. fn must not change the ID.
+func (s *Users) UpdateUser(ctx context.Context, id string, fn func(*auth.User) error) (*auth.User, error) {
+	var out *auth.User
+	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		row := new(userRow)
+		q := tx.NewSelect().Model(row).Where("u.id = ?", id)
+		if tx.Dialect().Name() == dialect.PG {
+			q = q.For("UPDATE")
+		}
+		if err := q.Scan(ctx); err != nil {
+			return fmt.Errorf("load user %s: %w", id, mapErr(err))
+		}
+		u := row.user()
+		if err := fn(u); err != nil {
+			return err
+		}
+		if u.ID != id {
+			return fmt.Errorf("update user %s: the update changed the ID to %s", id, u.ID)
+		}
+		saved := newUserRow(u)
+		saved.CreatedAt = row.CreatedAt
+		if _, err := tx.NewUpdate().Model(saved).WherePK().
+			ExcludeColumn("id", "created_at").Exec(ctx); err != nil {
+			return fmt.Errorf("save user %s: %w", id, mapErr(err))
+		}
+		out = saved.user()
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
