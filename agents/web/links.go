@@ -1,0 +1,195 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"net/url"
+	"path"
+	"regexp"
+	"strings"
+
+	"github.com/PuerkitoBio/goquery"
+)
+
+// maxLinkPages bounds the listing pages fetched by link discovery, besides the seed.
+const maxLinkPages = 10
+
+// linkDepth is how far from the seed link discovery goes: posts linked
+// from the seed or from a listing page the seed links to.
+const linkDepth = 2
+
+// fromLinks walks same-site links from the seed page: post-like links are
+// candidates; listing-like links (/blog, /archive, /page/2) are fetched,
+// up to linkDepth and maxLinkPages, for more.
+func (d *discovery) fromLinks(ctx context.Context, seedPage *Page) error {
+	if seedPage == nil || isFeedBody(seedPage.Body) {
+		return nil
+	}
+	type queued struct {
+		url   string
+		depth int
+	}
+	visited := map[string]bool{CanonicalURL(seedPage.FinalURL): true}
+	var queue []queued
+	pages := 0
+	page, depth := seedPage, 0
+	for {
+		for _, l := range pageLinks(page) {
+			if d.full() {
+				return nil
+			}
+			canon := CanonicalURL(l.url.String())
+			if visited[canon] || !sameSite(d.seed, l.url) || !pageLike(l.url) {
+				continue
+			}
+			visited[canon] = true
+			switch {
+			case isPostLike(l.url):
+				if err := d.add(ctx, d.seed, Candidate{URL: canon, Title: capText(l.text, 200), Source: SourceLinks}); err != nil {
+					return err
+				}
+			case depth+1 < linkDepth && !neverFollow(l.url):
+				queue = append(queue, queued{canon, depth + 1})
+			}
+		}
+		var next *Page
+		for next == nil && len(queue) > 0 && pages < maxLinkPages && !d.full() {
+			q := queue[0]
+			queue = queue[1:]
+			pages++
+			p, err := d.f.Fetch(ctx, q.url)
+			if err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				continue
+			}
+			next, depth = p, q.depth
+		}
+		if next == nil {
+			return nil
+		}
+		page = next
+	}
+}
+
+type pageLink struct {
+	url  *url.URL
+	text string
+}
+
+// pageLinks lists a page's <a href> links, resolved, without fragments.
+func pageLinks(p *Page) []pageLink {
+	doc, err := goquery.NewDocumentFromReader(bytes.NewReader(p.Body))
+	if err != nil {
+		return nil
+	}
+	base, err := url.Parse(p.FinalURL)
+	if err != nil {
+		return nil
+	}
+	if h, ok := doc.Find("base[href]").First().Attr("href"); ok {
+		if b, err := base.Parse(strings.TrimSpace(h)); err == nil {
+			base = b
+		}
+	}
+	var out []pageLink
+	doc.Find("a[href]").Each(func(_ int, s *goquery.Selection) {
+		rel := strings.ToLower(s.AttrOr("rel", ""))
+		if strings.Contains(rel, "nofollow") {
+			return
+		}
+		u, err := base.Parse(strings.TrimSpace(s.AttrOr("href", "")))
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+			return
+		}
+		u.Fragment, u.RawFragment = "", ""
+		out = append(out, pageLink{url: u, text: strings.Join(strings.Fields(s.Text()), " ")})
+	})
+	return out
+}
+
+// assetExts are file types that are never posts or listings.
+var assetExts = map[string]bool{
+	".jpg": true, ".jpeg": true, ".png": true, ".gif": true, ".webp": true, ".svg": true,
+	".ico": true, ".css": true, ".js": true, ".pdf": true, ".zip": true, ".gz": true,
+	".xml": true, ".json": true, ".txt": true, ".mp3": true, ".mp4": true, ".webm": true,
+	".woff": true, ".woff2": true, ".ttf": true, ".rss": true, ".atom": true,
+}
+
+// pageLike rejects assets and feeds.
+func pageLike(u *url.URL) bool {
+	return !assetExts[strings.ToLower(path.Ext(u.Path))]
+}
+
+// nonPostSegments are path segments of pages that are not posts.
+var nonPostSegments = map[string]bool{
+	"tag": true, "tags": true, "category": true, "categories": true, "topics": true,
+	"author": true, "authors": true, "page": true, "search": true, "about": true,
+	"contact": true, "login": true, "register": true, "signup": true, "wp-admin": true,
+	"wp-login.php": true, "feed": true, "rss": true, "privacy": true, "privacy-policy": true,
+	"terms": true, "archive": true, "archives": true, "cart": true, "account": true,
+	"subscribe": true, "newsletter": true, "cdn-cgi": true, "static": true, "assets": true,
+	"wp-content": true, "wp-includes": true, "comments": true,
+}
+
+// isNonPost reports the site root and pages under a non-post segment.
+func isNonPost(u *url.URL) bool {
+	segs := segments(u)
+	if len(segs) == 0 {
+		return true
+	}
+	for _, s := range segs {
+		if nonPostSegments[strings.ToLower(s)] {
+			return true
+		}
+	}
+	return false
+}
+
+// neverFollow are links that lead to accounts, admin or search, not content.
+func neverFollow(u *url.URL) bool {
+	for _, s := range segments(u) {
+		switch strings.ToLower(s) {
+		case "login", "register", "signup", "wp-admin", "wp-login.php", "cart", "account", "search", "cdn-cgi":
+			return true
+		}
+	}
+	return false
+}
+
+var (
+	dateSegment = regexp.MustCompile(`^(19|20)\d\d$`)
+	postPrefix  = map[string]bool{"blog": true, "posts": true, "post": true, "articles": true, "article": true, "p": true, "notes": true, "writing": true, "entries": true, "entry": true}
+)
+
+// isPostLike guesses from the path whether a link is a single post: a
+// dated path, a /blog/<slug> path, or a long hyphenated slug.
+func isPostLike(u *url.URL) bool {
+	if isNonPost(u) {
+		return false
+	}
+	segs := segments(u)
+	last := segs[len(segs)-1]
+	if len(segs) >= 2 {
+		for _, s := range segs[:len(segs)-1] {
+			if dateSegment.MatchString(s) {
+				return true
+			}
+		}
+		if postPrefix[strings.ToLower(segs[0])] {
+			return true
+		}
+	}
+	return strings.Count(last, "-") >= 2 && len(last) >= 12
+}
+
+func segments(u *url.URL) []string {
+	var out []string
+	for _, s := range strings.Split(u.Path, "/") {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}

@@ -1,0 +1,185 @@
+package web
+
+import (
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+	"github.com/itlightning/dateparse"
+)
+
+// pageMeta is what the page declares about itself.
+type pageMeta struct {
+	title, author, site, lang, description string
+	published                              *time.Time
+}
+
+// maxJSONLD bounds one JSON-LD script parsed for metadata.
+const maxJSONLD = 64 << 10
+
+// readMeta reads Open Graph, article:*, author, date and JSON-LD metadata.
+func readMeta(doc *goquery.Document) pageMeta {
+	metaContent := func(sel string) string {
+		return strings.TrimSpace(doc.Find(sel).First().AttrOr("content", ""))
+	}
+	ld := readJSONLD(doc)
+	m := pageMeta{
+		title: firstNonEmpty(metaContent(`meta[property="og:title"]`), metaContent(`meta[name="twitter:title"]`),
+			ld.title, doc.Find("title").First().Text(), doc.Find("h1").First().Text()),
+		site: firstNonEmpty(metaContent(`meta[property="og:site_name"]`), ld.site,
+			metaContent(`meta[name="application-name"]`)),
+		lang: firstNonEmpty(doc.Find("html").First().AttrOr("lang", ""),
+			metaContent(`meta[http-equiv="content-language"]`)),
+		description: firstNonEmpty(metaContent(`meta[name="description"]`), metaContent(`meta[property="og:description"]`), ld.description),
+	}
+	articleAuthor := metaContent(`meta[property="article:author"]`)
+	if strings.Contains(articleAuthor, "://") {
+		articleAuthor = ""
+	}
+	m.author = firstNonEmpty(metaContent(`meta[name="author"]`), ld.author, articleAuthor,
+		doc.Find(`[rel="author"], [itemprop="author"] [itemprop="name"]`).First().Text())
+	if len(m.author) > 100 {
+		m.author = ""
+	}
+	for _, v := range []string{
+		metaContent(`meta[property="article:published_time"]`),
+		ld.published,
+		doc.Find(`[itemprop="datePublished"]`).First().AttrOr("content", ""),
+		doc.Find(`[itemprop="datePublished"]`).First().AttrOr("datetime", ""),
+		metaContent(`meta[name="date"]`), metaContent(`meta[name="DC.date.issued"]`),
+		metaContent(`meta[name="dc.date"]`), metaContent(`meta[name="parsely-pub-date"]`),
+		doc.Find("article time[datetime]").First().AttrOr("datetime", ""),
+		doc.Find("time[datetime]").First().AttrOr("datetime", ""),
+	} {
+		if t := parseDate(v); t != nil {
+			m.published = t
+			break
+		}
+	}
+	return m
+}
+
+// ldMeta is the part of a JSON-LD Article we use.
+type ldMeta struct {
+	title, author, site, published, description string
+}
+
+// readJSONLD takes the first Article-like object from the page's JSON-LD.
+func readJSONLD(doc *goquery.Document) ldMeta {
+	var out ldMeta
+	doc.Find(`script[type="application/ld+json"]`).EachWithBreak(func(_ int, s *goquery.Selection) bool {
+		raw := s.Text()
+		if len(raw) > maxJSONLD {
+			return true
+		}
+		var v any
+		if json.Unmarshal([]byte(raw), &v) != nil {
+			return true
+		}
+		if obj := findArticleLD(v, 0); obj != nil {
+			out = ldMeta{
+				title:       ldString(obj["headline"]),
+				author:      ldName(obj["author"]),
+				site:        ldName(obj["publisher"]),
+				published:   ldString(obj["datePublished"]),
+				description: ldString(obj["description"]),
+			}
+			return false
+		}
+		return true
+	})
+	return out
+}
+
+// articleTypes are the schema.org types whose metadata describes a post.
+var articleTypes = map[string]bool{
+	"Article": true, "BlogPosting": true, "NewsArticle": true, "TechArticle": true,
+	"Report": true, "ScholarlyArticle": true, "SocialMediaPosting": true, "Posting": true,
+}
+
+// findArticleLD walks arrays and @graph lists for an Article-typed object.
+func findArticleLD(v any, depth int) map[string]any {
+	if depth > 4 {
+		return nil
+	}
+	switch x := v.(type) {
+	case []any:
+		for _, e := range x {
+			if o := findArticleLD(e, depth+1); o != nil {
+				return o
+			}
+		}
+	case map[string]any:
+		switch t := x["@type"].(type) {
+		case string:
+			if articleTypes[t] {
+				return x
+			}
+		case []any:
+			for _, e := range t {
+				if s, ok := e.(string); ok && articleTypes[s] {
+					return x
+				}
+			}
+		}
+		if g, ok := x["@graph"]; ok {
+			return findArticleLD(g, depth+1)
+		}
+	}
+	return nil
+}
+
+func ldString(v any) string {
+	s, _ := v.(string)
+	return strings.TrimSpace(s)
+}
+
+// ldName reads a name from a string, a {"name": ...} object or the first of a list.
+func ldName(v any) string {
+	switch x := v.(type) {
+	case string:
+		return strings.TrimSpace(x)
+	case map[string]any:
+		return ldString(x["name"])
+	case []any:
+		for _, e := range x {
+			if n := ldName(e); n != "" {
+				return n
+			}
+		}
+	}
+	return ""
+}
+
+// dateLayouts are tried before the permissive dateparse fallback.
+var dateLayouts = []string{
+	time.RFC3339Nano, time.RFC3339, "2006-01-02T15:04:05", "2006-01-02T15:04",
+	"2006-01-02 15:04:05", "2006-01-02", time.RFC1123Z, time.RFC1123,
+}
+
+// parseDate reads a publication date; nil when s is empty or not a plausible date.
+func parseDate(s string) *time.Time {
+	s = strings.TrimSpace(s)
+	if s == "" || len(s) > 64 {
+		return nil
+	}
+	for _, l := range dateLayouts {
+		if t, err := time.Parse(l, s); err == nil {
+			return saneTime(t)
+		}
+	}
+	if t, err := dateparse.ParseAny(s); err == nil {
+		return saneTime(t)
+	}
+	return nil
+}
+
+// saneTime keeps dates between 1990 and ten years from now, in UTC.
+func saneTime(t time.Time) *time.Time {
+	if t.Year() < 1990 || t.After(time.Now().AddDate(10, 0, 0)) {
+		return nil
+	}
+	t = t.UTC()
+	return &t
+}
