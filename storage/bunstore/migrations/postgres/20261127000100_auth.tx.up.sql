@@ -25,7 +25,7 @@ CREATE TABLE kpbot_sessions (
     generation   integer     NOT NULL DEFAULT 1
 );
 --bun:split
-CREATE INDEX kpbot_sessions_user_id_idx ON kpbot_sessions (user_id, created_at);
+CREATE INDEX kpbot_sessions_user_id_idx ON kpbot_sessions (user_id, created_at, id);
 --bun:split
 CREATE TABLE kpbot_refresh_tokens (
     hash       bytea       NOT NULL PRIMARY KEY,

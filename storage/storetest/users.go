@@ -1,0 +1,222 @@
+package storetest
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kpbot/kpbot/auth"
+	"github.com/kpbot/kpbot/storage"
+)
+
+func testCreateAndGetUser(t *testing.T, users auth.UserStore, _ auth.SessionStore) {
+	ctx := t.Context()
+	u := createUser(t, users)
+
+	got, err := users.UserByID(ctx, u.ID)
+	require.NoError(t, err)
+	assertUser(t, u, got)
+
+	got, err = users.UserByEmail(ctx, u.Email)
+	require.NoError(t, err)
+	assertUser(t, u, got)
+
+	admin := newUser()
+	admin.Role, admin.Disabled = auth.RoleAdmin, true
+	require.NoError(t, users.CreateUser(ctx, admin))
+	got, err = users.UserByID(ctx, admin.ID)
+	require.NoError(t, err)
+	assertUser(t, admin, got)
+}
+
+func testEmailIsCaseInsensitive(t *testing.T, users auth.UserStore, _ auth.SessionStore) {
+	ctx := t.Context()
+	u := createUser(t, users)
+
+	got, err := users.UserByEmail(ctx, strings.ToUpper(u.Email))
+	require.NoError(t, err, "lookup must ignore case")
+	assert.Equal(t, u.ID, got.ID)
+
+	dup := newUser()
+	dup.Email = strings.ToUpper(u.Email)
+	err = users.CreateUser(ctx, dup)
+	assert.ErrorIs(t, err, storage.ErrConflict, "the same email in another case is a duplicate")
+
+	// The other way round: a mixed-case email first, then lower case.
+	id := newID()
+	mixed := newUser()
+	mixed.Email = "A-" + id + "@X.io"
+	require.NoError(t, users.CreateUser(ctx, mixed))
+	got, err = users.UserByEmail(ctx, "a-"+id+"@x.io")
+	require.NoError(t, err)
+	assert.Equal(t, mixed.ID, got.ID)
+	lower := newUser()
+	lower.Email = "a-" + id + "@x.io"
+	assert.ErrorIs(t, users.CreateUser(ctx, lower), storage.ErrConflict)
+
+	_, err = users.UserByID(ctx, dup.ID)
+	assert.ErrorIs(t, err, storage.ErrNotFound, "a refused user must not be saved")
+}
+
+func testDuplicateUserID(t *testing.T, users auth.UserStore, _ auth.SessionStore) {
+	ctx := t.Context()
+	u := createUser(t, users)
+	again := newUser()
+	again.ID = u.ID
+	assert.ErrorIs(t, users.CreateUser(ctx, again), storage.ErrConflict)
+	_, err := users.UserByEmail(ctx, again.Email)
+	assert.ErrorIs(t, err, storage.ErrNotFound)
+}
+
+func testNotFound(t *testing.T, users auth.UserStore, sessions auth.SessionStore) {
+	ctx := t.Context()
+	createUser(t, users) // the tables are not empty
+	missing := newID()
+
+	_, err := users.UserByID(ctx, missing)
+	assert.ErrorIs(t, err, storage.ErrNotFound, "UserByID")
+	_, err = users.UserByEmail(ctx, "nobody-"+missing+"@example.test")
+	assert.ErrorIs(t, err, storage.ErrNotFound, "UserByEmail")
+	called := false
+	_, err = users.UpdateUser(ctx, missing, func(*auth.User) error { called = true; return nil })
+	assert.ErrorIs(t, err, storage.ErrNotFound, "UpdateUser")
+	assert.False(t, called, "UpdateUser must not call fn for a missing user")
+
+	_, _, err = sessions.SessionWithUser(ctx, missing)
+	assert.ErrorIs(t, err, storage.ErrNotFound, "SessionWithUser")
+	_, _, err = sessions.RefreshToken(ctx, tokenHash(missing))
+	assert.ErrorIs(t, err, storage.ErrNotFound, "RefreshToken")
+	assert.ErrorIs(t, sessions.RevokeSession(ctx, missing, now()), storage.ErrNotFound, "RevokeSession")
+	next := auth.RefreshToken{Hash: tokenHash(missing + "/2"), SessionID: missing, CreatedAt: now(), Generation: 2}
+	assert.ErrorIs(t, sessions.RotateRefresh(ctx, tokenHash(missing), next, now(), auth.ClientInfo{}), storage.ErrNotFound, "RotateRefresh")
+	list, err := sessions.ListSessions(ctx, missing, now())
+	require.NoError(t, err, "ListSessions of an unknown user is empty, not an error")
+	assert.Empty(t, list)
+	assert.NoError(t, sessions.RevokeUserSessions(ctx, missing, now()), "RevokeUserSessions of an unknown user")
+}
+
+func testListUsersPaging(t *testing.T, users auth.UserStore, _ auth.SessionStore) {
+	ctx := t.Context()
+	const mine = 7
+	want := make([]string, mine)
+	for i := range want {
+		want[i] = createUser(t, users).ID
+	}
+
+	const limit = 3
+	var seen []string
+	p := auth.ListParams{Limit: limit}
+	for pages := 0; ; pages++ {
+		require.Less(t, pages, 10_000, "paging must end")
+		page, err := users.ListUsers(ctx, p)
+		require.NoError(t, err)
+		require.LessOrEqual(t, len(page.Items), limit)
+		for _, u := range page.Items {
+			seen = append(seen, u.ID)
+		}
+		if page.NextCursor == "" {
+			break
+		}
+		require.Len(t, page.Items, limit, "only the last page may be short")
+		require.NotEqual(t, p.Cursor, page.NextCursor, "the cursor must move")
+		p.Cursor = page.NextCursor
+	}
+	assert.True(t, slices.IsSorted(seen), "users come ordered by ID")
+	assert.Len(t, slices.Compact(slices.Clone(seen)), len(seen), "no user appears twice")
+	for _, id := range want {
+		assert.Contains(t, seen, id, "no user is skipped")
+	}
+
+	all, err := users.ListUsers(ctx, auth.ListParams{})
+	require.NoError(t, err)
+	assert.NotEmpty(t, all.Items, "a zero limit means the default page size")
+	assert.LessOrEqual(t, len(all.Items), 1000)
+}
+
+func testListUsersInvalidCursor(t *testing.T, users auth.UserStore, _ auth.SessionStore) {
+	ctx := t.Context()
+	createUser(t, users)
+	for _, c := range []string{"!!not-base64!!", "Zm9vYmFy", "a"} {
+		_, err := users.ListUsers(ctx, auth.ListParams{Limit: 2, Cursor: c})
+		assert.ErrorIsf(t, err, storage.ErrInvalidCursor, "cursor %q", c)
+	}
+}
+
+func testUpdateUserApplies(t *testing.T, users auth.UserStore, _ auth.SessionStore) {
+	ctx := t.Context()
+	u := createUser(t, users)
+	later := u.UpdatedAt.Add(time.Minute)
+
+	got, err := users.UpdateUser(ctx, u.ID, func(x *auth.User) error {
+		assertUser(t, u, x) // fn sees the stored user
+		x.Name = "Renamed"
+		x.Role = auth.RoleModerator
+		x.Disabled = true
+		x.PasswordHash = []byte("new-hash")
+		x.UpdatedAt = later
+		return nil
+	})
+	require.NoError(t, err)
+	want := *u
+	want.Name, want.Role, want.Disabled, want.PasswordHash, want.UpdatedAt = "Renamed", auth.RoleModerator, true, []byte("new-hash"), later
+	assertUser(t, &want, got)
+
+	reloaded, err := users.UserByID(ctx, u.ID)
+	require.NoError(t, err)
+	assertUser(t, &want, reloaded)
+}
+
+func testUpdateUserErrorRollsBack(t *testing.T, users auth.UserStore, _ auth.SessionStore) {
+	ctx := t.Context()
+	u := createUser(t, users)
+	errStop := errors.New("storetest: stop")
+
+	got, err := users.UpdateUser(ctx, u.ID, func(x *auth.User) error {
+		x.Name = "Should not stick"
+		x.Disabled = true
+		return errStop
+	})
+	require.ErrorIs(t, err, errStop, "fn's error is returned")
+	assert.Nil(t, got)
+
+	reloaded, err := users.UserByID(ctx, u.ID)
+	require.NoError(t, err)
+	assertUser(t, u, reloaded)
+}
+
+func testUpdateUserConcurrent(t *testing.T, users auth.UserStore, _ auth.SessionStore) {
+	ctx := t.Context()
+	u := createUser(t, users)
+	u, err := users.UpdateUser(ctx, u.ID, func(x *auth.User) error { x.Name = ""; return nil })
+	require.NoError(t, err)
+
+	const writers = 10
+	var wg sync.WaitGroup
+	errs := make([]error, writers)
+	for i := range writers {
+		wg.Go(func() {
+			_, errs[i] = users.UpdateUser(ctx, u.ID, func(x *auth.User) error {
+				x.Name += fmt.Sprintf("[%d]", i)
+				x.Disabled = !x.Disabled
+				return nil
+			})
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		require.NoError(t, err, "writer %d", i)
+	}
+	got, err := users.UserByID(ctx, u.ID)
+	require.NoError(t, err)
+	for i := range writers {
+		assert.Equal(t, 1, strings.Count(got.Name, fmt.Sprintf("[%d]", i)), "writer %d's update must be kept exactly once: %q", i, got.Name)
+	}
+	assert.False(t, got.Disabled, "an even number of toggles leaves the flag as it was")
+}
