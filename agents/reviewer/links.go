@@ -13,7 +13,6 @@ var linkPatterns = []*regexp.Regexp{
 		`(?:com|net|org|io|dev|co|ai|app|info|biz|ly|gg|xyz|tech|blog|site|online|shop|store|uk|de|fr|nl|eu|tv|ru)\b(?:/\S*)?`),
 }
 
-// findLink returns the first link in s, or "".
 func findLink(s string) string {
 	for _, re := range linkPatterns {
 		if m := re.FindString(s); m != "" {
@@ -22,3 +21,7 @@ func findLink(s string) string {
 	}
 	return ""
 }
+
+// FindLink returns the first URL, www. host, markdown link or bare domain
+// in s, as Review's contains_link check sees them, or "".
+func FindLink(s string) string { return findLink(s) }

@@ -168,3 +168,12 @@ func FuzzReview(f *testing.F) {
 		}
 	})
 }
+
+func TestExportedHelpers(t *testing.T) {
+	t.Parallel()
+	assert.True(t, IsCommentaryWord("Posts"))
+	assert.True(t, IsCommentaryWord("thanks"))
+	assert.False(t, IsCommentaryWord("autovacuum"))
+	assert.Equal(t, "example.com/x", FindLink("see example.com/x now"))
+	assert.Empty(t, FindLink("ASP.NET and node.js"))
+}

@@ -178,3 +178,10 @@ var genericStems = func() map[string]bool {
 	}
 	return m
 }()
+
+// IsCommentaryWord reports whether word is commentary vocabulary ("post",
+// "great", "thanks", "problem", ...) that any comment on any post could
+// contain: naming it does not count as referring to the post.
+func IsCommentaryWord(word string) bool {
+	return isGeneric(relevance.Stem(strings.ToLower(word)))
+}
