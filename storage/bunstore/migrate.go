@@ -43,7 +43,9 @@ var migrationName = regexp.MustCompile(`^(\d{1,14})_([0-9a-z_\-]+)\.`)
 // instances to call at once against one database: everything runs in one
 // transaction that first takes a lock every other migrator waits for — on
 // PostgreSQL pg_advisory_xact_lock (per schema), on SQLite the database
-// write lock that BEGIN IMMEDIATE takes (waiting up to the busy timeout).
+// write lock that BEGIN IMMEDIATE takes (waiting up to the busy timeout;
+// storage/sqlite.Open makes every transaction immediate, and a database
+// opened with _txlock=deferred loses this guarantee).
 // On both, DDL is transactional, so a failed migration leaves nothing
 // behind. The bookkeeping rows in kpbot_migrations have bun/migrate's
 // layout, so NewMigrator can report status and roll back.
