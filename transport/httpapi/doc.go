@@ -1,0 +1,14 @@
+// Package httpapi is kpbot's HTTP adapter: a bunrouter router with a huma
+// API on top (OpenAPI 3.1 at /openapi.json, docs at /docs), the auth and
+// admin endpoints of CONTRACT.md, the operational endpoints (/healthz,
+// /readyz, /metrics) and the middleware every route shares: request ids,
+// panic recovery, JSON access logs, Prometheus metrics, CORS, security
+// headers, body limits, client-IP resolution behind trusted proxies and
+// per-IP rate limits. Every failure is an RFC 9457 problem document.
+//
+// Other transport packages add their routes to the same server: huma
+// operations through Server.API (declare Security: BearerSecurity() to
+// require a token and read the caller with PrincipalFrom), plain handlers
+// (e.g. a WebSocket upgrade) through Server.Router, guarded by
+// Server.RequireAuth.
+package httpapi

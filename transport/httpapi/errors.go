@@ -1,0 +1,128 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/google/uuid"
+
+	"github.com/kpbot/kpbot/auth"
+	"github.com/kpbot/kpbot/storage"
+)
+
+// ErrorMapper turns an error of another domain into a problem; it returns
+// nil for errors it does not know.
+type ErrorMapper func(err error) *Problem
+
+// The challenges sent with every 401 (RFC 6750).
+const (
+	wwwAuthenticate       = `Bearer realm="kpbot"`
+	invalidTokenChallenge = `Bearer realm="kpbot", error="invalid_token"`
+)
+
+// MapErrors adds mappers consulted, in order, before the built-in ones.
+// Call it while wiring, before the server handles requests.
+func (s *Server) MapErrors(m ...ErrorMapper) { s.mappers = append(s.mappers, m...) }
+
+// Error turns any error a handler meets into the problem to send: the one
+// place where domain errors become HTTP statuses. Unknown errors become a
+// 500 whose body carries only an error id; the error itself is logged with
+// that id. Handlers return its result: `return nil, s.Error(ctx, err)`.
+func (s *Server) Error(ctx context.Context, err error) *Problem {
+	if err == nil {
+		return nil
+	}
+	var p *Problem
+	if errors.As(err, &p) {
+		return p
+	}
+	for _, m := range s.mappers {
+		if p := m(err); p != nil {
+			return p
+		}
+	}
+	if p := mapKnown(err); p != nil {
+		if p.Status >= 500 {
+			return s.internal(ctx, err)
+		}
+		return p
+	}
+	return s.internal(ctx, err)
+}
+
+// mapKnown maps the errors of the auth and storage packages and of huma.
+func mapKnown(err error) *Problem {
+	var ve *auth.ValidationError
+	var rl *auth.RateLimitError
+	var me *huma.ErrorModel
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.Is(err, auth.ErrInvalidCredentials):
+		return unauthorized("invalid email or password", wwwAuthenticate)
+	case errors.Is(err, auth.ErrTokenReused):
+		return unauthorized("refresh token reuse detected; the session is revoked", invalidTokenChallenge)
+	case errors.Is(err, auth.ErrInvalidToken):
+		return unauthorized("invalid or expired token", invalidTokenChallenge)
+	case errors.Is(err, auth.ErrRefreshGrace):
+		return NewProblem(http.StatusConflict, "this refresh token was just rotated; use the newer one")
+	case errors.Is(err, auth.ErrEmailTaken):
+		return NewProblem(http.StatusConflict, "email already registered").WithField("body.email", "is already registered")
+	case errors.Is(err, auth.ErrAccountDisabled):
+		return NewProblem(http.StatusForbidden, "account disabled")
+	case errors.Is(err, auth.ErrForbidden):
+		return NewProblem(http.StatusForbidden, "you do not have permission to do this")
+	case errors.Is(err, auth.ErrNotFound), errors.Is(err, storage.ErrNotFound):
+		return NewProblem(http.StatusNotFound, "not found")
+	case errors.As(err, &ve):
+		return NewProblem(http.StatusUnprocessableEntity, "validation failed").
+			WithField(fieldLocation(ve.Field), ve.Message)
+	case errors.As(err, &rl):
+		return TooManyRequests(rl.RetryAfter)
+	case errors.Is(err, storage.ErrInvalidCursor):
+		return NewProblem(http.StatusUnprocessableEntity, "validation failed").
+			WithField("query.cursor", "is not a valid cursor")
+	case errors.As(err, &mbe):
+		return NewProblem(http.StatusRequestEntityTooLarge, fmt.Sprintf("request body is larger than %d bytes", mbe.Limit))
+	case errors.As(err, &me):
+		return problemFromModel(me)
+	}
+	return nil
+}
+
+// fieldLocation places a domain field name in the request: the query for
+// pagination fields, the body for the rest.
+func fieldLocation(field string) string {
+	switch field {
+	case "cursor", "limit":
+		return "query." + field
+	}
+	return "body." + field
+}
+
+func unauthorized(detail, challenge string) *Problem {
+	return NewProblem(http.StatusUnauthorized, detail).WithHeader("WWW-Authenticate", challenge)
+}
+
+// TooManyRequests is a 429 problem with a Retry-After of retry rounded up
+// to whole seconds (at least 1).
+func TooManyRequests(retry time.Duration) *Problem {
+	secs := max(int64(math.Ceil(retry.Seconds())), 1)
+	return NewProblem(http.StatusTooManyRequests, fmt.Sprintf("too many requests; retry after %d s", secs)).
+		WithHeader("Retry-After", strconv.FormatInt(secs, 10))
+}
+
+// internal logs err under a new error id and returns a 500 that carries
+// only that id.
+func (s *Server) internal(ctx context.Context, err error) *Problem {
+	id := uuid.NewString()
+	s.log.ErrorContext(ctx, "request failed", "error_id", id, "request_id", RequestIDFrom(ctx), "error", err.Error())
+	p := NewProblem(http.StatusInternalServerError, "internal error; quote error_id "+id+" when reporting it")
+	p.ErrorID = id
+	return p
+}

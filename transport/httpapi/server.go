@@ -1,0 +1,175 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humabunrouter"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/uptrace/bunrouter"
+
+	"github.com/kpbot/kpbot/auth"
+)
+
+// MetricsRegistry is where the server registers its metrics and what
+// /metrics serves; *prometheus.Registry is one.
+type MetricsRegistry interface {
+	prometheus.Registerer
+	prometheus.Gatherer
+}
+
+// Deps are the collaborators the server calls.
+type Deps struct {
+	// Auth is the accounts service behind /api/auth and /api/admin/users.
+	Auth *auth.Service
+	// Limiter counts the per-IP requests to register, login and refresh;
+	// nil disables that limit.
+	Limiter auth.RateLimiter
+	// Ready reports whether the database and job queue answer; /readyz calls
+	// it with a Config.ReadyTimeout deadline. Nil means always ready.
+	Ready func(ctx context.Context) error
+	// Metrics receives the HTTP metrics and is served at /metrics; nil
+	// creates a fresh registry with the Go and process collectors.
+	Metrics MetricsRegistry
+}
+
+// Server is kpbot's HTTP handler: a bunrouter router with a huma API and
+// the shared middleware around both.
+type Server struct {
+	cfg      Config
+	deps     Deps
+	log      *slog.Logger
+	router   *bunrouter.Router
+	api      huma.API
+	handler  http.Handler
+	metrics  *httpMetrics
+	registry MetricsRegistry
+	cors     corsPolicy
+	proxies  []netip.Prefix
+	mappers  []ErrorMapper
+}
+
+var _ http.Handler = (*Server)(nil)
+
+// New builds the server and registers the auth, admin and operational
+// routes.
+func New(cfg Config, deps Deps) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if deps.Auth == nil {
+		return nil, errors.New("httpapi: Deps.Auth is required")
+	}
+	cfg = cfg.withDefaults()
+	s := &Server{cfg: cfg, deps: deps, log: cfg.Logger, proxies: cfg.TrustedProxies}
+	s.cors = newCORSPolicy(cfg.CORSOrigins)
+
+	s.registry = deps.Metrics
+	if s.registry == nil {
+		s.registry = newDefaultRegistry()
+	}
+	m, err := newHTTPMetrics(s.registry)
+	if err != nil {
+		return nil, err
+	}
+	s.metrics = m
+
+	s.router = bunrouter.New(
+		bunrouter.Use(s.routeMiddleware),
+		bunrouter.WithNotFoundHandler(s.notFound),
+		bunrouter.WithMethodNotAllowedHandler(s.methodNotAllowed),
+	)
+	s.api = humabunrouter.New(s.router, s.humaConfig())
+	s.api.UseMiddleware(s.recoverHuma, s.authenticateHuma)
+	documentProblem(s.api)
+
+	s.registerOps()
+	s.registerAuth()
+	s.registerAdmin()
+
+	s.handler = s.securityHeaders(s.corsMiddleware(s.bodyLimit(s.router)))
+	return s, nil
+}
+
+func (s *Server) humaConfig() huma.Config {
+	hc := huma.DefaultConfig(s.cfg.Title, s.cfg.Version)
+	// No schema-link transformer: responses carry exactly their documented
+	// fields, no "$schema" and no Link header.
+	hc.CreateHooks = nil
+	hc.Transformers = []huma.Transformer{s.transformErrors}
+	hc.Info.Description = "kpbot: accounts, campaigns and the agent crew. " +
+		"Errors are RFC 9457 problem documents (application/problem+json). " +
+		"Request bodies are JSON only (other content types: 415) and at most " +
+		formatBytes(s.cfg.MaxBodyBytes) + " (413 beyond). Rate limits answer 429 with Retry-After."
+	hc.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
+		securitySchemeBearer: {
+			Type:         "http",
+			Scheme:       "bearer",
+			BearerFormat: "JWT",
+			Description:  "An access token from login, register or refresh, sent as `Authorization: Bearer <jwt>`.",
+		},
+	}
+	hc.OnAddOperation = append(hc.OnAddOperation, s.onAddOperation)
+	return hc
+}
+
+// onAddOperation caps every operation's body at Config.MaxBodyBytes and
+// documents the errors every operation can answer.
+func (s *Server) onAddOperation(_ *huma.OpenAPI, op *huma.Operation) {
+	if op.MaxBodyBytes == 0 || op.MaxBodyBytes > s.cfg.MaxBodyBytes {
+		op.MaxBodyBytes = s.cfg.MaxBodyBytes
+	}
+}
+
+// ServeHTTP handles one request: request id, client IP, access log,
+// metrics and panic recovery around the rest of the middleware and the
+// router.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	st := &requestState{id: requestID(r), clientIP: s.clientIP(r), userAgent: r.UserAgent()}
+	rec := &recorder{ResponseWriter: w}
+	rec.Header().Set(headerRequestID, st.id)
+	r = r.WithContext(withState(r.Context(), st))
+	defer s.observe(r, rec, st, start)
+	defer s.recoverHTTP(rec, r)
+	s.handler.ServeHTTP(rec, r)
+}
+
+// Router returns the bunrouter router, for plain handlers such as a
+// WebSocket upgrade. Routes added to it get the shared middleware.
+func (s *Server) Router() *bunrouter.Router { return s.router }
+
+// API returns the huma API, for more documented operations.
+func (s *Server) API() huma.API { return s.api }
+
+// Registry returns the metrics registry served at /metrics, for other
+// adapters' metrics.
+func (s *Server) Registry() MetricsRegistry { return s.registry }
+
+// Logger returns the server's logger.
+func (s *Server) Logger() *slog.Logger { return s.log }
+
+// routeMiddleware runs inside the router for every route: it records the
+// matched pattern and turns an error from a plain bunrouter handler into
+// a problem response.
+func (s *Server) routeMiddleware(next bunrouter.HandlerFunc) bunrouter.HandlerFunc {
+	return func(w http.ResponseWriter, req bunrouter.Request) error {
+		stateFrom(req.Context()).route = req.Route()
+		err := next(w, req)
+		if err == nil {
+			return nil
+		}
+		if rec, ok := w.(*recorder); ok && rec.wroteHeader() {
+			s.log.WarnContext(req.Context(), "handler error after response started",
+				"request_id", RequestIDFrom(req.Context()), "error", err.Error())
+			return nil
+		}
+		s.Error(req.Context(), err).write(w)
+		return nil
+	}
+}
