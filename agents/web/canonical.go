@@ -62,7 +62,7 @@ func normaliseURL(raw string) (string, bool) {
 	if scheme != "http" && scheme != "https" || u.Opaque != "" {
 		return "", false
 	}
-	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
+	host := strings.TrimRight(strings.ToLower(u.Hostname()), ".")
 	if host == "" || strings.ContainsAny(host, " /?#@") {
 		return "", false
 	}
@@ -117,7 +117,7 @@ func cleanQuery(raw string) string {
 		if key == "" || isTrackingParam(key) {
 			continue
 		}
-		pairs = append(pairs, pair{key, part})
+		pairs = append(pairs, pair{escapeQueryPart(k), escapeQueryPart(part)})
 	}
 	sort.SliceStable(pairs, func(i, j int) bool { return pairs[i].key < pairs[j].key })
 	texts := make([]string, len(pairs))
@@ -125,6 +125,25 @@ func cleanQuery(raw string) string {
 		texts[i] = p.text
 	}
 	return strings.Join(texts, "&")
+}
+
+// escapeQueryPart percent-encodes the bytes that cannot stand in a query
+// as written (spaces, controls, non-ASCII, '#'), so the result parses back
+// to itself.
+func escapeQueryPart(s string) string {
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c <= 0x20 || c >= 0x7f || c == '#' {
+			b.WriteByte('%')
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&15])
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
 }
 
 // CanonicalFromHTML returns the page's <link rel="canonical"> resolved

@@ -37,7 +37,7 @@ func detectComments(doc *goquery.Document) CommentInfo {
 	}
 
 	wpForm := doc.Find(`form#commentform, #respond form, form[action*="wp-comments-post.php"]`).Length() > 0
-	wpArea := doc.Find(`.comments-area, .no-comments, ol.commentlist, ol.comment-list, #respond`).Length() > 0
+	wpArea := doc.Find(`.comments-area, .no-comments, ol.commentlist, #respond`).Length() > 0
 	switch {
 	case wpForm:
 		return CommentInfo{Open: !closed, System: CommentsWordPress}
@@ -49,6 +49,9 @@ func detectComments(doc *goquery.Document) CommentInfo {
 		return CommentInfo{Open: !closed, System: CommentsOther}
 	case wpArea:
 		return CommentInfo{Open: false, System: CommentsWordPress}
+	case closed:
+		// A comment section of the site's own that says it is closed.
+		return CommentInfo{Open: false, System: CommentsNative}
 	}
 	return CommentInfo{Open: false, System: CommentsNone}
 }

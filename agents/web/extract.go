@@ -67,7 +67,7 @@ func extract(pageURL string, body []byte, contentType string) (*Article, error) 
 	}
 	a.Text = capText(text, MaxTextBytes)
 
-	a.Title = firstNonEmpty(art.Title(), m.title)
+	a.Title = firstNonEmpty(m.title, art.Title(), m.titleTag)
 	a.Author = firstNonEmpty(m.author, cleanByline(art.Byline()))
 	a.Site = firstNonEmpty(m.site, art.SiteName(), strings.TrimPrefix(strings.ToLower(u.Hostname()), "www."))
 	a.Lang = firstNonEmpty(m.lang, art.Language())
@@ -100,6 +100,7 @@ func fallbackText(body []byte) string {
 	if err != nil {
 		return ""
 	}
+	doc.Find("script, style, noscript, template, nav, header, footer, form").Remove()
 	root := doc.Find("article").First()
 	if root.Length() == 0 {
 		root = doc.Find("main").First()

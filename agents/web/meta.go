@@ -11,8 +11,8 @@ import (
 
 // pageMeta is what the page declares about itself.
 type pageMeta struct {
-	title, author, site, lang, description string
-	published                              *time.Time
+	title, titleTag, author, site, lang, description string
+	published                                        *time.Time
 }
 
 // maxJSONLD bounds one JSON-LD script parsed for metadata.
@@ -25,8 +25,8 @@ func readMeta(doc *goquery.Document) pageMeta {
 	}
 	ld := readJSONLD(doc)
 	m := pageMeta{
-		title: firstNonEmpty(metaContent(`meta[property="og:title"]`), metaContent(`meta[name="twitter:title"]`),
-			ld.title, doc.Find("title").First().Text(), doc.Find("h1").First().Text()),
+		title:    firstNonEmpty(metaContent(`meta[property="og:title"]`), metaContent(`meta[name="twitter:title"]`), ld.title),
+		titleTag: firstNonEmpty(doc.Find("title").First().Text(), doc.Find("h1").First().Text()),
 		site: firstNonEmpty(metaContent(`meta[property="og:site_name"]`), ld.site,
 			metaContent(`meta[name="application-name"]`)),
 		lang: firstNonEmpty(doc.Find("html").First().AttrOr("lang", ""),

@@ -56,7 +56,7 @@ func (p Post) CommentSystem() string {
 		return "wordpress"
 	case CommentsDisqus:
 		return "disqus"
-	case CommentsNativeOpen:
+	case CommentsNativeOpen, CommentsNativeClosed:
 		return "native"
 	case CommentsGiscus:
 		return "other"

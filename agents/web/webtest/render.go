@@ -118,6 +118,7 @@ func renderPost(w io.Writer, s *siteSpec, base string, p Post, recent []Post) {
 // renderComments writes the post's comment area in its style.
 func renderComments(w io.Writer, s *siteSpec, p Post, url string) {
 	existing := `<ol class="comment-list"><li class="comment"><div class="comment-body"><p class="comment-author">Jordan</p><p>Thanks, this matched what we saw on our own systems.</p></div></li></ol>`
+	nativeExisting := `<ul class="replies"><li><b>Kim</b> wrote: <p>We hit the same wall last spring.</p></li></ul>`
 	switch p.Comments {
 	case CommentsWordPressOpen:
 		fmt.Fprintf(w, `<div id="comments" class="comments-area"><h2 class="comments-title">One thought on &ldquo;%s&rdquo;</h2>%s
@@ -139,11 +140,11 @@ var disqus_config = function () { this.page.url = %q; this.page.identifier = %q;
 <noscript>Please enable JavaScript to view the comments powered by Disqus.</noscript>
 `, url, p.Path, s.name)
 	case CommentsNativeOpen:
-		io.WriteString(w, `<section class="comments" id="comments"><h2>Comments</h2>`+existing+`
+		io.WriteString(w, `<section class="comments" id="comments"><h2>Comments</h2>`+nativeExisting+`
 <form class="comment-form" method="post" action="/comments"><label>Your comment<textarea name="comment_body" rows="6"></textarea></label><label>Name <input name="name"></label><button type="submit">Post comment</button></form></section>
 `)
 	case CommentsNativeClosed:
-		io.WriteString(w, "<section class=\"comments\" id=\"comments\"><h2>Comments</h2>"+existing+"<p>Comments are closed for this post.</p></section>\n")
+		io.WriteString(w, "<section class=\"comments\" id=\"comments\"><h2>Comments</h2>"+nativeExisting+"<p>Comments are closed for this post.</p></section>\n")
 	case CommentsGiscus:
 		io.WriteString(w, `<section class="discussion"><script src="https://giscus.app/client.js" data-repo="example/blog" data-mapping="pathname" crossorigin="anonymous" async></script></section>`+"\n")
 	}
