@@ -1,0 +1,69 @@
+// Package app wires the kpbot example server: configuration from flags and
+// KPBOT_* variables, every adapter (with google/wire), and the HTTP server's
+// lifecycle. It is the only package that knows every concrete type.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/kpbot/kpbot/auth"
+	"github.com/kpbot/kpbot/transport/httpapi"
+)
+
+// App is the wired server.
+type App struct {
+	Config   Config
+	Logger   *slog.Logger
+	Database *Database
+	Auth     *auth.Service
+	HTTP     *httpapi.Server
+}
+
+// NewApp assembles the App and bootstraps the admin account when
+// KPBOT_ADMIN_EMAIL and KPBOT_ADMIN_PASSWORD are set.
+func NewApp(ctx context.Context, cfg Config, logger *slog.Logger, db *Database, svc *auth.Service, srv *httpapi.Server) (*App, error) {
+	if cfg.AdminEmail != "" {
+		u, err := svc.EnsureAdmin(ctx, cfg.AdminEmail, cfg.AdminPassword)
+		if err != nil {
+			return nil, fmt.Errorf("bootstrap admin: %w", err)
+		}
+		logger.Info("admin account ready", "user_id", u.ID, "email", u.Email)
+	}
+	return &App{Config: cfg, Logger: logger, Database: db, Auth: svc, HTTP: srv}, nil
+}
+
+// Serve answers HTTP on ln until ctx ends, then drains in-flight requests
+// for at most Config.ShutdownTimeout.
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           a.HTTP,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(a.Logger.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	a.Logger.Info("shutting down: draining requests", "timeout", a.Config.ShutdownTimeout.String())
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.Config.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	return nil
+}

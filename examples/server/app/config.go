@@ -1,0 +1,205 @@
+package app
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is everything the example server reads from flags and KPBOT_*
+// environment variables; a flag wins over its variable.
+type Config struct {
+	Addr            string
+	DatabaseURL     string
+	DBMaxOpenConns  int
+	DBMaxIdleConns  int
+	DBConnLifetime  time.Duration
+	JWTSecret       string
+	JWTIssuer       string
+	JWTAudience     string
+	AccessTTL       time.Duration
+	SessionIdle     time.Duration
+	SessionLifetime time.Duration
+	RefreshGrace    time.Duration
+	BcryptCost      int
+	AdminEmail      string
+	AdminPassword   string
+	CORSOrigins     []string
+	TrustedProxies  []netip.Prefix
+	AuthRateLimit   int
+	LoginMaxFails   int
+	MaxBodyBytes    int64
+	RedisURL        string
+	FetchPrivate    bool
+	LLMBaseURL      string
+	LLMAPIKey       string
+	LLMModel        string
+	LogLevel        string
+	ShutdownTimeout time.Duration
+}
+
+// envFlags binds flags whose defaults come from the environment, collecting
+// every malformed variable so they are reported together.
+type envFlags struct {
+	fs     *flag.FlagSet
+	getenv func(string) string
+	errs   []error
+}
+
+func (e *envFlags) str(p *string, name, env, def, usage string) {
+	*p = def
+	if v := e.getenv(env); v != "" {
+		*p = v
+	}
+	e.fs.StringVar(p, name, *p, usage+" ("+env+")")
+}
+
+func (e *envFlags) integer(p *int, name, env string, def int, usage string) {
+	*p = def
+	if v := e.getenv(env); v != "" {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil {
+			e.errs = append(e.errs, fmt.Errorf("%s: %q is not an integer", env, v))
+		}
+		*p = n
+	}
+	e.fs.IntVar(p, name, *p, usage+" ("+env+")")
+}
+
+func (e *envFlags) duration(p *time.Duration, name, env string, def time.Duration, usage string) {
+	*p = def
+	if v := e.getenv(env); v != "" {
+		d, err := time.ParseDuration(strings.TrimSpace(v))
+		if err != nil {
+			e.errs = append(e.errs, fmt.Errorf("%s: %q is not a duration like 30s or 15m", env, v))
+		}
+		*p = d
+	}
+	e.fs.DurationVar(p, name, *p, usage+" ("+env+")")
+}
+
+func (e *envFlags) boolean(p *bool, name, env string, def bool, usage string) {
+	*p = def
+	if v := e.getenv(env); v != "" {
+		b, err := strconv.ParseBool(strings.TrimSpace(v))
+		if err != nil {
+			e.errs = append(e.errs, fmt.Errorf("%s: %q is not true or false", env, v))
+		}
+		*p = b
+	}
+	e.fs.BoolVar(p, name, *p, usage+" ("+env+")")
+}
+
+// LoadConfig reads the configuration from args (without the program name)
+// and getenv, and validates it.
+func LoadConfig(args []string, getenv func(string) string) (Config, error) {
+	var c Config
+	fs := flag.NewFlagSet("kpbot", flag.ContinueOnError)
+	e := &envFlags{fs: fs, getenv: getenv}
+	var cors, proxies string
+	var maxBody int
+	e.str(&c.Addr, "addr", "KPBOT_ADDR", ":8080", "listen address")
+	e.str(&c.DatabaseURL, "database-url", "KPBOT_DATABASE_URL", "file:kpbot.db", "file:kpbot.db (SQLite) or postgres://...")
+	e.integer(&c.DBMaxOpenConns, "db-max-open-conns", "KPBOT_DB_MAX_OPEN_CONNS", 0, "database pool size (0: driver default)")
+	e.integer(&c.DBMaxIdleConns, "db-max-idle-conns", "KPBOT_DB_MAX_IDLE_CONNS", 0, "idle connections kept (0: default)")
+	e.duration(&c.DBConnLifetime, "db-conn-max-lifetime", "KPBOT_DB_CONN_MAX_LIFETIME", 0, "recycle connections after this long (0: default)")
+	e.str(&c.JWTSecret, "jwt-secret", "KPBOT_JWT_SECRET", "", "HS256 key, at least 32 bytes; unset: generated and kept beside the SQLite file")
+	e.str(&c.JWTIssuer, "jwt-issuer", "KPBOT_JWT_ISSUER", "kpbot", "access token issuer")
+	e.str(&c.JWTAudience, "jwt-audience", "KPBOT_JWT_AUDIENCE", "kpbot-api", "access token audience")
+	e.duration(&c.AccessTTL, "access-ttl", "KPBOT_ACCESS_TTL", 15*time.Minute, "access token lifetime")
+	e.duration(&c.SessionIdle, "session-idle-timeout", "KPBOT_SESSION_IDLE_TIMEOUT", 7*24*time.Hour, "a session unused this long ends")
+	e.duration(&c.SessionLifetime, "session-max-lifetime", "KPBOT_SESSION_MAX_LIFETIME", 30*24*time.Hour, "absolute session lifetime")
+	e.duration(&c.RefreshGrace, "refresh-reuse-grace", "KPBOT_REFRESH_REUSE_GRACE", 0, "window in which the previous refresh token answers 409 instead of revoking")
+	e.integer(&c.BcryptCost, "bcrypt-cost", "KPBOT_BCRYPT_COST", 12, "bcrypt cost")
+	e.str(&c.AdminEmail, "admin-email", "KPBOT_ADMIN_EMAIL", "", "create or update this admin at start")
+	e.str(&c.AdminPassword, "admin-password", "KPBOT_ADMIN_PASSWORD", "", "password of the bootstrap admin")
+	e.str(&cors, "cors-origins", "KPBOT_CORS_ORIGINS", "", "comma-separated allowed origins")
+	e.str(&proxies, "trusted-proxies", "KPBOT_TRUSTED_PROXIES", "", "comma-separated CIDRs whose X-Forwarded-For is believed")
+	e.integer(&c.AuthRateLimit, "auth-rate-limit", "KPBOT_AUTH_RATE_LIMIT", 30, "requests per minute per client IP on register, login and refresh")
+	e.integer(&c.LoginMaxFails, "login-max-failures", "KPBOT_LOGIN_MAX_FAILURES", 10, "failed logins per account within 15 minutes before 429")
+	e.integer(&maxBody, "max-body-bytes", "KPBOT_MAX_BODY_BYTES", 1<<20, "largest request body accepted")
+	e.str(&c.RedisURL, "redis-url", "KPBOT_REDIS_URL", "", "redis://... for shared rate limits")
+	e.boolean(&c.FetchPrivate, "fetch-allow-private", "KPBOT_FETCH_ALLOW_PRIVATE", false, "let the crew fetch loopback/private addresses")
+	e.str(&c.LLMBaseURL, "llm-base-url", "KPBOT_LLM_BASE_URL", "", "OpenAI-compatible base URL; unset: the offline writer")
+	e.str(&c.LLMAPIKey, "llm-api-key", "KPBOT_LLM_API_KEY", "", "API key of the model server")
+	e.str(&c.LLMModel, "llm-model", "KPBOT_LLM_MODEL", "", "model name")
+	e.str(&c.LogLevel, "log-level", "KPBOT_LOG_LEVEL", "info", "debug, info, warn or error")
+	e.duration(&c.ShutdownTimeout, "shutdown-timeout", "KPBOT_SHUTDOWN_TIMEOUT", 20*time.Second, "how long to drain on SIGTERM")
+	if err := fs.Parse(args); err != nil {
+		return Config{}, err
+	}
+	if len(e.errs) > 0 {
+		return Config{}, errors.Join(e.errs...)
+	}
+	c.MaxBodyBytes = int64(maxBody)
+	c.CORSOrigins = splitList(cors)
+	for _, p := range splitList(proxies) {
+		pfx, err := parsePrefix(p)
+		if err != nil {
+			return Config{}, fmt.Errorf("KPBOT_TRUSTED_PROXIES: %w", err)
+		}
+		c.TrustedProxies = append(c.TrustedProxies, pfx)
+	}
+	return c, c.Validate()
+}
+
+// Validate reports settings the server cannot start with.
+func (c Config) Validate() error {
+	var errs []error
+	if c.JWTSecret != "" && len(c.JWTSecret) < 32 {
+		errs = append(errs, errors.New("KPBOT_JWT_SECRET must be at least 32 bytes"))
+	}
+	if (c.AdminEmail == "") != (c.AdminPassword == "") {
+		errs = append(errs, errors.New("KPBOT_ADMIN_EMAIL and KPBOT_ADMIN_PASSWORD must be set together"))
+	}
+	if c.AuthRateLimit < 0 || c.LoginMaxFails < 0 || c.MaxBodyBytes <= 0 {
+		errs = append(errs, errors.New("rate limits must not be negative and the body limit must be positive"))
+	}
+	if c.RefreshGrace < 0 || c.AccessTTL <= 0 || c.SessionIdle <= 0 || c.SessionLifetime <= 0 {
+		errs = append(errs, errors.New("token and session lifetimes must be positive"))
+	}
+	if (c.LLMBaseURL == "") != (c.LLMModel == "") {
+		errs = append(errs, errors.New("KPBOT_LLM_BASE_URL and KPBOT_LLM_MODEL must be set together"))
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("KPBOT_LOG_LEVEL: %q is not debug, info, warn or error", c.LogLevel))
+	}
+	return errors.Join(errs...)
+}
+
+// IsPostgres reports whether DatabaseURL names PostgreSQL.
+func (c Config) IsPostgres() bool {
+	return strings.HasPrefix(c.DatabaseURL, "postgres://") || strings.HasPrefix(c.DatabaseURL, "postgresql://")
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// parsePrefix accepts a CIDR or a single address.
+func parsePrefix(s string) (netip.Prefix, error) {
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return netip.Prefix{}, fmt.Errorf("%q is not a CIDR", s)
+		}
+		return p.Masked(), nil
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, fmt.Errorf("%q is not an address or CIDR", s)
+	}
+	return netip.PrefixFrom(a, a.BitLen()), nil
+}

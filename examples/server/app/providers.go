@@ -1,0 +1,164 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/google/wire"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/redis/go-redis/v9"
+	"github.com/uptrace/bun"
+
+	"github.com/kpbot/kpbot/auth"
+	"github.com/kpbot/kpbot/auth/jwt"
+	"github.com/kpbot/kpbot/auth/password"
+	"github.com/kpbot/kpbot/storage"
+	"github.com/kpbot/kpbot/storage/bunstore"
+	"github.com/kpbot/kpbot/storage/postgres"
+	"github.com/kpbot/kpbot/storage/sqlite"
+	"github.com/kpbot/kpbot/transport/httpapi"
+	"github.com/kpbot/kpbot/transport/ratelimit"
+)
+
+// Database is the open, migrated database: bun on SQLite or PostgreSQL,
+// and on PostgreSQL the pgx pool underneath it.
+type Database struct {
+	Bun  *bun.DB
+	Pool *pgxpool.Pool // nil on SQLite
+}
+
+// StorageSet opens the database and provides the bun repositories.
+var StorageSet = wire.NewSet(
+	ProvideDatabase, ProvideBunIDB,
+	bunstore.NewUsers, wire.Bind(new(auth.UserStore), new(*bunstore.Users)),
+	bunstore.NewSessions, wire.Bind(new(auth.SessionStore), new(*bunstore.Sessions)),
+)
+
+// AuthSet provides the accounts service and its adapters.
+var AuthSet = wire.NewSet(
+	ProvideTokenCodec, wire.Bind(new(auth.TokenCodec), new(*jwt.Codec)),
+	ProvideHasher, wire.Bind(new(auth.PasswordHasher), new(*password.Hasher)),
+	ProvideRateLimiter, ProvideAuthConfig, auth.NewService,
+)
+
+// TransportSet provides the HTTP server.
+var TransportSet = wire.NewSet(ProvideHTTP)
+
+// ProvideDatabase opens the database named by cfg.DatabaseURL and applies
+// the migrations.
+func ProvideDatabase(ctx context.Context, cfg Config, logger *slog.Logger) (*Database, func(), error) {
+	pool := storage.PoolConfig{
+		MaxOpenConns: cfg.DBMaxOpenConns, MaxIdleConns: cfg.DBMaxIdleConns, ConnMaxLifetime: cfg.DBConnLifetime,
+	}
+	var d Database
+	if cfg.IsPostgres() {
+		pg, err := postgres.Open(ctx, cfg.DatabaseURL, pool)
+		if err != nil {
+			return nil, nil, fmt.Errorf("open PostgreSQL: %w", err)
+		}
+		d = Database{Bun: pg.Bun, Pool: pg.Pool}
+	} else {
+		db, err := sqlite.Open(ctx, cfg.DatabaseURL, pool)
+		if err != nil {
+			return nil, nil, fmt.Errorf("open SQLite: %w", err)
+		}
+		d = Database{Bun: db}
+	}
+	cleanup := func() {
+		if err := d.Bun.Close(); err != nil {
+			logger.Error("close database", "err", err)
+		}
+		if d.Pool != nil {
+			d.Pool.Close()
+		}
+	}
+	if err := bunstore.Migrate(ctx, d.Bun); err != nil {
+		cleanup()
+		return nil, nil, fmt.Errorf("migrate: %w", err)
+	}
+	return &d, cleanup, nil
+}
+
+// ProvideBunIDB hands the repositories the database handle.
+func ProvideBunIDB(d *Database) bun.IDB { return d.Bun }
+
+// ProvideTokenCodec builds the JWT codec from KPBOT_JWT_SECRET, or from a
+// development key generated once and kept beside the SQLite file.
+func ProvideTokenCodec(cfg Config, logger *slog.Logger) (*jwt.Codec, error) {
+	key := []byte(cfg.JWTSecret)
+	if len(key) == 0 {
+		path := devKeyPath(cfg.DatabaseURL)
+		k, created, err := loadOrCreateDevKey(path)
+		if err != nil {
+			return nil, err
+		}
+		key = k
+		logger.Warn("KPBOT_JWT_SECRET is not set: using a development key kept in a file; set a secret of at least 32 bytes in production, and the same one on every instance",
+			"key_file", path, "created", created)
+	}
+	c, err := jwt.New(jwt.Config{Issuer: cfg.JWTIssuer, Audience: cfg.JWTAudience, HS256Key: key})
+	if err != nil {
+		return nil, fmt.Errorf("token codec: %w", err)
+	}
+	return c, nil
+}
+
+// ProvideHasher builds the bcrypt hasher at the configured cost.
+func ProvideHasher(cfg Config) (*password.Hasher, error) {
+	h, err := password.New(password.Config{Cost: cfg.BcryptCost})
+	if err != nil {
+		return nil, fmt.Errorf("password hasher: %w", err)
+	}
+	return h, nil
+}
+
+// ProvideRateLimiter shares limits through Redis when KPBOT_REDIS_URL is set
+// and keeps them in memory otherwise.
+func ProvideRateLimiter(ctx context.Context, cfg Config) (auth.RateLimiter, func(), error) {
+	if cfg.RedisURL == "" {
+		return ratelimit.NewMemory(), func() {}, nil
+	}
+	opts, err := redis.ParseURL(cfg.RedisURL)
+	if err != nil {
+		return nil, nil, fmt.Errorf("KPBOT_REDIS_URL: %w", err)
+	}
+	client := redis.NewClient(opts)
+	if err := client.Ping(ctx).Err(); err != nil {
+		_ = client.Close()
+		return nil, nil, fmt.Errorf("connect to Redis: %w", err)
+	}
+	return ratelimit.NewRedis(client), func() { _ = client.Close() }, nil
+}
+
+// ProvideAuthConfig maps the server configuration onto the auth service's.
+func ProvideAuthConfig(cfg Config) auth.Config {
+	return auth.Config{
+		AccessTTL:          cfg.AccessTTL,
+		SessionIdleTimeout: cfg.SessionIdle,
+		SessionMaxLifetime: cfg.SessionLifetime,
+		RefreshReuseGrace:  cfg.RefreshGrace,
+		LoginMaxFailures:   cfg.LoginMaxFails,
+	}
+}
+
+// ProvideHTTP builds the HTTP server with every route.
+func ProvideHTTP(cfg Config, logger *slog.Logger, svc *auth.Service, limiter auth.RateLimiter, db *Database) (*httpapi.Server, error) {
+	rateLimit := cfg.AuthRateLimit
+	if rateLimit == 0 {
+		rateLimit = -1 // 0 in our config means "off"; httpapi reads 0 as its default
+	}
+	return httpapi.New(httpapi.Config{
+		CORSOrigins:    cfg.CORSOrigins,
+		TrustedProxies: cfg.TrustedProxies,
+		MaxBodyBytes:   cfg.MaxBodyBytes,
+		AuthRateLimit:  rateLimit,
+		Title:          "kpbot API",
+		Version:        "1.0.0",
+		Logger:         logger,
+	}, httpapi.Deps{
+		Auth:    svc,
+		Limiter: limiter,
+		Ready:   db.Bun.PingContext,
+	})
+}
