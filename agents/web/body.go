@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"math"
 	"mime"
 	"net/http"
 	"strings"
@@ -13,6 +14,7 @@ import (
 // returns the first limit bytes if truncate is set, else ErrTooLarge, in
 // both cases without reading more than limit+1 bytes.
 func readCapped(r io.Reader, limit, contentLength int64, truncate bool) ([]byte, error) {
+	limit = min(limit, math.MaxInt64-1)
 	var buf bytes.Buffer
 	if contentLength > 0 && contentLength <= limit {
 		buf.Grow(int(contentLength))
