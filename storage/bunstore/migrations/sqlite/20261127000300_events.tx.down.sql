@@ -1,0 +1,3 @@
+DROP TABLE kpbot_events;
+--bun:split
+DROP TABLE kpbot_event_topics;
