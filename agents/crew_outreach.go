@@ -1,0 +1,249 @@
+package agents
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Researcher is the blog researcher's port: it finds candidate posts for a
+// brief (seed sites, search).
+type Researcher interface {
+	// Research returns the brief's candidate posts, deduplicated by URL.
+	// It fails only when it found nothing and could not read any source.
+	Research(ctx context.Context, b Brief) (ResearchResult, error)
+}
+
+// ResearchResult is what the researcher found.
+type ResearchResult struct {
+	Candidates  []Candidate
+	SeedsFailed int      // seeds that could not be read
+	Problems    []string // one line per failed seed or search
+}
+
+// Analyst is the content analyst's port: it reads candidates and keeps the
+// relevant ones, streaming (it never keeps more page text than the
+// prospects it is holding).
+type Analyst interface {
+	// Analyze fetches and scores the candidates and returns at most
+	// b.ProspectLimit() prospects, best first; progress is called as
+	// candidates are done. Failing posts are counted, not fatal.
+	Analyze(ctx context.Context, b Brief, cands []Candidate, progress func(done, total int)) (AnalysisResult, error)
+	// Reload fetches a prospect's post again to fill in its Text (a
+	// resumed run's checkpoint keeps prospects without text).
+	Reload(ctx context.Context, b Brief, p ProspectResult) (ProspectResult, error)
+}
+
+// AnalysisResult is what the analyst kept and counted.
+type AnalysisResult struct {
+	Prospects   []ProspectResult
+	Fetched     int // posts fetched and extracted
+	FetchFailed int // posts that could not be fetched or read
+	Duplicates  int // posts whose canonical URL was seen already
+	BelowBar    int // posts under the relevance bar
+	OverCap     int // relevant posts dropped by the per-site cap or MaxProspects
+}
+
+// Writer is the comment writer's port, with the quality reviewer as its
+// guardrail: it returns the final draft, passed or flagged.
+type Writer interface {
+	// Draft writes and reviews a comment for p; others are the campaign's
+	// other drafts, for the near-duplicate check. An error means the LLM
+	// could not write at all (budget spent, server down).
+	Draft(ctx context.Context, b Brief, p ProspectResult, others []string) (DraftResult, error)
+}
+
+// Members are the outreach crew's workers and where they write.
+type Members struct {
+	Researcher Researcher
+	Analyst    Analyst
+	Writer     Writer
+	Sink       Sink
+	// Now is the clock for the daily draft limit; default time.Now.
+	Now func() time.Time
+}
+
+// The outreach crew's task names, which are also its run steps.
+const (
+	TaskResearch = "research"
+	TaskAnalysis = "analysis"
+	TaskDrafting = "drafting"
+)
+
+// OutreachCrew returns the crew a campaign run executes: research, then
+// analysis (prospects saved and checkpointed), then drafting (each draft
+// reviewed, retried with the reviewer's reasons and saved).
+func OutreachCrew(m Members) (Crew, error) {
+	if m.Researcher == nil || m.Analyst == nil || m.Writer == nil || m.Sink == nil {
+		return Crew{}, errors.New("outreach crew: researcher, analyst, writer and sink are required")
+	}
+	if m.Now == nil {
+		m.Now = time.Now
+	}
+	researcher, analyst, writer := BlogResearcher, ContentAnalyst, CommentWriter
+	return Crew{Name: "outreach", Tasks: []Task{
+		{Name: TaskResearch, Agent: &researcher, Weight: 1, Run: m.research,
+			Description: "find candidate posts from the seed sites and search"},
+		{Name: TaskAnalysis, Agent: &analyst, Weight: 4, Checkpoint: true, Run: m.analyze,
+			Description: "fetch, extract, score and keep the most relevant posts as prospects"},
+		{Name: TaskDrafting, Agent: &writer, Weight: 3, Run: m.draft,
+			Description: "draft and review one comment per prospect that takes comments"},
+	}}, nil
+}
+
+func (m Members) research(ctx context.Context, tc *TaskContext) error {
+	res, err := m.Researcher.Research(ctx, tc.Brief)
+	if err != nil {
+		return fmt.Errorf("blog researcher: %w", err)
+	}
+	tc.UpdateStats(func(s *Stats) {
+		s.PostsDiscovered = len(res.Candidates)
+		s.SeedsFailed = res.SeedsFailed
+	})
+	tc.Count("candidates", len(res.Candidates))
+	tc.Count("seeds_failed", res.SeedsFailed)
+	SetOutput(tc, res.Candidates)
+	return nil
+}
+
+func (m Members) analyze(ctx context.Context, tc *TaskContext) error {
+	cands, ok, err := Input[[]Candidate](tc, TaskResearch)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errors.New("content analyst: no research output")
+	}
+	res, err := m.Analyst.Analyze(ctx, tc.Brief, cands, func(done, total int) {
+		if total > 0 {
+			tc.Progress(ctx, float64(done)/float64(total)*0.95)
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("content analyst: %w", err)
+	}
+	tc.UpdateStats(func(s *Stats) {
+		s.PostsFetched, s.FetchFailures, s.Duplicates = res.Fetched, res.FetchFailed, res.Duplicates
+	})
+	tc.Count("fetched", res.Fetched)
+	tc.Count("fetch_failed", res.FetchFailed)
+	tc.Count("below_bar", res.BelowBar)
+	tc.Count("over_cap", res.OverCap)
+	for i, p := range res.Prospects {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		p.CampaignID = tc.Brief.CampaignID
+		res.Prospects[i] = p
+		created, err := m.Sink.SaveProspect(ctx, p)
+		if err != nil {
+			return fmt.Errorf("save prospect %s: %w", p.CanonicalURL, err)
+		}
+		tc.UpdateStats(func(s *Stats) { s.Prospects++ })
+		tc.Emit(ctx, EventProspectFound, ProspectFoundData{
+			RunID: tc.RunID, URL: p.CanonicalURL, Title: p.Title, Site: p.Site, PublishedAt: p.PublishedAt,
+			Relevance: p.Relevance, AcceptsComments: p.AcceptsComments, Created: created,
+		})
+	}
+	tc.Count("prospects", len(res.Prospects))
+	SetOutput(tc, res.Prospects)
+	return nil
+}
+
+func (m Members) draft(ctx context.Context, tc *TaskContext) error {
+	prospects, ok, err := Input[[]ProspectResult](tc, TaskAnalysis)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errors.New("comment writer: no analysis output")
+	}
+	b := tc.Brief
+	drafted, err := m.Sink.DraftedProspects(ctx, b.CampaignID)
+	if err != nil {
+		return fmt.Errorf("load drafted prospects: %w", err)
+	}
+	others, err := m.Sink.ExistingDrafts(ctx, b.CampaignID)
+	if err != nil {
+		return fmt.Errorf("load existing drafts: %w", err)
+	}
+	budget, err := m.draftBudget(ctx, b)
+	if err != nil {
+		return err
+	}
+	for i, p := range prospects {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		tc.Progress(ctx, float64(i)/float64(len(prospects)))
+		if !p.AcceptsComments || drafted[p.Key()] {
+			tc.Count("skipped", 1)
+			tc.UpdateStats(func(s *Stats) { s.DraftsSkipped++ })
+			continue
+		}
+		if budget == 0 {
+			tc.Count("over_daily_limit", 1)
+			tc.UpdateStats(func(s *Stats) { s.DraftsSkipped++ })
+			continue
+		}
+		if p.Text == "" {
+			full, err := m.Analyst.Reload(ctx, b, p)
+			if err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				tc.Count("reload_failed", 1)
+				tc.UpdateStats(func(s *Stats) { s.FetchFailures++ })
+				continue
+			}
+			p = full
+		}
+		d, err := m.Writer.Draft(ctx, b, p, others)
+		if err != nil {
+			return fmt.Errorf("comment writer: draft for %s: %w", p.CanonicalURL, err)
+		}
+		d.CampaignID, d.ProspectKey = b.CampaignID, p.Key()
+		if d.ProspectURL == "" {
+			d.ProspectURL = p.URL
+		}
+		tc.AddUsage(d.Usage)
+		if _, err := m.Sink.SaveDraft(ctx, d); err != nil {
+			return fmt.Errorf("save draft for %s: %w", p.CanonicalURL, err)
+		}
+		others = append(others, d.Body)
+		if budget > 0 {
+			budget--
+		}
+		tc.UpdateStats(func(s *Stats) {
+			s.Drafts++
+			s.DraftRetries += max(d.Attempts-1, 0)
+			if !d.Passed {
+				s.DraftsRejectedByReviewer++
+			}
+		})
+		tc.Count("drafted", 1)
+		tc.Emit(ctx, EventCommentDrafted, CommentDraftedData{
+			RunID: tc.RunID, ProspectURL: p.Key(), Score: d.Score, Flags: d.Flags, Passed: d.Passed, Attempts: d.Attempts,
+		})
+	}
+	return nil
+}
+
+// draftBudget is how many drafts the run may still make: -1 for no limit.
+func (m Members) draftBudget(ctx context.Context, b Brief) (int, error) {
+	if b.DailyDraftLimit <= 0 {
+		return -1, nil
+	}
+	counter, ok := m.Sink.(DraftCounter)
+	if !ok {
+		return b.DailyDraftLimit, nil
+	}
+	now := m.Now().UTC()
+	day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	n, err := counter.DraftsSince(ctx, b.CampaignID, day)
+	if err != nil {
+		return 0, fmt.Errorf("count today's drafts: %w", err)
+	}
+	return max(b.DailyDraftLimit-n, 0), nil
+}

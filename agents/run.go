@@ -1,0 +1,156 @@
+package agents
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+)
+
+// RunStatus is where a run is in its life.
+type RunStatus string
+
+// Run statuses. queued and running are active; the others are final.
+const (
+	RunQueued    RunStatus = "queued"
+	RunRunning   RunStatus = "running"
+	RunSucceeded RunStatus = "succeeded"
+	RunFailed    RunStatus = "failed"
+	RunCancelled RunStatus = "cancelled"
+)
+
+// Terminal reports whether the status is final.
+func (s RunStatus) Terminal() bool {
+	return s == RunSucceeded || s == RunFailed || s == RunCancelled
+}
+
+// Valid reports whether s is one of the Run* statuses.
+func (s RunStatus) Valid() bool {
+	switch s {
+	case RunQueued, RunRunning, RunSucceeded, RunFailed, RunCancelled:
+		return true
+	}
+	return false
+}
+
+// StepStatus is where one task of a run is.
+type StepStatus string
+
+// Step statuses.
+const (
+	StepPending   StepStatus = "pending"
+	StepRunning   StepStatus = "running"
+	StepSucceeded StepStatus = "succeeded"
+	StepFailed    StepStatus = "failed"
+	StepCancelled StepStatus = "cancelled"
+)
+
+// Step is one task of a run: when it ran, how it ended, what it counted.
+// Output is the task's checkpoint, kept so a resumed run can skip the task.
+type Step struct {
+	Name       string          `json:"name"`
+	Agent      string          `json:"agent,omitempty"`
+	Status     StepStatus      `json:"status"`
+	StartedAt  *time.Time      `json:"started_at,omitempty"`
+	FinishedAt *time.Time      `json:"finished_at,omitempty"`
+	Error      string          `json:"error,omitempty"`
+	Stats      map[string]int  `json:"stats,omitempty"`
+	Output     json.RawMessage `json:"output,omitempty"`
+}
+
+// Stats counts what a run did.
+type Stats struct {
+	SeedsFailed              int `json:"seeds_failed"`                // seed sites that could not be read
+	PostsDiscovered          int `json:"posts_discovered"`            // candidate posts found
+	PostsFetched             int `json:"posts_fetched"`               // posts fetched and extracted
+	FetchFailures            int `json:"fetch_failures"`              // posts that could not be fetched or read
+	Duplicates               int `json:"duplicates"`                  // posts dropped as another URL of a post seen
+	Prospects                int `json:"prospects"`                   // posts kept as prospects
+	Drafts                   int `json:"drafts"`                      // drafts stored
+	DraftsRejectedByReviewer int `json:"drafts_rejected_by_reviewer"` // stored drafts that never passed review
+	DraftRetries             int `json:"draft_retries"`               // drafts rewritten after review feedback
+	DraftsSkipped            int `json:"drafts_skipped"`              // prospects already drafted or over the daily limit
+}
+
+// RunUsage is what a run's LLM calls cost.
+type RunUsage struct {
+	Tokens  int     `json:"tokens"`
+	CostUSD float64 `json:"cost_usd"`
+}
+
+// Run is one execution of a crew for a campaign.
+type Run struct {
+	ID         string     `json:"id"`
+	CampaignID string     `json:"campaign_id"`
+	OwnerID    string     `json:"owner_id"`
+	Status     RunStatus  `json:"status"`
+	Progress   float64    `json:"progress"` // 0..1
+	Steps      []Step     `json:"steps"`
+	Stats      Stats      `json:"stats"`
+	Usage      RunUsage   `json:"usage"`
+	Error      string     `json:"error,omitempty"`
+	Brief      Brief      `json:"brief"`            // the brief the run works on
+	JobID      int64      `json:"job_id,omitempty"` // the job queue's ID of the run's job, 0 if none
+	Attempts   int        `json:"attempts"`         // how many times execution started
+	CreatedAt  time.Time  `json:"created_at"`
+	StartedAt  *time.Time `json:"started_at,omitempty"`
+	FinishedAt *time.Time `json:"finished_at,omitempty"`
+}
+
+// Active reports whether the run is queued or running.
+func (r *Run) Active() bool { return !r.Status.Terminal() }
+
+// Step returns the run's step called name, or nil.
+func (r *Run) Step(name string) *Step {
+	for i := range r.Steps {
+		if r.Steps[i].Name == name {
+			return &r.Steps[i]
+		}
+	}
+	return nil
+}
+
+// Errors about runs, tested with errors.Is.
+var (
+	// ErrRunFinished: the run is already succeeded, failed or cancelled
+	// (HTTP 409 on cancel).
+	ErrRunFinished = errors.New("run already finished")
+	// ErrRunCancelled: the run was cancelled while it executed.
+	ErrRunCancelled = errors.New("run cancelled")
+	// ErrRunFailed: the run failed; Run.Error says why.
+	ErrRunFailed = errors.New("run failed")
+)
+
+// ListParams selects a page of a list: at most Limit items after Cursor.
+type ListParams struct {
+	Limit  int
+	Cursor string
+}
+
+// RunPage is one page of runs; NextCursor is empty on the last page.
+type RunPage struct {
+	Items      []Run
+	NextCursor string
+}
+
+// RunStore keeps runs. Get and Update of an unknown ID wrap
+// storage.ErrNotFound; Create of an existing ID wraps storage.ErrConflict.
+// Implementations are safe for concurrent use.
+type RunStore interface {
+	// Create inserts a new run.
+	Create(ctx context.Context, r *Run) error
+	// Get returns the run with that ID.
+	Get(ctx context.Context, id string) (*Run, error)
+	// ListByCampaign returns the campaign's runs, newest first, a page at
+	// a time (Limit default 50); a foreign cursor wraps
+	// storage.ErrInvalidCursor.
+	ListByCampaign(ctx context.Context, campaignID string, p ListParams) (RunPage, error)
+	// Update loads the run, applies fn and saves the result in one
+	// transaction, so concurrent updates queue; an error from fn rolls
+	// back and is returned as is.
+	Update(ctx context.Context, id string, fn func(*Run) error) (*Run, error)
+	// CountActive counts the owner's queued and running runs.
+	CountActive(ctx context.Context, ownerID string) (int, error)
+	// CountActiveAll counts every queued and running run.
+	CountActiveAll(ctx context.Context) (int, error)
+}

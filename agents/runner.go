@@ -1,0 +1,573 @@
+package agents
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Runner defaults.
+const (
+	DefaultCancelPollInterval = 200 * time.Millisecond
+	DefaultProgressInterval   = 250 * time.Millisecond
+)
+
+// RunnerConfig tunes a Runner. Zero fields take the defaults.
+type RunnerConfig struct {
+	// CancelPollInterval is how often an executing run rereads its status
+	// to notice a cancel made by another process; default 200 ms.
+	CancelPollInterval time.Duration
+	// ProgressInterval is the least time between two saved progress
+	// updates (and run.progress events) within a task; default 250 ms.
+	ProgressInterval time.Duration
+	// Logger gets event-delivery and bookkeeping errors; default slog.Default().
+	Logger *slog.Logger
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+}
+
+// Runner executes runs of one crew: it runs the tasks in order, keeps the
+// run's status, progress, steps and stats in the RunStore, emits its
+// events, notices cancellation and resumes an interrupted run from its last
+// checkpoint. It is safe for concurrent use; several runs may execute at
+// once, each with its own events.
+type Runner struct {
+	crew   Crew
+	store  RunStore
+	events EventSink
+	cfg    RunnerConfig
+
+	mu      sync.Mutex
+	running map[string]context.CancelCauseFunc
+}
+
+// NewRunner returns a Runner of crew over store, emitting to events.
+func NewRunner(crew Crew, store RunStore, events EventSink, cfg RunnerConfig) (*Runner, error) {
+	if len(crew.Tasks) == 0 {
+		return nil, errors.New("new runner: the crew has no tasks")
+	}
+	seen := map[string]bool{}
+	for _, t := range crew.Tasks {
+		if t.Name == "" || t.Run == nil || seen[t.Name] {
+			return nil, fmt.Errorf("new runner: task %q needs a unique name and a Run func", t.Name)
+		}
+		seen[t.Name] = true
+	}
+	if store == nil || events == nil {
+		return nil, errors.New("new runner: store and events are required")
+	}
+	if cfg.CancelPollInterval <= 0 {
+		cfg.CancelPollInterval = DefaultCancelPollInterval
+	}
+	if cfg.ProgressInterval <= 0 {
+		cfg.ProgressInterval = DefaultProgressInterval
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Runner{crew: crew, store: store, events: events, cfg: cfg, running: map[string]context.CancelCauseFunc{}}, nil
+}
+
+// Crew returns the crew the Runner executes.
+func (r *Runner) Crew() Crew { return r.crew }
+
+// Store returns the Runner's RunStore.
+func (r *Runner) Store() RunStore { return r.store }
+
+func (r *Runner) now() time.Time { return r.cfg.Now().UTC().Truncate(time.Microsecond) }
+
+// NewRun returns an unsaved queued run of brief with a fresh ID and one
+// pending step per task.
+func (r *Runner) NewRun(brief Brief) (*Run, error) {
+	if err := brief.Validate(); err != nil {
+		return nil, fmt.Errorf("new run: %w", err)
+	}
+	steps := make([]Step, len(r.crew.Tasks))
+	for i, t := range r.crew.Tasks {
+		steps[i] = Step{Name: t.Name, Status: StepPending}
+		if t.Agent != nil {
+			steps[i].Agent = t.Agent.Name
+		}
+	}
+	return &Run{
+		ID:         uuid.Must(uuid.NewV7()).String(),
+		CampaignID: brief.CampaignID,
+		OwnerID:    brief.OwnerID,
+		Status:     RunQueued,
+		Steps:      steps,
+		Brief:      brief,
+		CreatedAt:  r.now(),
+	}, nil
+}
+
+// Create saves a new queued run of brief and emits run.queued. It does not
+// start it: hand the ID to a job queue, or call Execute.
+func (r *Runner) Create(ctx context.Context, brief Brief) (*Run, error) {
+	run, err := r.NewRun(brief)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.store.Create(ctx, run); err != nil {
+		return nil, fmt.Errorf("create run of campaign %s: %w", brief.CampaignID, err)
+	}
+	r.emit(ctx, run, EventRunQueued, r.runData(run, false))
+	return run, nil
+}
+
+// Cancel marks an active run cancelled, emits run.cancelled and interrupts
+// it if it executes in this process (elsewhere it notices within
+// CancelPollInterval). A finished run is ErrRunFinished.
+func (r *Runner) Cancel(ctx context.Context, runID string) (*Run, error) {
+	run, err := r.store.Update(ctx, runID, func(run *Run) error {
+		if run.Status.Terminal() {
+			return fmt.Errorf("cancel run %s (%s): %w", runID, run.Status, ErrRunFinished)
+		}
+		now := r.now()
+		run.Status = RunCancelled
+		run.FinishedAt = &now
+		run.Error = "cancelled on request"
+		for i := range run.Steps {
+			if run.Steps[i].Status == StepRunning || run.Steps[i].Status == StepPending {
+				run.Steps[i].Status = StepCancelled
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		if errors.Is(err, ErrRunFinished) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("cancel run %s: %w", runID, err)
+	}
+	r.emit(ctx, run, EventRunCancelled, r.runData(run, false))
+	r.interrupt(runID)
+	return run, nil
+}
+
+// interrupt cancels the run's execution in this process, if any.
+func (r *Runner) interrupt(runID string) bool {
+	r.mu.Lock()
+	cancel := r.running[runID]
+	r.mu.Unlock()
+	if cancel != nil {
+		cancel(ErrRunCancelled)
+	}
+	return cancel != nil
+}
+
+func (r *Runner) runData(run *Run, resumed bool) RunEventData {
+	return RunEventData{RunID: run.ID, Status: run.Status, Progress: run.Progress, Stats: run.Stats, Error: run.Error, Resumed: resumed}
+}
+
+func (r *Runner) emit(ctx context.Context, run *Run, name string, data any) {
+	if err := r.events.Emit(context.WithoutCancel(ctx), run.ID, run.CampaignID, name, data); err != nil {
+		r.cfg.Logger.Error("emit run event", "run_id", run.ID, "event", name, "err", err)
+	}
+}
+
+// Execute runs (or resumes) the run's tasks in order and returns when it
+// has succeeded (nil), failed (ErrRunFailed), been cancelled
+// (ErrRunCancelled) or was already finished (ErrRunFinished). When ctx
+// ends first (a shutdown), the run is left running with its checkpoints
+// saved and the context's error is returned: executing it again resumes it.
+func (r *Runner) Execute(ctx context.Context, runID string) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+
+	r.mu.Lock()
+	if _, dup := r.running[runID]; dup {
+		r.mu.Unlock()
+		return fmt.Errorf("execute run %s: already executing in this process", runID)
+	}
+	r.running[runID] = cancel
+	r.mu.Unlock()
+	defer func() {
+		r.mu.Lock()
+		delete(r.running, runID)
+		r.mu.Unlock()
+	}()
+
+	var resumed bool
+	run, err := r.store.Update(ctx, runID, func(run *Run) error {
+		if run.Status.Terminal() {
+			return fmt.Errorf("execute run %s (%s): %w", runID, run.Status, ErrRunFinished)
+		}
+		resumed = run.Attempts > 0
+		run.Status = RunRunning
+		run.Attempts++
+		if run.StartedAt == nil {
+			now := r.now()
+			run.StartedAt = &now
+		}
+		r.alignSteps(run)
+		return nil
+	})
+	if err != nil {
+		if errors.Is(err, ErrRunFinished) {
+			return err
+		}
+		return fmt.Errorf("start run %s: %w", runID, err)
+	}
+	r.emit(ctx, run, EventRunStarted, r.runData(run, resumed))
+
+	watchDone := make(chan struct{})
+	defer close(watchDone)
+	go r.watchCancel(ctx, runID, cancel, watchDone)
+
+	ex := newExecution(r, run)
+	var taskErr error
+	for i := resumeIndex(run.Steps); i < len(r.crew.Tasks); i++ {
+		if taskErr = ex.runTask(ctx, i, resumed); taskErr != nil {
+			break
+		}
+	}
+	return r.finish(ctx, ex, taskErr)
+}
+
+// alignSteps makes run.Steps list the crew's tasks in order, keeping the
+// state of steps it already has.
+func (r *Runner) alignSteps(run *Run) {
+	steps := make([]Step, len(r.crew.Tasks))
+	for i, t := range r.crew.Tasks {
+		if old := run.Step(t.Name); old != nil {
+			steps[i] = *old
+		} else {
+			steps[i] = Step{Name: t.Name, Status: StepPending}
+		}
+		if t.Agent != nil {
+			steps[i].Agent = t.Agent.Name
+		}
+		if !t.Checkpoint {
+			steps[i].Output = nil
+		}
+	}
+	run.Steps = steps
+}
+
+// resumeIndex is the first task to run: the one after the last succeeded
+// step that saved a checkpoint.
+func resumeIndex(steps []Step) int {
+	start := 0
+	for i, s := range steps {
+		if s.Status == StepSucceeded && s.Output != nil {
+			start = i + 1
+		}
+	}
+	return start
+}
+
+// watchCancel polls the run's status and interrupts the execution once the
+// run is finished by someone else (a cancel from another process).
+func (r *Runner) watchCancel(ctx context.Context, runID string, cancel context.CancelCauseFunc, done <-chan struct{}) {
+	t := time.NewTicker(r.cfg.CancelPollInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-done:
+			return
+		case <-t.C:
+		}
+		run, err := r.store.Get(ctx, runID)
+		if err != nil {
+			if ctx.Err() == nil {
+				r.cfg.Logger.Warn("poll run status", "run_id", runID, "err", err)
+			}
+			continue
+		}
+		if run.Status.Terminal() {
+			cancel(ErrRunCancelled)
+			return
+		}
+	}
+}
+
+// finish records how the execution ended.
+func (r *Runner) finish(ctx context.Context, ex *execution, taskErr error) error {
+	saveCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	cause := context.Cause(ctx)
+	switch {
+	case taskErr == nil:
+		run, err := ex.save(saveCtx, func(run *Run) error {
+			if run.Status.Terminal() {
+				return ErrRunCancelled
+			}
+			now := r.now()
+			run.Status, run.Progress, run.FinishedAt = RunSucceeded, 1, &now
+			return nil
+		})
+		if errors.Is(err, ErrRunCancelled) {
+			return fmt.Errorf("run %s: %w", ex.runID, ErrRunCancelled)
+		}
+		if err != nil {
+			return fmt.Errorf("finish run %s: %w", ex.runID, err)
+		}
+		r.emit(ctx, run, EventRunSucceeded, r.runData(run, false))
+		return nil
+	case ctx.Err() != nil && errors.Is(cause, ErrRunCancelled):
+		// Cancel already set the status and emitted run.cancelled; keep
+		// what the tasks counted.
+		_, err := ex.save(saveCtx, func(*Run) error { return nil })
+		if err != nil {
+			r.cfg.Logger.Warn("save cancelled run", "run_id", ex.runID, "err", err)
+		}
+		return fmt.Errorf("run %s: %w", ex.runID, ErrRunCancelled)
+	case ctx.Err() != nil:
+		// Interrupted from outside (shutdown, crash of the worker): leave
+		// the run running so the next execution resumes it.
+		_, err := ex.save(saveCtx, func(run *Run) error {
+			if s := &run.Steps[ex.cur]; s.Status == StepRunning {
+				s.Status, s.Error = StepPending, "interrupted: "+cause.Error()
+			}
+			return nil
+		})
+		if err != nil {
+			r.cfg.Logger.Warn("save interrupted run", "run_id", ex.runID, "err", err)
+		}
+		return fmt.Errorf("run %s interrupted: %w", ex.runID, cause)
+	default:
+		msg := taskErr.Error()
+		run, err := ex.save(saveCtx, func(run *Run) error {
+			if run.Status.Terminal() {
+				return ErrRunCancelled
+			}
+			now := r.now()
+			run.Status, run.Error, run.FinishedAt = RunFailed, msg, &now
+			s := &run.Steps[ex.cur]
+			s.Status, s.Error, s.FinishedAt = StepFailed, msg, &now
+			return nil
+		})
+		if errors.Is(err, ErrRunCancelled) {
+			return fmt.Errorf("run %s: %w", ex.runID, ErrRunCancelled)
+		}
+		if err != nil {
+			return fmt.Errorf("record failure of run %s (%s): %w", ex.runID, msg, err)
+		}
+		r.emit(ctx, run, EventRunFailed, r.runData(run, false))
+		return fmt.Errorf("run %s: %w: %s", ex.runID, ErrRunFailed, msg)
+	}
+}
+
+// lastFlush is when and at what progress the run was last saved.
+type lastFlush struct {
+	at       time.Time
+	progress float64
+}
+
+func newExecution(r *Runner, run *Run) *execution {
+	ex := &execution{runner: r, runID: run.ID, run: run, outMem: map[string]any{}, index: map[string]int{}}
+	var total float64
+	for _, t := range r.crew.Tasks {
+		w := t.Weight
+		if w <= 0 {
+			w = 1
+		}
+		ex.weight = append(ex.weight, w)
+		total += w
+	}
+	for i := range ex.weight {
+		ex.weight[i] /= total
+	}
+	for i, t := range r.crew.Tasks {
+		ex.index[t.Name] = i
+	}
+	return ex
+}
+
+// runTask runs task i and records its step.
+func (ex *execution) runTask(ctx context.Context, i int, resumed bool) error {
+	task := ex.runner.crew.Tasks[i]
+	ex.mu.Lock()
+	ex.cur, ex.frac = i, 0
+	now := ex.runner.now()
+	s := &ex.run.Steps[i]
+	s.Status, s.StartedAt, s.FinishedAt, s.Error, s.Output = StepRunning, &now, nil, "", nil
+	s.Stats = map[string]int{}
+	ex.run.Progress = ex.overall()
+	ex.mu.Unlock()
+	if _, err := ex.save(ctx, nil); err != nil {
+		return fmt.Errorf("start step %s: %w", task.Name, err)
+	}
+
+	tc := &TaskContext{RunID: ex.runID, Brief: ex.run.Brief, Resumed: resumed, task: task.Name, exec: ex}
+	if err := task.Run(ctx, tc); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return fmt.Errorf("%s: %w", task.Name, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+
+	ex.mu.Lock()
+	now = ex.runner.now()
+	s = &ex.run.Steps[i]
+	s.Status, s.FinishedAt = StepSucceeded, &now
+	if task.Checkpoint {
+		out, ok := ex.outMem[task.Name]
+		raw, err := json.Marshal(out)
+		if !ok {
+			raw, err = []byte("null"), nil
+		}
+		if err != nil {
+			ex.mu.Unlock()
+			return fmt.Errorf("%s: checkpoint output: %w", task.Name, err)
+		}
+		s.Output = raw
+	}
+	ex.frac = 1
+	ex.run.Progress = ex.overall()
+	ex.mu.Unlock()
+	run, err := ex.save(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("finish step %s: %w", task.Name, err)
+	}
+	ex.runner.emit(ctx, run, EventRunProgress, ProgressData{RunID: run.ID, Progress: run.Progress, Step: task.Name, Stats: run.Stats})
+	return nil
+}
+
+// overall is the run's progress; callers hold ex.mu.
+func (ex *execution) overall() float64 {
+	var p float64
+	for j := 0; j < ex.cur; j++ {
+		p += ex.weight[j]
+	}
+	p += ex.weight[ex.cur] * min(max(ex.frac, 0), 1)
+	return min(p, 1)
+}
+
+// save writes the working copy's progress, steps, stats and usage, then
+// applies fn (which may refuse), inside one store update. A run finished by
+// someone else is not overwritten: its status stays and the steps are kept.
+func (ex *execution) save(ctx context.Context, fn func(*Run) error) (*Run, error) {
+	ex.mu.Lock()
+	snap := *ex.run
+	snap.Steps = cloneSteps(ex.run.Steps)
+	ex.last = lastFlush{at: ex.runner.cfg.Now(), progress: snap.Progress}
+	ex.mu.Unlock()
+	run, err := ex.runner.store.Update(ctx, ex.runID, func(run *Run) error {
+		terminal := run.Status.Terminal()
+		run.Stats, run.Usage = snap.Stats, snap.Usage
+		if !terminal {
+			run.Progress, run.Steps = snap.Progress, snap.Steps
+		}
+		if fn != nil {
+			return fn(run)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if run.Status.Terminal() && run.Status != RunSucceeded && run.Status != RunFailed {
+		ex.mu.Lock()
+		ex.run.Status = run.Status
+		ex.mu.Unlock()
+	}
+	return run, nil
+}
+
+func cloneSteps(steps []Step) []Step {
+	out := make([]Step, len(steps))
+	for i, s := range steps {
+		out[i] = s
+		if s.Stats != nil {
+			out[i].Stats = make(map[string]int, len(s.Stats))
+			for k, v := range s.Stats {
+				out[i].Stats[k] = v
+			}
+		}
+	}
+	return out
+}
+
+func (ex *execution) progress(ctx context.Context, task string, frac float64) {
+	ex.mu.Lock()
+	if ex.index[task] != ex.cur {
+		ex.mu.Unlock()
+		return
+	}
+	ex.frac = frac
+	ex.run.Progress = ex.overall()
+	due := ex.runner.cfg.Now().Sub(ex.last.at) >= ex.runner.cfg.ProgressInterval && ex.run.Progress > ex.last.progress
+	ex.mu.Unlock()
+	if !due {
+		return
+	}
+	run, err := ex.save(ctx, nil)
+	if err != nil {
+		if ctx.Err() == nil {
+			ex.runner.cfg.Logger.Warn("save run progress", "run_id", ex.runID, "err", err)
+		}
+		return
+	}
+	ex.runner.emit(ctx, run, EventRunProgress, ProgressData{RunID: run.ID, Progress: run.Progress, Step: task, Stats: run.Stats})
+}
+
+func (ex *execution) updateStats(fn func(*Stats)) {
+	ex.mu.Lock()
+	defer ex.mu.Unlock()
+	fn(&ex.run.Stats)
+}
+
+func (ex *execution) count(task, key string, delta int) {
+	ex.mu.Lock()
+	defer ex.mu.Unlock()
+	s := &ex.run.Steps[ex.index[task]]
+	if s.Stats == nil {
+		s.Stats = map[string]int{}
+	}
+	s.Stats[key] += delta
+}
+
+func (ex *execution) addUsage(u Usage) {
+	ex.mu.Lock()
+	defer ex.mu.Unlock()
+	tokens := u.TotalTokens
+	if tokens == 0 {
+		tokens = u.PromptTokens + u.CompletionTokens
+	}
+	ex.run.Usage.Tokens += tokens
+	ex.run.Usage.CostUSD += u.CostUSD
+}
+
+func (ex *execution) emit(ctx context.Context, name string, data any) {
+	ex.mu.Lock()
+	run := &Run{ID: ex.run.ID, CampaignID: ex.run.CampaignID}
+	ex.mu.Unlock()
+	ex.runner.emit(ctx, run, name, data)
+}
+
+func (ex *execution) setOutput(task string, v any) {
+	ex.mu.Lock()
+	defer ex.mu.Unlock()
+	ex.outMem[task] = v
+}
+
+// output returns task's output from this execution (mem) or its saved
+// checkpoint (raw).
+func (ex *execution) output(task string) (raw json.RawMessage, mem any, found bool) {
+	ex.mu.Lock()
+	defer ex.mu.Unlock()
+	if v, ok := ex.outMem[task]; ok {
+		return nil, v, true
+	}
+	if i, ok := ex.index[task]; ok {
+		if s := ex.run.Steps[i]; s.Status == StepSucceeded && s.Output != nil {
+			return s.Output, nil, true
+		}
+	}
+	return nil, nil, false
+}

@@ -1,0 +1,143 @@
+package agents
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+)
+
+// TaskFunc does a task's work. It reads earlier tasks' outputs with Input,
+// publishes its own with SetOutput, and reports progress, stats, usage and
+// events through tc. It must return promptly once ctx is done.
+type TaskFunc func(ctx context.Context, tc *TaskContext) error
+
+// Task is one step of a crew: an agent doing one job.
+type Task struct {
+	Name        string
+	Agent       *Agent
+	Description string
+	// Weight is the task's share of the run's progress relative to the
+	// other tasks; zero counts as 1.
+	Weight float64
+	// Checkpoint makes the task's output (SetOutput) part of the run's
+	// saved state, so a resumed run skips the task once it has succeeded.
+	// Tasks without it run again on resume if a later task still needs to
+	// run, which is safe because every write is idempotent.
+	Checkpoint bool
+	// Run does the work.
+	Run TaskFunc
+}
+
+// TaskContext is a task's window on its run. Its methods are safe for
+// concurrent use by the task's goroutines.
+type TaskContext struct {
+	RunID   string
+	Brief   Brief
+	Resumed bool // the run executed before and is resuming
+	task    string
+	exec    *execution
+}
+
+// Progress reports how far the task is, 0..1.
+func (tc *TaskContext) Progress(ctx context.Context, frac float64) {
+	tc.exec.progress(ctx, tc.task, frac)
+}
+
+// UpdateStats changes the run's stats.
+func (tc *TaskContext) UpdateStats(fn func(*Stats)) { tc.exec.updateStats(fn) }
+
+// Count adds delta to the task's step stat key.
+func (tc *TaskContext) Count(key string, delta int) { tc.exec.count(tc.task, key, delta) }
+
+// AddUsage adds one LLM call's usage to the run.
+func (tc *TaskContext) AddUsage(u Usage) { tc.exec.addUsage(u) }
+
+// Emit sends one of the run's events.
+func (tc *TaskContext) Emit(ctx context.Context, name string, data any) {
+	tc.exec.emit(ctx, name, data)
+}
+
+// SetOutput publishes the task's output for later tasks (and, for a
+// Checkpoint task, for a resumed run: v must then marshal to JSON).
+func SetOutput[T any](tc *TaskContext, v T) { tc.exec.setOutput(tc.task, v) }
+
+// Input returns the output of an earlier task: the value it set in this
+// execution, or else the checkpoint it saved in an earlier one. ok is false
+// when the task has no output.
+func Input[T any](tc *TaskContext, task string) (v T, ok bool, err error) {
+	raw, mem, found := tc.exec.output(task)
+	if !found {
+		return v, false, nil
+	}
+	if mem != nil {
+		typed, isT := mem.(T)
+		if !isT {
+			return v, false, fmt.Errorf("input of task %s: output is %T, not %T", task, mem, v)
+		}
+		return typed, true, nil
+	}
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return v, false, fmt.Errorf("input of task %s: decode checkpoint: %w", task, err)
+	}
+	return v, true, nil
+}
+
+// Verdict is a guardrail's judgement of one attempt.
+type Verdict struct {
+	Passed  bool
+	Score   int      // higher is better; used to keep the best attempt
+	Reasons []string // why it failed, fed back to the next attempt
+}
+
+// Guarded is the outcome of RetryGuarded: the best attempt and its verdict.
+type Guarded[T any] struct {
+	Value    T
+	Verdict  Verdict
+	Attempts int // attempts made, 1 + retries
+}
+
+// RetryGuarded produces a value and checks it with guard, retrying with the
+// guard's reasons as feedback until it passes or maxRetries retries are
+// spent. It returns the first passing attempt, or else the best-scoring
+// one (the earliest among equals). An error from produce ends it.
+func RetryGuarded[T any](ctx context.Context, maxRetries int,
+	produce func(ctx context.Context, attempt int, feedback []string) (T, error),
+	guard func(T) Verdict,
+) (Guarded[T], error) {
+	var best Guarded[T]
+	var feedback []string
+	for attempt := 0; attempt <= max(maxRetries, 0); attempt++ {
+		if err := ctx.Err(); err != nil {
+			return best, err
+		}
+		v, err := produce(ctx, attempt, feedback)
+		if err != nil {
+			return best, err
+		}
+		verdict := guard(v)
+		if attempt == 0 || verdict.Passed || verdict.Score > best.Verdict.Score {
+			best.Value, best.Verdict = v, verdict
+		}
+		best.Attempts = attempt + 1
+		if verdict.Passed {
+			return best, nil
+		}
+		feedback = verdict.Reasons
+	}
+	return best, nil
+}
+
+// execution is one Execute of a run: the in-memory state tasks update.
+type execution struct {
+	runner *Runner
+	runID  string
+	mu     sync.Mutex
+	run    *Run // the working copy; saved by flush
+	outMem map[string]any
+	weight []float64 // per task
+	index  map[string]int
+	frac   float64 // current task's progress
+	cur    int
+	last   lastFlush
+}

@@ -1,0 +1,122 @@
+// Package writer is the comment writer of the outreach crew, with the
+// quality reviewer (agents/reviewer) as its guardrail: it asks the LLM port
+// for a comment on one prospect, reviews it, and on failure asks again with
+// the reviewer's reasons (PostContext.Feedback, Attempt), a bounded number
+// of times. The final draft is returned even when it never passed, with its
+// score and flags, so a person can see why.
+package writer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/kpbot/kpbot/agents"
+	"github.com/kpbot/kpbot/agents/reviewer"
+)
+
+// DefaultMaxRetries is how many times a failing draft is rewritten.
+const DefaultMaxRetries = 2
+
+// Config tunes the writer.
+type Config struct {
+	// MaxRetries is how many rewrites a failing draft gets; 0 means
+	// DefaultMaxRetries, negative means none.
+	MaxRetries int
+	// Model is passed to the LLM; empty means the adapter's default.
+	Model string
+	// MaxTokens caps each completion; 0 means the adapter's default.
+	MaxTokens int
+	// Temperature is the sampling temperature.
+	Temperature float64
+	// Review tunes the reviewer; AllowLinks is taken from the brief.
+	Review reviewer.Config
+}
+
+// Writer implements agents.Writer.
+type Writer struct {
+	llm agents.LLM
+	cfg Config
+}
+
+var _ agents.Writer = (*Writer)(nil)
+
+// New returns a Writer that drafts with llm.
+func New(llm agents.LLM, cfg Config) (*Writer, error) {
+	if llm == nil {
+		return nil, errors.New("writer: an LLM is required")
+	}
+	switch {
+	case cfg.MaxRetries == 0:
+		cfg.MaxRetries = DefaultMaxRetries
+	case cfg.MaxRetries < 0:
+		cfg.MaxRetries = 0
+	}
+	return &Writer{llm: llm, cfg: cfg}, nil
+}
+
+// attempt is one draft and the reviewer's verdict on it.
+type attempt struct {
+	body   string
+	model  string
+	review reviewer.Result
+}
+
+// Draft writes, reviews and, when needed, rewrites a comment for p.
+func (w *Writer) Draft(ctx context.Context, b agents.Brief, p agents.ProspectResult, others []string) (agents.DraftResult, error) {
+	rcfg := w.cfg.Review
+	rcfg.AllowLinks = b.AllowLinks
+	post := reviewer.PostInput{Title: p.Title, Text: p.Text, Keywords: b.Keywords}
+	var usage agents.Usage
+	produce := func(ctx context.Context, n int, feedback []string) (attempt, error) {
+		resp, err := w.llm.Generate(ctx, w.request(b, p, n, feedback))
+		if err != nil {
+			return attempt{}, fmt.Errorf("generate (attempt %d): %w", n+1, err)
+		}
+		usage.PromptTokens += resp.Usage.PromptTokens
+		usage.CompletionTokens += resp.Usage.CompletionTokens
+		usage.TotalTokens += resp.Usage.TotalTokens
+		usage.CostUSD += resp.Usage.CostUSD
+		return attempt{body: resp.Content, model: resp.Model, review: reviewer.Review(rcfg, resp.Content, post, others)}, nil
+	}
+	guard := func(a attempt) agents.Verdict {
+		return agents.Verdict{Passed: a.review.Passed, Score: a.review.Score, Reasons: a.review.Reasons}
+	}
+	g, err := agents.RetryGuarded(ctx, w.cfg.MaxRetries, produce, guard)
+	if err != nil {
+		return agents.DraftResult{}, err
+	}
+	best := g.Value
+	return agents.DraftResult{
+		CampaignID:  b.CampaignID,
+		ProspectKey: p.Key(),
+		ProspectURL: p.URL,
+		Body:        best.body,
+		Score:       best.review.Score,
+		Flags:       append([]string{}, best.review.Flags...),
+		Passed:      best.review.Passed,
+		Reasons:     best.review.Reasons,
+		Attempts:    g.Attempts,
+		Model:       best.model,
+		Usage:       usage,
+	}, nil
+}
+
+// request builds the LLM request for attempt n of a draft for p.
+func (w *Writer) request(b agents.Brief, p agents.ProspectResult, n int, feedback []string) agents.GenerateRequest {
+	pc := &agents.PostContext{
+		Title: p.Title, URL: p.CanonicalURL, Site: p.Site, Text: p.Text,
+		Keywords: b.Keywords, Tone: b.Tone, Language: b.Language, Guidelines: b.Guidelines,
+		AllowLinks: b.AllowLinks, Feedback: feedback, Attempt: n,
+	}
+	return agents.GenerateRequest{
+		Model:       w.cfg.Model,
+		System:      systemPrompt(b),
+		Messages:    []agents.Message{{Role: agents.RoleUser, Content: userPrompt(pc)}},
+		MaxTokens:   w.cfg.MaxTokens,
+		Temperature: w.cfg.Temperature,
+		Purpose:     agents.PurposeComment,
+		CampaignID:  b.CampaignID,
+		Post:        pc,
+	}
+}
