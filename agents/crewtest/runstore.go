@@ -36,6 +36,9 @@ func clone(r *agents.Run) *agents.Run {
 	if err := json.Unmarshal(raw, out); err != nil {
 		panic(fmt.Sprintf("crewtest: unmarshal run: %v", err))
 	}
+	if out.Steps == nil {
+		out.Steps = []agents.Step{}
+	}
 	return out
 }
 

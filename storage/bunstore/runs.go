@@ -1,0 +1,213 @@
+package bunstore
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
+
+	"github.com/kpbot/kpbot/agents"
+)
+
+// runCursorTag marks cursors of run lists.
+const runCursorTag = "r1:"
+
+// activeStatuses are the statuses CountActive counts.
+var activeStatuses = []string{string(agents.RunQueued), string(agents.RunRunning)}
+
+// runRow is a row of kpbot_runs.
+type runRow struct {
+	bun.BaseModel `bun:"table:kpbot_runs,alias:r"`
+
+	ID           string     `bun:"id,pk"`
+	CampaignID   string     `bun:"campaign_id"`
+	OwnerID      string     `bun:"owner_id"`
+	Status       string     `bun:"status"`
+	Progress     float64    `bun:"progress"`
+	Steps        string     `bun:"steps"`
+	Stats        string     `bun:"stats"`
+	UsageTokens  int        `bun:"usage_tokens"`
+	UsageCostUSD float64    `bun:"usage_cost_usd"`
+	Error        string     `bun:"error"`
+	Brief        string     `bun:"brief"`
+	JobID        int64      `bun:"job_id"`
+	Attempts     int        `bun:"attempts"`
+	CreatedAt    time.Time  `bun:"created_at"`
+	StartedAt    *time.Time `bun:"started_at"`
+	FinishedAt   *time.Time `bun:"finished_at"`
+}
+
+func newRunRow(r *agents.Run) (*runRow, error) {
+	steps := r.Steps
+	if steps == nil {
+		steps = []agents.Step{}
+	}
+	stepsJSON, err := json.Marshal(steps)
+	if err != nil {
+		return nil, fmt.Errorf("encode steps: %w", err)
+	}
+	stats, err := json.Marshal(r.Stats)
+	if err != nil {
+		return nil, fmt.Errorf("encode stats: %w", err)
+	}
+	brief, err := json.Marshal(r.Brief)
+	if err != nil {
+		return nil, fmt.Errorf("encode brief: %w", err)
+	}
+	return &runRow{
+		ID: r.ID, CampaignID: r.CampaignID, OwnerID: r.OwnerID, Status: string(r.Status),
+		Progress: r.Progress, Steps: string(stepsJSON), Stats: string(stats),
+		UsageTokens: r.Usage.Tokens, UsageCostUSD: r.Usage.CostUSD, Error: r.Error,
+		Brief: string(brief), JobID: r.JobID, Attempts: r.Attempts,
+		CreatedAt: dbTime(r.CreatedAt), StartedAt: utcPtr(r.StartedAt), FinishedAt: utcPtr(r.FinishedAt),
+	}, nil
+}
+
+func (row *runRow) run() (*agents.Run, error) {
+	r := &agents.Run{
+		ID: row.ID, CampaignID: row.CampaignID, OwnerID: row.OwnerID, Status: agents.RunStatus(row.Status),
+		Progress: row.Progress, Usage: agents.RunUsage{Tokens: row.UsageTokens, CostUSD: row.UsageCostUSD},
+		Error: row.Error, JobID: row.JobID, Attempts: row.Attempts,
+		CreatedAt: row.CreatedAt.UTC(), StartedAt: utcPtr(row.StartedAt), FinishedAt: utcPtr(row.FinishedAt),
+	}
+	if err := json.Unmarshal([]byte(row.Steps), &r.Steps); err != nil {
+		return nil, fmt.Errorf("decode steps of run %s: %w", row.ID, err)
+	}
+	if err := json.Unmarshal([]byte(row.Stats), &r.Stats); err != nil {
+		return nil, fmt.Errorf("decode stats of run %s: %w", row.ID, err)
+	}
+	if err := json.Unmarshal([]byte(row.Brief), &r.Brief); err != nil {
+		return nil, fmt.Errorf("decode brief of run %s: %w", row.ID, err)
+	}
+	return r, nil
+}
+
+// Runs keeps crew runs in kpbot_runs.
+type Runs struct {
+	db bun.IDB
+}
+
+var _ agents.RunStore = (*Runs)(nil)
+
+// NewRuns returns a RunStore over db, a *bun.DB or a bun.Tx.
+func NewRuns(db bun.IDB) *Runs { return &Runs{db: db} }
+
+// Create inserts r; an existing ID is storage.ErrConflict, an unknown
+// campaign a foreign-key error.
+func (s *Runs) Create(ctx context.Context, r *agents.Run) error {
+	row, err := newRunRow(r)
+	if err != nil {
+		return fmt.Errorf("create run %s: %w", r.ID, err)
+	}
+	if _, err := s.db.NewInsert().Model(row).Exec(ctx); err != nil {
+		return fmt.Errorf("create run %s: %w", r.ID, mapErr(err))
+	}
+	return nil
+}
+
+// Get returns the run with that ID.
+func (s *Runs) Get(ctx context.Context, id string) (*agents.Run, error) {
+	row := new(runRow)
+	if err := s.db.NewSelect().Model(row).Where("r.id = ?", id).Scan(ctx); err != nil {
+		return nil, fmt.Errorf("load run %s: %w", id, mapErr(err))
+	}
+	return row.run()
+}
+
+// ListByCampaign returns the campaign's runs newest first (IDs are
+// time-ordered), p.Limit at a time (default 50, at most 1000).
+func (s *Runs) ListByCampaign(ctx context.Context, campaignID string, p agents.ListParams) (agents.RunPage, error) {
+	before, err := decodeCursor(runCursorTag, p.Cursor)
+	if err != nil {
+		return agents.RunPage{}, fmt.Errorf("list runs of campaign %s: %w", campaignID, err)
+	}
+	limit := pageSize(p.Limit)
+	var rows []runRow
+	q := s.db.NewSelect().Model(&rows).Where("r.campaign_id = ?", campaignID).
+		OrderExpr("r.id DESC").Limit(int64(limit + 1))
+	if before != "" {
+		q = q.Where("r.id < ?", before)
+	}
+	if err := q.Scan(ctx); err != nil {
+		return agents.RunPage{}, fmt.Errorf("list runs of campaign %s: %w", campaignID, mapErr(err))
+	}
+	page := agents.RunPage{Items: make([]agents.Run, 0, min(len(rows), limit))}
+	for i := range rows[:min(len(rows), limit)] {
+		r, err := rows[i].run()
+		if err != nil {
+			return agents.RunPage{}, err
+		}
+		page.Items = append(page.Items, *r)
+	}
+	if len(rows) > limit {
+		page.NextCursor = encodeCursor(runCursorTag, rows[limit-1].ID)
+	}
+	return page, nil
+}
+
+// Update loads the run, applies fn and saves the result in one
+// transaction, holding the row (FOR UPDATE on PostgreSQL, the write lock
+// of BEGIN IMMEDIATE on SQLite) so concurrent updates queue. An error from
+// fn rolls back and is returned as is. fn must not change the ID, campaign
+// or creation time.
+func (s *Runs) Update(ctx context.Context, id string, fn func(*agents.Run) error) (*agents.Run, error) {
+	var out *agents.Run
+	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		row := new(runRow)
+		q := tx.NewSelect().Model(row).Where("r.id = ?", id)
+		if tx.Dialect().Name() == dialect.PG {
+			q = q.For("UPDATE")
+		}
+		if err := q.Scan(ctx); err != nil {
+			return fmt.Errorf("load run %s: %w", id, mapErr(err))
+		}
+		r, err := row.run()
+		if err != nil {
+			return err
+		}
+		if err := fn(r); err != nil {
+			return err
+		}
+		if r.ID != id || r.CampaignID != row.CampaignID {
+			return fmt.Errorf("update run %s: the update changed its ID or campaign", id)
+		}
+		saved, err := newRunRow(r)
+		if err != nil {
+			return fmt.Errorf("update run %s: %w", id, err)
+		}
+		saved.CreatedAt = row.CreatedAt
+		if _, err := tx.NewUpdate().Model(saved).WherePK().
+			ExcludeColumn("id", "campaign_id", "created_at").Exec(ctx); err != nil {
+			return fmt.Errorf("save run %s: %w", id, mapErr(err))
+		}
+		out, err = saved.run()
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// CountActive counts the owner's queued and running runs.
+func (s *Runs) CountActive(ctx context.Context, ownerID string) (int, error) {
+	n, err := s.db.NewSelect().Model((*runRow)(nil)).
+		Where("r.owner_id = ?", ownerID).Where("r.status IN (?)", bun.In(activeStatuses)).Count(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("count active runs of %s: %w", ownerID, mapErr(err))
+	}
+	return int(n), nil
+}
+
+// CountActiveAll counts every queued and running run.
+func (s *Runs) CountActiveAll(ctx context.Context) (int, error) {
+	n, err := s.db.NewSelect().Model((*runRow)(nil)).
+		Where("r.status IN (?)", bun.In(activeStatuses)).Count(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("count active runs: %w", mapErr(err))
+	}
+	return int(n), nil
+}
