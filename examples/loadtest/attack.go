@@ -44,6 +44,10 @@ type Result struct {
 	P99  time.Duration `json:"p99_ns"`
 	Max  time.Duration `json:"max_ns"`
 	Mean time.Duration `json:"mean_ns"`
+	// CPUPerRequest is the CPU time the whole process (load generator and
+	// server) spent per request, unaffected by other processes' load; 0
+	// for attacks that ran alongside another one, or where unknown.
+	CPUPerRequest time.Duration `json:"cpu_per_request_ns"`
 	// Errors counts transport errors and non-2xx answers.
 	Errors      uint64         `json:"errors"`
 	StatusCodes map[string]int `json:"status_codes"`

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -47,6 +48,10 @@ func TestRunEveryScenario(t *testing.T) {
 		assert.True(t, found, "scenario %s is in the report", s)
 	}
 	require.Len(t, rep.Results, len(allScenarios)+1, "me-flood reports /me and the flood")
+	if runtime.GOOS == "linux" {
+		assert.Positive(t, rows["GET /api/auth/me"].CPUPerRequest, "getrusage gives the CPU per request")
+	}
+	assert.Zero(t, rows["GET /api/auth/me during flood"].CPUPerRequest, "no CPU split between concurrent attacks")
 	for _, name := range []string{"GET /healthz", "GET /api/auth/me", "GET /api/auth/me during flood"} {
 		require.Contains(t, rows, name)
 		assert.Zero(t, rows[name].Errors, "%s: %v", name, rows[name].ErrorSamples)
@@ -128,6 +133,29 @@ func TestParseOptions(t *testing.T) {
 	}
 	_, _, err = parseOptions([]string{"-database-url", "postgresql://u@[::1]:5432/x"}, &bytes.Buffer{})
 	assert.NoError(t, err, "loopback PostgreSQL is fine")
+
+	o, _, err = parseOptions([]string{"-server-env", "KPBOT_DB_MAX_IDLE_CONNS=10, KPBOT_BCRYPT_COST=4"}, &bytes.Buffer{})
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{"KPBOT_DB_MAX_IDLE_CONNS": "10", "KPBOT_BCRYPT_COST": "4"}, o.ServerEnv)
+	for _, bad := range []string{"KPBOT_DATABASE_URL=postgres://db.example.com/x", "KPBOT_ADDR=0.0.0.0:80", "HOME=/", "KPBOT_X"} {
+		_, _, err := parseOptions([]string{"-server-env", bad}, &bytes.Buffer{})
+		assert.Error(t, err, bad)
+	}
+}
+
+func TestServerEnvOverrides(t *testing.T) {
+	t.Parallel()
+	o := defaultOptions()
+	o.ServerEnv = map[string]string{"KPBOT_DB_MAX_IDLE_CONNS": "10"}
+	env, err := serverEnv(o, "file:x.db")
+	require.NoError(t, err)
+	assert.Equal(t, "10", env["KPBOT_DB_MAX_IDLE_CONNS"])
+	assert.Equal(t, "0", env["KPBOT_AUTH_RATE_LIMIT"], "the per-IP limit is off")
+	assert.Equal(t, "12", env["KPBOT_BCRYPT_COST"])
+	assert.GreaterOrEqual(t, len(env["KPBOT_JWT_SECRET"]), 32)
+	again, err := serverEnv(o, "file:x.db")
+	require.NoError(t, err)
+	assert.NotEqual(t, env["KPBOT_JWT_SECRET"], again["KPBOT_JWT_SECRET"], "a fresh secret per run")
 }
 
 func TestMainCodeExitCodes(t *testing.T) {

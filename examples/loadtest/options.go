@@ -46,6 +46,9 @@ type Options struct {
 	DatabaseURL string
 	// Scenarios are the scenario names to run, a subset of allScenarios.
 	Scenarios []string
+	// ServerEnv overrides KPBOT_* settings of the server under test, e.g.
+	// KPBOT_DB_MAX_IDLE_CONNS, to compare configurations.
+	ServerEnv map[string]string
 	// Timeout bounds every single request.
 	Timeout time.Duration
 	// JSON asks for machine-readable output.
@@ -73,7 +76,7 @@ func parseOptions(args []string, stderr io.Writer) (Options, string, error) {
 	if stderr != nil {
 		fs.SetOutput(stderr)
 	}
-	var scenarios, cpuprofile string
+	var scenarios, cpuprofile, serverEnv string
 	fs.DurationVar(&o.Duration, "duration", o.Duration, "how long each scenario sends requests")
 	fs.IntVar(&o.Workers, "workers", o.Workers, "concurrent requests and connections per scenario")
 	fs.IntVar(&o.Workers, "connections", o.Workers, "alias of -workers")
@@ -82,6 +85,7 @@ func parseOptions(args []string, stderr io.Writer) (Options, string, error) {
 	fs.IntVar(&o.BcryptRuns, "bcrypt-runs", o.BcryptRuns, "bcrypt comparisons measured in-process (median)")
 	fs.StringVar(&o.DatabaseURL, "database-url", "", "server database: file:/path.db or postgres://user@127.0.0.1/db (default: fresh SQLite in a temp dir)")
 	fs.StringVar(&scenarios, "scenarios", strings.Join(allScenarios, ","), "comma-separated scenarios to run")
+	fs.StringVar(&serverEnv, "server-env", "", "comma-separated KPBOT_NAME=value overrides for the server, e.g. KPBOT_DB_MAX_IDLE_CONNS=10")
 	fs.DurationVar(&o.Timeout, "timeout", o.Timeout, "per-request timeout")
 	fs.BoolVar(&o.JSON, "json", false, "print the report as JSON")
 	fs.StringVar(&cpuprofile, "cpuprofile", "", "write a CPU profile of the whole process (client and server) to this file")
@@ -92,6 +96,11 @@ func parseOptions(args []string, stderr io.Writer) (Options, string, error) {
 		return Options{}, "", fmt.Errorf("unexpected arguments: %q", fs.Args())
 	}
 	o.Scenarios = splitList(scenarios)
+	env, err := parseServerEnv(serverEnv)
+	if err != nil {
+		return Options{}, "", err
+	}
+	o.ServerEnv = env
 	return o, cpuprofile, o.Validate()
 }
 
@@ -124,7 +133,37 @@ func (o Options) Validate() error {
 	if err := checkLoopbackDatabase(o.DatabaseURL); err != nil {
 		errs = append(errs, err)
 	}
+	for k := range o.ServerEnv {
+		if err := checkServerEnvKey(k); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	return errors.Join(errs...)
+}
+
+// parseServerEnv reads "KPBOT_A=1,KPBOT_B=2".
+func parseServerEnv(s string) (map[string]string, error) {
+	env := map[string]string{}
+	for _, kv := range splitList(s) {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			return nil, fmt.Errorf("-server-env: %q is not NAME=value", kv)
+		}
+		env[strings.TrimSpace(k)] = strings.TrimSpace(v)
+	}
+	return env, nil
+}
+
+// checkServerEnvKey allows KPBOT_* settings except the addresses, which
+// the load test chooses itself so that everything stays on loopback.
+func checkServerEnvKey(k string) error {
+	switch {
+	case !strings.HasPrefix(k, "KPBOT_"):
+		return fmt.Errorf("-server-env: %q is not a KPBOT_* variable", k)
+	case k == "KPBOT_ADDR" || strings.HasSuffix(k, "_URL"):
+		return fmt.Errorf("-server-env: %s is chosen by the load test (use -database-url for the database)", k)
+	}
+	return nil
 }
 
 // wants reports whether the run includes scenario name.

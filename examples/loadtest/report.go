@@ -3,9 +3,11 @@ package main
 import (
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 )
@@ -32,12 +34,13 @@ type machineInfo struct {
 
 // settings echoes the options that shape the numbers.
 type settings struct {
-	Duration   time.Duration `json:"duration_ns"`
-	Workers    int           `json:"workers"`
-	MeRate     int           `json:"me_rate_during_flood"`
-	BcryptCost int           `json:"bcrypt_cost"`
-	Database   string        `json:"database"`
-	Scenarios  []string      `json:"scenarios"`
+	Duration   time.Duration     `json:"duration_ns"`
+	Workers    int               `json:"workers"`
+	MeRate     int               `json:"me_rate_during_flood"`
+	BcryptCost int               `json:"bcrypt_cost"`
+	Database   string            `json:"database"`
+	ServerEnv  map[string]string `json:"server_env,omitempty"`
+	Scenarios  []string          `json:"scenarios"`
 }
 
 // targetCheck is one performance target of issue 2 and how the run did.
@@ -63,7 +66,7 @@ func settingsOf(o Options) settings {
 	case o.DatabaseURL != "":
 		db = "sqlite (" + o.DatabaseURL + ")"
 	}
-	return settings{Duration: o.Duration, Workers: o.Workers, MeRate: o.Rate, BcryptCost: o.BcryptCost, Database: db, Scenarios: o.Scenarios}
+	return settings{Duration: o.Duration, Workers: o.Workers, MeRate: o.Rate, BcryptCost: o.BcryptCost, Database: db, ServerEnv: o.ServerEnv, Scenarios: o.Scenarios}
 }
 
 // loadAverage returns the 1, 5 and 15 minute load averages from
@@ -165,15 +168,24 @@ func (r Report) WriteText(w io.Writer) error {
 	m, s := r.Machine, r.Settings
 	fmt.Fprintf(&b, "\n%s %s/%s, %d CPUs, GOMAXPROCS %d, load average %s (start) -> %s (end)\n",
 		m.GoVersion, m.OS, m.Arch, m.NumCPU, m.GOMAXPROCS, orDash(m.LoadAvgStart), orDash(m.LoadAvgEnd))
-	fmt.Fprintf(&b, "database %s, bcrypt cost %d, %s per scenario, %d workers; /api/auth/me at %s during the flood\n\n",
+	fmt.Fprintf(&b, "database %s, bcrypt cost %d, %s per scenario, %d workers; /api/auth/me at %s during the flood\n",
 		s.Database, s.BcryptCost, s.Duration, s.Workers, rateLabel(s.MeRate))
+	if len(s.ServerEnv) > 0 {
+		keys := slices.Sorted(maps.Keys(s.ServerEnv))
+		var kv []string
+		for _, k := range keys {
+			kv = append(kv, k+"="+s.ServerEnv[k])
+		}
+		fmt.Fprintf(&b, "server overrides: %s\n", strings.Join(kv, " "))
+	}
+	b.WriteString("\n")
 
-	rows := [][]string{{"scenario", "workers", "rate", "requests", "requests/s", "p50", "p99", "max", "errors"}}
+	rows := [][]string{{"scenario", "workers", "rate", "requests", "requests/s", "p50", "p99", "max", "errors", "CPU/req"}}
 	for _, res := range r.Results {
 		rows = append(rows, []string{res.Name, fmt.Sprint(res.Workers), rateLabel(res.Rate), fmt.Sprint(res.Requests),
-			fmt.Sprintf("%.0f", res.RPS), ms(res.P50), ms(res.P99), ms(res.Max), fmt.Sprint(res.Errors)})
+			fmt.Sprintf("%.0f", res.RPS), ms(res.P50), ms(res.P99), ms(res.Max), fmt.Sprint(res.Errors), us(res.CPUPerRequest)})
 	}
-	writeTable(&b, rows, []bool{false, true, true, true, true, true, true, true, true})
+	writeTable(&b, rows, []bool{false, true, true, true, true, true, true, true, true, true})
 
 	for _, res := range r.Results {
 		if len(res.ErrorSamples) > 0 {
@@ -198,6 +210,14 @@ func (r Report) WriteText(w io.Writer) error {
 	writeTable(&b, trows, []bool{false, false, false})
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// us formats a per-request CPU time in microseconds; "-" for unknown.
+func us(d time.Duration) string {
+	if d <= 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.0fµs", float64(d)/float64(time.Microsecond))
 }
 
 func orDash(s string) string {

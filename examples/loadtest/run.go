@@ -85,6 +85,7 @@ func run(ctx context.Context, o Options, out io.Writer) (Report, error) {
 		}
 		progress("running %s for %s...", name, o.Duration)
 		runtime.GC() // start every scenario from a collected heap
+		cpu0 := processCPU()
 		switch name {
 		case scenarioBare:
 			rep.Results = append(rep.Results, runAttack(ctx, name, spec("bare net/http", getTarget(bareURL+"/", ""), o.Workers, 0, o.Duration)))
@@ -101,6 +102,11 @@ func run(ctx context.Context, o Options, out io.Writer) (Report, error) {
 			flood := spec("login flood (concurrent)", loginTarget(srv.baseURL, acc), o.Workers, 0, o.Duration+warm)
 			me := spec("GET /api/auth/me during flood", getTarget(srv.baseURL+"/api/auth/me", acc.accessToken), o.Workers, o.Rate, o.Duration)
 			rep.Results = append(rep.Results, runConcurrently(ctx, name, warm, me, flood)...)
+		}
+		if last := &rep.Results[len(rep.Results)-1]; last.Scenario != scenarioMeFlood && last.Requests > 0 {
+			if cpu := processCPU() - cpu0; cpu > 0 {
+				last.CPUPerRequest = cpu / time.Duration(last.Requests)
+			}
 		}
 	}
 	rep.Machine.LoadAvgEnd = loadAverage()

@@ -72,13 +72,13 @@ type kpbotServer struct {
 // request comes from 127.0.0.1 for one account: with the product defaults
 // the login scenarios would measure 429s, not logins. Logs below error
 // level are off, and the logger discards everything anyway (see
-// startKpbot).
+// startKpbot). Options.ServerEnv overrides any of these.
 func serverEnv(o Options, databaseURL string) (map[string]string, error) {
 	secret := make([]byte, 32)
 	if _, err := rand.Read(secret); err != nil {
 		return nil, fmt.Errorf("generate JWT secret: %w", err)
 	}
-	return map[string]string{
+	env := map[string]string{
 		"KPBOT_ADDR":               "127.0.0.1:0",
 		"KPBOT_DATABASE_URL":       databaseURL,
 		"KPBOT_JWT_SECRET":         hex.EncodeToString(secret),
@@ -87,7 +87,11 @@ func serverEnv(o Options, databaseURL string) (map[string]string, error) {
 		"KPBOT_LOGIN_MAX_FAILURES": "1000000000",
 		"KPBOT_LOG_LEVEL":          "error",
 		"KPBOT_SHUTDOWN_TIMEOUT":   "10s",
-	}, nil
+	}
+	for k, v := range o.ServerEnv {
+		env[k] = v
+	}
+	return env, nil
 }
 
 // startKpbot builds the server with app.Build and serves it on a loopback
