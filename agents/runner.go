@@ -153,6 +153,34 @@ func (r *Runner) Cancel(ctx context.Context, runID string) (*Run, error) {
 	return run, nil
 }
 
+// Fail marks an active run failed with reason and emits run.failed, for a
+// job queue that gives up on it (attempts exhausted). A finished run is
+// ErrRunFinished.
+func (r *Runner) Fail(ctx context.Context, runID, reason string) (*Run, error) {
+	run, err := r.store.Update(ctx, runID, func(run *Run) error {
+		if run.Status.Terminal() {
+			return fmt.Errorf("fail run %s (%s): %w", runID, run.Status, ErrRunFinished)
+		}
+		now := r.now()
+		run.Status, run.Error, run.FinishedAt = RunFailed, reason, &now
+		for i := range run.Steps {
+			if run.Steps[i].Status == StepRunning {
+				run.Steps[i].Status, run.Steps[i].Error, run.Steps[i].FinishedAt = StepFailed, reason, &now
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		if errors.Is(err, ErrRunFinished) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("fail run %s: %w", runID, err)
+	}
+	r.emit(ctx, run, EventRunFailed, r.runData(run, false))
+	r.interrupt(runID)
+	return run, nil
+}
+
 // interrupt cancels the run's execution in this process, if any.
 func (r *Runner) interrupt(runID string) bool {
 	r.mu.Lock()

@@ -19,6 +19,8 @@ type Sink struct {
 	drafts    map[[2]string]draft
 	order     []([2]string) // draft keys in creation order
 	writes    int
+	pWrites   int
+	dWrites   int
 	now       func() time.Time
 }
 
@@ -42,6 +44,7 @@ func (s *Sink) SaveProspect(_ context.Context, p agents.ProspectResult) (bool, e
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.writes++
+	s.pWrites++
 	k := [2]string{p.CampaignID, p.Key()}
 	_, had := s.prospects[k]
 	p.Text = "" // like a store would, keep no more than the record needs here
@@ -54,6 +57,7 @@ func (s *Sink) SaveDraft(_ context.Context, d agents.DraftResult) (bool, error) 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.writes++
+	s.dWrites++
 	k := [2]string{d.CampaignID, d.ProspectKey}
 	old, had := s.drafts[k]
 	created := s.now()
@@ -137,4 +141,18 @@ func (s *Sink) Writes() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.writes
+}
+
+// ProspectWrites counts SaveProspect calls.
+func (s *Sink) ProspectWrites() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.pWrites
+}
+
+// DraftWrites counts SaveDraft calls.
+func (s *Sink) DraftWrites() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.dWrites
 }

@@ -1,0 +1,308 @@
+package riverjob
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/kpbot/kpbot/agents"
+)
+
+// Defaults of Config.
+const (
+	DefaultQueue          = "kpbot_runs"
+	DefaultMaxRunsTotal   = 4
+	DefaultMaxRunsPerUser = 2
+	DefaultMaxAttempts    = 5
+	DefaultRetryDelay     = 5 * time.Second
+	DefaultRescueAfter    = time.Hour
+)
+
+// Config tunes a Queue. Zero fields take the defaults.
+type Config struct {
+	// Queue is the River queue runs go to; default "kpbot_runs".
+	Queue string
+	// MaxRunsTotal is how many runs one process executes at once (River's
+	// MaxWorkers); more wait in the queue. Default 4.
+	MaxRunsTotal int
+	// MaxRunsPerUser is how many queued or running runs one owner may
+	// have; Submit refuses more with *agents.RunLimitError. Default 2;
+	// negative means no limit.
+	MaxRunsPerUser int
+	// MaxAttempts is how many times a run's job is tried before the run
+	// is failed; default 5.
+	MaxAttempts int
+	// RetryDelay is the wait before the first retry of an interrupted run,
+	// doubling with each attempt up to 32 times it; default 5 s.
+	RetryDelay time.Duration
+	// RescueAfter is how long a job may stay "running" without finishing
+	// before River assumes its process died and retries it; default 1 h.
+	RescueAfter time.Duration
+	// FetchPollInterval is how often an idle client looks for new jobs
+	// when no notification arrives; default River's (1 s).
+	FetchPollInterval time.Duration
+	// Logger gets River's and the Queue's logs; default slog.Default().
+	Logger *slog.Logger
+}
+
+func (c Config) withDefaults() Config {
+	if c.Queue == "" {
+		c.Queue = DefaultQueue
+	}
+	if c.MaxRunsTotal <= 0 {
+		c.MaxRunsTotal = DefaultMaxRunsTotal
+	}
+	if c.MaxRunsPerUser == 0 {
+		c.MaxRunsPerUser = DefaultMaxRunsPerUser
+	}
+	if c.MaxAttempts <= 0 {
+		c.MaxAttempts = DefaultMaxAttempts
+	}
+	if c.RetryDelay <= 0 {
+		c.RetryDelay = DefaultRetryDelay
+	}
+	if c.RescueAfter <= 0 {
+		c.RescueAfter = DefaultRescueAfter
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return c
+}
+
+// RunArgs are the arguments of a run's job.
+type RunArgs struct {
+	RunID string `json:"run_id" river:"unique"`
+}
+
+// Kind names the job kind.
+func (RunArgs) Kind() string { return "kpbot_run" }
+
+// client is the part of a river.Client the Queue uses, whatever its driver.
+type client interface {
+	Start(ctx context.Context) error
+	Stop(ctx context.Context) error
+	StopAndCancel(ctx context.Context) error
+	Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+	JobCancel(ctx context.Context, jobID int64) (*rivertype.JobRow, error)
+}
+
+// Queue runs crew runs as River jobs.
+type Queue struct {
+	runner *agents.Runner
+	store  agents.RunStore
+	cfg    Config
+	client client
+}
+
+// NewSQLite returns a Queue whose River client uses the SQLite database db
+// (the one bun uses: pass bunDB.DB). Create River's tables first with
+// MigrateSQLite.
+func NewSQLite(db *sql.DB, runner *agents.Runner, cfg Config) (*Queue, error) {
+	q, rcfg := newQueue(runner, cfg)
+	c, err := river.NewClient(riversqlite.New(db), rcfg)
+	if err != nil {
+		return nil, fmt.Errorf("riverjob: new SQLite client: %w", err)
+	}
+	q.client = c
+	return q, nil
+}
+
+// NewPostgres returns a Queue whose River client uses pool (the one bun
+// uses). Create River's tables first with MigratePostgres.
+func NewPostgres(pool *pgxpool.Pool, runner *agents.Runner, cfg Config) (*Queue, error) {
+	q, rcfg := newQueue(runner, cfg)
+	c, err := river.NewClient(riverpgxv5.New(pool), rcfg)
+	if err != nil {
+		return nil, fmt.Errorf("riverjob: new PostgreSQL client: %w", err)
+	}
+	q.client = c
+	return q, nil
+}
+
+// MigrateSQLite creates or updates River's tables in db.
+func MigrateSQLite(ctx context.Context, db *sql.DB) error {
+	m, err := rivermigrate.New(riversqlite.New(db), nil)
+	if err != nil {
+		return fmt.Errorf("riverjob: migrator: %w", err)
+	}
+	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("riverjob: migrate SQLite: %w", err)
+	}
+	return nil
+}
+
+// MigratePostgres creates or updates River's tables in the pool's
+// database (in its search_path schema).
+func MigratePostgres(ctx context.Context, pool *pgxpool.Pool) error {
+	m, err := rivermigrate.New(riverpgxv5.New(pool), nil)
+	if err != nil {
+		return fmt.Errorf("riverjob: migrator: %w", err)
+	}
+	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("riverjob: migrate PostgreSQL: %w", err)
+	}
+	return nil
+}
+
+func newQueue(runner *agents.Runner, cfg Config) (*Queue, *river.Config) {
+	cfg = cfg.withDefaults()
+	q := &Queue{runner: runner, store: runner.Store(), cfg: cfg}
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &runWorker{q: q})
+	return q, &river.Config{
+		Queues:               map[string]river.QueueConfig{cfg.Queue: {MaxWorkers: cfg.MaxRunsTotal}},
+		Workers:              workers,
+		MaxAttempts:          cfg.MaxAttempts,
+		JobTimeout:           -1, // a run takes as long as it takes; Cancel stops it
+		RescueStuckJobsAfter: cfg.RescueAfter,
+		RetryPolicy:          retryPolicy{base: cfg.RetryDelay},
+		FetchPollInterval:    cfg.FetchPollInterval,
+		Logger:               cfg.Logger,
+	}
+}
+
+// Start starts working jobs until Stop, StopAndCancel or ctx's end
+// (which, like StopAndCancel, cancels running jobs).
+func (q *Queue) Start(ctx context.Context) error {
+	if err := q.client.Start(ctx); err != nil {
+		return fmt.Errorf("riverjob: start: %w", err)
+	}
+	return nil
+}
+
+// Stop stops fetching jobs and waits for running ones to finish, or for
+// ctx to end.
+func (q *Queue) Stop(ctx context.Context) error {
+	if err := q.client.Stop(ctx); err != nil {
+		return fmt.Errorf("riverjob: stop: %w", err)
+	}
+	return nil
+}
+
+// StopAndCancel stops fetching and cancels running jobs' contexts: their
+// runs stay running with checkpoints saved and are retried later, by this
+// process or another.
+func (q *Queue) StopAndCancel(ctx context.Context) error {
+	if err := q.client.StopAndCancel(ctx); err != nil {
+		return fmt.Errorf("riverjob: stop and cancel: %w", err)
+	}
+	return nil
+}
+
+// Submit creates a queued run of brief and enqueues it. It refuses with
+// an *agents.RunLimitError (errors.Is agents.ErrTooManyRuns) when the owner
+// already has MaxRunsPerUser queued or running runs. The check and the
+// insert are not one transaction, so two racing submits may both pass.
+func (q *Queue) Submit(ctx context.Context, brief agents.Brief) (*agents.Run, error) {
+	if q.cfg.MaxRunsPerUser > 0 {
+		n, err := q.store.CountActive(ctx, brief.OwnerID)
+		if err != nil {
+			return nil, fmt.Errorf("submit run: %w", err)
+		}
+		if n >= q.cfg.MaxRunsPerUser {
+			return nil, &agents.RunLimitError{Scope: agents.LimitPerUser, Limit: q.cfg.MaxRunsPerUser, Active: n}
+		}
+	}
+	run, err := q.runner.Create(ctx, brief)
+	if err != nil {
+		return nil, fmt.Errorf("submit run: %w", err)
+	}
+	if err := q.Enqueue(ctx, run.ID); err != nil {
+		reason := fmt.Sprintf("could not enqueue: %v", err)
+		if _, ferr := q.runner.Fail(context.WithoutCancel(ctx), run.ID, reason); ferr != nil {
+			q.cfg.Logger.Error("fail unqueued run", "run_id", run.ID, "err", ferr)
+		}
+		return nil, fmt.Errorf("submit run %s: %w", run.ID, err)
+	}
+	return q.store.Get(ctx, run.ID)
+}
+
+// Enqueue inserts the job of an existing active run and records its job
+// ID on the run. Enqueueing a run whose job is already waiting or running
+// adds nothing.
+func (q *Queue) Enqueue(ctx context.Context, runID string) error {
+	res, err := q.client.Insert(ctx, RunArgs{RunID: runID}, &river.InsertOpts{
+		Queue:       q.cfg.Queue,
+		MaxAttempts: q.cfg.MaxAttempts,
+		UniqueOpts:  river.UniqueOpts{ByArgs: true},
+	})
+	if err != nil {
+		return fmt.Errorf("enqueue run %s: %w", runID, err)
+	}
+	_, err = q.store.Update(ctx, runID, func(r *agents.Run) error {
+		r.JobID = res.Job.ID
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("enqueue run %s: record job %d: %w", runID, res.Job.ID, err)
+	}
+	return nil
+}
+
+// Cancel cancels an active run: it is marked cancelled at once (a
+// finished run is agents.ErrRunFinished, HTTP 409), its job is cancelled
+// in River, and its execution, here or in another process, stops within a
+// second.
+func (q *Queue) Cancel(ctx context.Context, runID string) (*agents.Run, error) {
+	run, err := q.runner.Cancel(ctx, runID)
+	if err != nil {
+		return nil, err
+	}
+	if run.JobID != 0 {
+		if _, err := q.client.JobCancel(ctx, run.JobID); err != nil && !errors.Is(err, rivertype.ErrNotFound) {
+			// The run is cancelled and its runner notices by polling;
+			// River would only run the job to find it finished.
+			q.cfg.Logger.Warn("cancel run job", "run_id", runID, "job_id", run.JobID, "err", err)
+		}
+	}
+	return run, nil
+}
+
+// retryPolicy retries after base, doubling per attempt, capped at 32×base.
+type retryPolicy struct{ base time.Duration }
+
+// NextRetry returns when the job's next attempt may start.
+func (p retryPolicy) NextRetry(job *rivertype.JobRow) time.Time {
+	n := min(max(job.Attempt-1, 0), 5)
+	return time.Now().Add(p.base << n)
+}
+
+// runWorker executes a run's job.
+type runWorker struct {
+	river.WorkerDefaults[RunArgs]
+	q *Queue
+}
+
+// Work executes (or resumes) the run. A run that ends (succeeded, failed,
+// cancelled, or already finished) completes or cancels the job; an
+// interrupted one returns the error so River retries it, and on the last
+// attempt the run is failed.
+func (w *runWorker) Work(ctx context.Context, job *river.Job[RunArgs]) error {
+	runID := job.Args.RunID
+	err := w.q.runner.Execute(ctx, runID)
+	switch {
+	case err == nil, errors.Is(err, agents.ErrRunFinished):
+		return nil
+	case errors.Is(err, agents.ErrRunCancelled), errors.Is(err, agents.ErrRunFailed):
+		return river.JobCancel(err)
+	}
+	if job.Attempt >= job.MaxAttempts && ctx.Err() == nil {
+		reason := fmt.Sprintf("gave up after %d attempts: %v", job.Attempt, err)
+		if _, ferr := w.q.runner.Fail(context.WithoutCancel(ctx), runID, reason); ferr != nil && !errors.Is(ferr, agents.ErrRunFinished) {
+			w.q.cfg.Logger.Error("fail run", "run_id", runID, "err", ferr)
+		}
+		return river.JobCancel(err)
+	}
+	return err
+}
