@@ -44,6 +44,9 @@ type ProspectStore interface {
 	// List returns the campaign's prospects in the order they were found
 	// (ascending ID), a page at a time, without their Text.
 	List(ctx context.Context, campaignID string, p auth.ListParams) (auth.Page[Prospect], error)
+	// ByCanonicalURL returns the campaign's prospect with that canonical
+	// URL, with its text.
+	ByCanonicalURL(ctx context.Context, campaignID, canonicalURL string) (*Prospect, error)
 }
 
 // DraftStore keeps drafts, at most one per prospect. Implementations
@@ -71,4 +74,7 @@ type DraftStore interface {
 	ListApproved(ctx context.Context, campaignID string) ([]ExportRow, error)
 	// CountSince counts the campaign's drafts created at or after since.
 	CountSince(ctx context.Context, campaignID string, since time.Time) (int, error)
+	// DraftedURLs returns the canonical URLs of the campaign's prospects
+	// that have a draft.
+	DraftedURLs(ctx context.Context, campaignID string) ([]string, error)
 }

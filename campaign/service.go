@@ -340,3 +340,32 @@ func (s *Service) DraftsToday(ctx context.Context, campaignID string) (int, erro
 	}
 	return n, nil
 }
+
+// ProspectByURL returns the campaign's prospect with that canonical URL,
+// with its text, for the crew.
+func (s *Service) ProspectByURL(ctx context.Context, campaignID, canonicalURL string) (*Prospect, error) {
+	pr, err := s.prospects.ByCanonicalURL(ctx, campaignID, canonicalURL)
+	if err != nil {
+		return nil, fmt.Errorf("get prospect %s: %w", canonicalURL, notFound(err))
+	}
+	return pr, nil
+}
+
+// DraftedURLs returns the canonical URLs of the campaign's prospects that
+// already have a draft, so a resumed run skips them.
+func (s *Service) DraftedURLs(ctx context.Context, campaignID string) ([]string, error) {
+	urls, err := s.drafts.DraftedURLs(ctx, campaignID)
+	if err != nil {
+		return nil, fmt.Errorf("drafted prospects of campaign %s: %w", campaignID, err)
+	}
+	return urls, nil
+}
+
+// DraftsSince counts the campaign's drafts created at or after since.
+func (s *Service) DraftsSince(ctx context.Context, campaignID string, since time.Time) (int, error) {
+	n, err := s.drafts.CountSince(ctx, campaignID, since)
+	if err != nil {
+		return 0, fmt.Errorf("count drafts of campaign %s: %w", campaignID, err)
+	}
+	return n, nil
+}

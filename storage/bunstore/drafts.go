@@ -222,3 +222,20 @@ func (s *Drafts) CountSince(ctx context.Context, campaignID string, since time.T
 	}
 	return int(n), nil
 }
+
+// DraftedURLs returns the canonical URLs of the campaign's prospects that
+// have a draft, so a resumed run skips them.
+func (s *Drafts) DraftedURLs(ctx context.Context, campaignID string) ([]string, error) {
+	var urls []string
+	err := s.db.NewSelect().
+		TableExpr("kpbot_drafts AS d").
+		Join("JOIN kpbot_prospects AS p ON p.id = d.prospect_id").
+		ColumnExpr("p.canonical_url").
+		Where("d.campaign_id = ?", campaignID).
+		OrderExpr("p.canonical_url ASC").
+		Scan(ctx, &urls)
+	if err != nil {
+		return nil, fmt.Errorf("list drafted prospects of campaign %s: %w", campaignID, mapErr(err))
+	}
+	return urls, nil
+}

@@ -88,3 +88,16 @@ func (s *Prospects) List(ctx context.Context, campaignID string, p auth.ListPara
 	}
 	return page, nil
 }
+
+// ByCanonicalURL returns the campaign's prospect with that canonical URL,
+// with its text; the (campaign_id, canonical_url) unique index serves it.
+func (s *Prospects) ByCanonicalURL(ctx context.Context, campaignID, canonicalURL string) (*campaign.Prospect, error) {
+	row := new(prospectRow)
+	if err := s.db.NewSelect().Model(row).
+		Where("p.campaign_id = ?", campaignID).
+		Where("p.canonical_url = ?", canonicalURL).
+		Scan(ctx); err != nil {
+		return nil, fmt.Errorf("load prospect %s of campaign %s: %w", canonicalURL, campaignID, mapErr(err))
+	}
+	return row.prospect(), nil
+}

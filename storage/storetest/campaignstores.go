@@ -53,6 +53,8 @@ func TestCampaignStores(t *testing.T, newStores func(t *testing.T) CampaignStore
 		{"DraftOthers", testDraftOthers},
 		{"DraftListApproved", testDraftListApproved},
 		{"DraftCountSince", testDraftCountSince},
+		{"ProspectByCanonicalURL", testProspectByCanonicalURL},
+		{"DraftedURLs", testDraftedURLs},
 	}
 	for _, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {
