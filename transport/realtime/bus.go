@@ -1,0 +1,127 @@
+// Package realtime holds kpbot's real-time adapters: the events.Bus
+// adapters that wake live subscribers on one instance (LocalBus) or on
+// every instance (PostgresBus with LISTEN/NOTIFY, RedisBus with pub/sub).
+//
+// Every adapter carries only a Notice's topic and seq ("<topic>:<seq>", a
+// few hundred bytes at most, far under NOTIFY's 8000-byte limit); the
+// subscriber reads the event itself from the events.Log, so an event of
+// any size crosses instances. A Notice is a hint and the Log is the truth:
+// subscribers keep the last seq they have read per topic and, on a Notice,
+// read the Log after it.
+//
+// Each subscription has a bounded buffer. Publish never waits for a
+// subscriber: when a subscriber's buffer is full its Notice is dropped and
+// a Notice{Lagged: true} is queued in the slot kept free for it, so the
+// subscriber learns to re-read every topic it follows. The cross-instance
+// adapters also queue Lagged for every subscriber after reconnecting, since
+// notices sent while they were disconnected are lost.
+package realtime
+
+import (
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kpbot/kpbot/events"
+)
+
+// Defaults of the Bus options.
+const (
+	DefaultBuffer       = 1024
+	DefaultHealthCheck  = 30 * time.Second
+	DefaultMinReconnect = 100 * time.Millisecond
+	DefaultMaxReconnect = 10 * time.Second
+)
+
+// BusOption configures a Bus adapter.
+type BusOption func(*busOptions)
+
+type busOptions struct {
+	buffer       int
+	log          *slog.Logger
+	health       time.Duration
+	minReconnect time.Duration
+	maxReconnect time.Duration
+}
+
+// WithBuffer sets how many Notices each subscription holds before it
+// lags (default DefaultBuffer, at least 2: one slot is kept for Lagged).
+func WithBuffer(n int) BusOption { return func(o *busOptions) { o.buffer = max(n, 2) } }
+
+// WithLogger sets where a cross-instance adapter reports lost connections
+// and malformed payloads (default: discarded).
+func WithLogger(l *slog.Logger) BusOption { return func(o *busOptions) { o.log = l } }
+
+// WithHealthCheck sets how long a cross-instance adapter's listening
+// connection may stay silent before it is pinged, so a dead connection is
+// noticed and replaced (default DefaultHealthCheck).
+func WithHealthCheck(d time.Duration) BusOption {
+	return func(o *busOptions) {
+		if d > 0 {
+			o.health = d
+		}
+	}
+}
+
+// WithReconnectBackoff sets the first and the longest wait between a
+// cross-instance adapter's reconnection attempts; the wait doubles from
+// min to max (defaults DefaultMinReconnect, DefaultMaxReconnect).
+func WithReconnectBackoff(minWait, maxWait time.Duration) BusOption {
+	return func(o *busOptions) {
+		if minWait > 0 {
+			o.minReconnect = minWait
+		}
+		if maxWait >= o.minReconnect {
+			o.maxReconnect = maxWait
+		}
+	}
+}
+
+func newBusOptions(opts []BusOption) busOptions {
+	o := busOptions{
+		buffer:       DefaultBuffer,
+		log:          slog.New(slog.DiscardHandler),
+		health:       DefaultHealthCheck,
+		minReconnect: DefaultMinReconnect,
+		maxReconnect: DefaultMaxReconnect,
+	}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return o
+}
+
+// checkNotice validates Publish's arguments.
+func checkNotice(topic string, seq int64) error {
+	if err := events.CheckTopic(topic); err != nil {
+		return err
+	}
+	if seq < 1 {
+		return fmt.Errorf("%w: seq %d of %s is not positive", events.ErrInvalidEvent, seq, topic)
+	}
+	return nil
+}
+
+// encodeNotice is the wire payload of a Notice: "<topic>:<seq>".
+func encodeNotice(topic string, seq int64) string {
+	return topic + ":" + strconv.FormatInt(seq, 10)
+}
+
+// decodeNotice parses "<topic>:<seq>"; topics may contain colons, the seq
+// is after the last one.
+func decodeNotice(payload string) (events.Notice, error) {
+	i := strings.LastIndexByte(payload, ':')
+	if i < 0 {
+		return events.Notice{}, fmt.Errorf("notice payload %q has no seq", payload)
+	}
+	seq, err := strconv.ParseInt(payload[i+1:], 10, 64)
+	if err != nil {
+		return events.Notice{}, fmt.Errorf("notice payload %q: bad seq: %w", payload, err)
+	}
+	if err := checkNotice(payload[:i], seq); err != nil {
+		return events.Notice{}, fmt.Errorf("notice payload %q: %w", payload, err)
+	}
+	return events.Notice{Topic: payload[:i], Seq: seq}, nil
+}

@@ -1,0 +1,233 @@
+package realtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/kpbot/kpbot/events"
+)
+
+// maxPGChannel is PostgreSQL's identifier limit (NAMEDATALEN-1).
+const maxPGChannel = 63
+
+// PostgresBus is the events.Bus of many instances sharing one PostgreSQL
+// database, over LISTEN/NOTIFY.
+//
+// Publish runs SELECT pg_notify(channel, '<topic>:<seq>') on a pooled
+// connection, after the event's transaction committed (events.Publisher
+// appends first). The NOTIFY lives here rather than inside the store's
+// append transaction so the store stays independent of the Bus chosen;
+// PostgreSQL delivers notifications of one session in order, and a
+// subscriber that sees seq N of a topic can read every seq up to N because
+// the event log commits a topic's seqs in order.
+//
+// The first Subscribe starts one listening goroutine, which takes a
+// connection out of the pool for good (Hijack, so it never counts against
+// the pool's size), runs LISTEN, and hands each notification to the
+// subscriptions. An idle connection is pinged every health-check interval.
+// When the connection fails the goroutine reconnects with exponential
+// backoff and then queues Notice{Lagged: true} for every subscription,
+// since notifications sent meanwhile are lost.
+type PostgresBus struct {
+	pool    *pgxpool.Pool
+	channel string
+	o       busOptions
+	f       *fanout
+
+	startOnce sync.Once
+	ready     chan struct{} // closed when the first LISTEN succeeded
+	ctx       context.Context
+	cancel    context.CancelFunc
+	done      chan struct{} // closed when the listener has stopped
+	started   bool
+	mu        sync.Mutex
+}
+
+var _ events.Bus = (*PostgresBus)(nil)
+
+// NewPostgresBus returns a Bus on the notification channel channel (1 to
+// 63 bytes, matched exactly, case included) of pool's database. Every
+// instance that should see each other's Notices uses the same channel.
+// The pool stays the caller's to close, after the Bus.
+func NewPostgresBus(pool *pgxpool.Pool, channel string, opts ...BusOption) (*PostgresBus, error) {
+	if pool == nil {
+		return nil, errors.New("postgres bus: nil pool")
+	}
+	if channel == "" || len(channel) > maxPGChannel {
+		return nil, fmt.Errorf("postgres bus: channel must be 1 to %d bytes, got %d", maxPGChannel, len(channel))
+	}
+	o := newBusOptions(opts)
+	ctx, cancel := context.WithCancel(context.Background())
+	return &PostgresBus{
+		pool: pool, channel: channel, o: o, f: newFanout(o.buffer),
+		ready: make(chan struct{}), ctx: ctx, cancel: cancel, done: make(chan struct{}),
+	}, nil
+}
+
+// Publish sends the Notice with pg_notify. It returns once PostgreSQL has
+// queued it for every listener; it never waits for subscribers.
+func (b *PostgresBus) Publish(ctx context.Context, topic string, seq int64) error {
+	if err := checkNotice(topic, seq); err != nil {
+		return fmt.Errorf("publish: %w", err)
+	}
+	if b.f.isClosed() {
+		return fmt.Errorf("publish %s #%d: %w", topic, seq, events.ErrBusClosed)
+	}
+	if _, err := b.pool.Exec(ctx, "SELECT pg_notify($1, $2)", b.channel, encodeNotice(topic, seq)); err != nil {
+		return fmt.Errorf("publish %s #%d: pg_notify: %w", topic, seq, err)
+	}
+	return nil
+}
+
+// Subscribe returns a channel of every Notice published on the Bus's
+// channel, by any instance, from now until ctx is done or the Bus is
+// closed. The first call starts listening and waits until LISTEN is in
+// place (or ctx is done), so a Notice published after Subscribe returns is
+// never missed silently.
+func (b *PostgresBus) Subscribe(ctx context.Context) (<-chan events.Notice, error) {
+	ch, err := b.f.subscribe(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("subscribe: %w", err)
+	}
+	b.mu.Lock()
+	b.startOnce.Do(func() {
+		b.started = true
+		go b.listen()
+	})
+	b.mu.Unlock()
+	select {
+	case <-b.ready:
+		return ch, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("subscribe: wait for LISTEN: %w", ctx.Err())
+	case <-b.done:
+		return nil, fmt.Errorf("subscribe: %w", events.ErrBusClosed)
+	}
+}
+
+// Close stops listening, releases the listening connection and ends every
+// subscription; it is idempotent. It does not close the pool.
+func (b *PostgresBus) Close() error {
+	b.mu.Lock()
+	b.startOnce.Do(func() {}) // no listener may start after Close
+	started := b.started
+	b.mu.Unlock()
+	b.cancel()
+	if started {
+		<-b.done
+	} else {
+		select {
+		case <-b.done:
+		default:
+			close(b.done)
+		}
+	}
+	b.f.close()
+	return nil
+}
+
+// listen keeps a LISTEN connection up until Close, reconnecting with
+// backoff.
+func (b *PostgresBus) listen() {
+	defer close(b.done)
+	wait := b.o.minReconnect
+	connected := false
+	for b.ctx.Err() == nil {
+		conn, err := b.connect(b.ctx)
+		if err != nil {
+			if b.ctx.Err() != nil {
+				return
+			}
+			b.o.log.Warn("postgres bus: cannot listen; retrying", "channel", b.channel, "wait", wait, "err", err)
+			if !sleepCtx(b.ctx, wait) {
+				return
+			}
+			wait = min(2*wait, b.o.maxReconnect)
+			continue
+		}
+		wait = b.o.minReconnect
+		if !connected {
+			connected = true
+			close(b.ready)
+		} else {
+			b.f.lagAll()
+		}
+		err = b.receive(conn)
+		closeCtx, cancel := context.WithTimeout(context.Background(), time.Second)
+		_ = conn.Close(closeCtx)
+		cancel()
+		if b.ctx.Err() != nil {
+			return
+		}
+		b.o.log.Warn("postgres bus: listening connection lost; reconnecting", "channel", b.channel, "err", err)
+	}
+}
+
+// connect takes a connection out of the pool and LISTENs on it.
+func (b *PostgresBus) connect(ctx context.Context) (*pgx.Conn, error) {
+	pc, err := b.pool.Acquire(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("acquire connection: %w", err)
+	}
+	conn := pc.Hijack()
+	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{b.channel}.Sanitize()); err != nil {
+		closeCtx, cancel := context.WithTimeout(context.Background(), time.Second)
+		_ = conn.Close(closeCtx)
+		cancel()
+		return nil, fmt.Errorf("listen %s: %w", b.channel, err)
+	}
+	return conn, nil
+}
+
+// receive hands notifications to the subscriptions until the connection
+// fails or the Bus closes.
+func (b *PostgresBus) receive(conn *pgx.Conn) error {
+	for {
+		wctx, cancel := context.WithTimeout(b.ctx, b.o.health)
+		n, err := conn.WaitForNotification(wctx)
+		cancel()
+		if err != nil {
+			if b.ctx.Err() != nil {
+				return b.ctx.Err()
+			}
+			if !pgconn.Timeout(err) && !errors.Is(err, context.DeadlineExceeded) {
+				return err
+			}
+			pctx, cancel := context.WithTimeout(b.ctx, b.o.health)
+			err = conn.Ping(pctx)
+			cancel()
+			if err != nil {
+				return fmt.Errorf("ping idle listening connection: %w", err)
+			}
+			continue
+		}
+		if n.Channel != b.channel {
+			continue
+		}
+		notice, err := decodeNotice(n.Payload)
+		if err != nil {
+			b.o.log.Warn("postgres bus: ignoring malformed notification", "channel", b.channel, "err", err)
+			continue
+		}
+		b.f.deliver(notice)
+	}
+}
+
+// sleepCtx waits for d or until ctx is done; it reports whether d passed.
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}

@@ -1,0 +1,182 @@
+package realtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/kpbot/kpbot/events"
+)
+
+// RedisBus is the events.Bus of many instances sharing a Redis server (or
+// cluster), over pub/sub on one channel.
+//
+// Publish runs PUBLISH channel '<topic>:<seq>'. The first Subscribe starts
+// one goroutine holding a SUBSCRIBE connection (go-redis's PubSub, which
+// reconnects and resubscribes by itself); it pings an idle connection
+// every health-check interval, backs off after errors, and queues
+// Notice{Lagged: true} for every subscription after each resubscription,
+// since messages published meanwhile are lost.
+type RedisBus struct {
+	client  redis.UniversalClient
+	channel string
+	o       busOptions
+	f       *fanout
+
+	startOnce sync.Once
+	ready     chan struct{} // closed when the first SUBSCRIBE was confirmed
+	ctx       context.Context
+	cancel    context.CancelFunc
+	done      chan struct{} // closed when the listener has stopped
+	started   bool
+	ps        *redis.PubSub // set when the listener starts
+	mu        sync.Mutex
+}
+
+var _ events.Bus = (*RedisBus)(nil)
+
+// NewRedisBus returns a Bus on the pub/sub channel channel of client's
+// server. Every instance that should see each other's Notices uses the
+// same channel. The client stays the caller's to close, after the Bus.
+func NewRedisBus(client redis.UniversalClient, channel string, opts ...BusOption) (*RedisBus, error) {
+	if client == nil {
+		return nil, errors.New("redis bus: nil client")
+	}
+	if channel == "" {
+		return nil, errors.New("redis bus: empty channel")
+	}
+	o := newBusOptions(opts)
+	ctx, cancel := context.WithCancel(context.Background())
+	return &RedisBus{
+		client: client, channel: channel, o: o, f: newFanout(o.buffer),
+		ready: make(chan struct{}), ctx: ctx, cancel: cancel, done: make(chan struct{}),
+	}, nil
+}
+
+// Publish sends the Notice with PUBLISH; it never waits for subscribers.
+func (b *RedisBus) Publish(ctx context.Context, topic string, seq int64) error {
+	if err := checkNotice(topic, seq); err != nil {
+		return fmt.Errorf("publish: %w", err)
+	}
+	if b.f.isClosed() {
+		return fmt.Errorf("publish %s #%d: %w", topic, seq, events.ErrBusClosed)
+	}
+	if err := b.client.Publish(ctx, b.channel, encodeNotice(topic, seq)).Err(); err != nil {
+		return fmt.Errorf("publish %s #%d: redis PUBLISH: %w", topic, seq, err)
+	}
+	return nil
+}
+
+// Subscribe returns a channel of every Notice published on the Bus's
+// channel, by any instance, from now until ctx is done or the Bus is
+// closed. The first call starts listening and waits until Redis has
+// confirmed the subscription (or ctx is done).
+func (b *RedisBus) Subscribe(ctx context.Context) (<-chan events.Notice, error) {
+	ch, err := b.f.subscribe(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("subscribe: %w", err)
+	}
+	b.mu.Lock()
+	b.startOnce.Do(func() {
+		b.started = true
+		b.ps = b.client.Subscribe(b.ctx, b.channel)
+		go b.listen(b.ps)
+	})
+	b.mu.Unlock()
+	select {
+	case <-b.ready:
+		return ch, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("subscribe: wait for SUBSCRIBE: %w", ctx.Err())
+	case <-b.done:
+		return nil, fmt.Errorf("subscribe: %w", events.ErrBusClosed)
+	}
+}
+
+// Close unsubscribes, releases the pub/sub connection and ends every
+// subscription; it is idempotent. It does not close the client.
+func (b *RedisBus) Close() error {
+	b.mu.Lock()
+	b.startOnce.Do(func() {}) // no listener may start after Close
+	started := b.started
+	b.mu.Unlock()
+	b.cancel()
+	if started {
+		// go-redis does not watch the context while reading; closing the
+		// PubSub ends the listener's pending read.
+		_ = b.ps.Close()
+		<-b.done
+	} else {
+		select {
+		case <-b.done:
+		default:
+			close(b.done)
+		}
+	}
+	b.f.close()
+	return nil
+}
+
+// listen receives until Close. go-redis reconnects the PubSub on the next
+// Receive after an error; this loop only paces retries and turns every
+// resubscription into a Lagged notice.
+func (b *RedisBus) listen(ps *redis.PubSub) {
+	defer close(b.done)
+	defer func() { _ = ps.Close() }()
+	wait := b.o.minReconnect
+	confirmed := false
+	for {
+		msg, err := ps.ReceiveTimeout(b.ctx, b.o.health)
+		if b.ctx.Err() != nil {
+			return
+		}
+		if err != nil {
+			if isNetTimeout(err) {
+				if err := ps.Ping(b.ctx); err != nil {
+					b.o.log.Warn("redis bus: ping failed", "channel", b.channel, "err", err)
+				}
+				continue
+			}
+			b.o.log.Warn("redis bus: receive failed; retrying", "channel", b.channel, "wait", wait, "err", err)
+			if !sleepCtx(b.ctx, wait) {
+				return
+			}
+			wait = min(2*wait, b.o.maxReconnect)
+			continue
+		}
+		wait = b.o.minReconnect
+		switch m := msg.(type) {
+		case *redis.Subscription:
+			if m.Kind != "subscribe" || m.Channel != b.channel {
+				continue
+			}
+			if !confirmed {
+				confirmed = true
+				close(b.ready)
+			} else {
+				b.f.lagAll()
+			}
+		case *redis.Message:
+			if m.Channel != b.channel {
+				continue
+			}
+			notice, err := decodeNotice(m.Payload)
+			if err != nil {
+				b.o.log.Warn("redis bus: ignoring malformed message", "channel", b.channel, "err", err)
+				continue
+			}
+			b.f.deliver(notice)
+		}
+	}
+}
+
+// isNetTimeout reports whether err is a read timeout, which only means
+// the connection was idle.
+func isNetTimeout(err error) bool {
+	ne, ok := errors.AsType[net.Error](err)
+	return ok && ne.Timeout()
+}
