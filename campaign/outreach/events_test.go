@@ -1,0 +1,50 @@
+package outreach_test
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kpbot/kpbot/agents"
+	"github.com/kpbot/kpbot/campaign/outreach"
+	"github.com/kpbot/kpbot/events"
+	"github.com/kpbot/kpbot/storage/bunstore"
+	"github.com/kpbot/kpbot/storage/dbtest"
+	"github.com/kpbot/kpbot/transport/realtime"
+)
+
+func TestRunEventsGoToRunAndCampaignTopics(t *testing.T) {
+	ctx := t.Context()
+	log := bunstore.NewEvents(dbtest.SQLite(t))
+	bus := realtime.NewLocalBus()
+	t.Cleanup(func() { _ = bus.Close() })
+	notices, err := bus.Subscribe(ctx)
+	require.NoError(t, err)
+	sink := outreach.NewRunEvents(events.NewPublisher(log, bus))
+
+	require.NoError(t, sink.Emit(ctx, "r1", "c1", agents.EventRunStarted, agents.RunEventData{}))
+	require.NoError(t, sink.Emit(ctx, "r1", "c1", agents.EventRunProgress, agents.ProgressData{}))
+	require.NoError(t, sink.Emit(ctx, "r2", "c1", agents.EventRunStarted, agents.RunEventData{}))
+
+	runEvents, err := log.After(ctx, events.RunTopic("r1"), 0, 0)
+	require.NoError(t, err)
+	require.Len(t, runEvents, 2)
+	assert.Equal(t, []int64{1, 2}, []int64{runEvents[0].Seq, runEvents[1].Seq})
+	assert.Equal(t, agents.EventRunStarted, runEvents[0].Name)
+	assert.True(t, json.Valid(runEvents[1].Data))
+
+	campaignEvents, err := log.After(ctx, events.CampaignTopic("c1"), 0, 0)
+	require.NoError(t, err)
+	assert.Len(t, campaignEvents, 3, "the campaign topic has both runs' events, with its own seq")
+	assert.Equal(t, int64(3), campaignEvents[2].Seq)
+
+	got := 0
+	for got < 6 {
+		n := <-notices
+		assert.Positive(t, n.Seq)
+		got++
+	}
+	assert.Equal(t, 6, got, "one notice per stored copy")
+}
