@@ -56,8 +56,12 @@ func (s *Server) Error(ctx context.Context, err error) *Problem {
 	return s.internal(ctx, err)
 }
 
-// mapKnown maps the errors of the auth and storage packages and of huma.
+// mapKnown maps the errors of the auth, campaign and storage packages and
+// of huma.
 func mapKnown(err error) *Problem {
+	if p := campaignProblem(err); p != nil {
+		return p
+	}
 	var ve *auth.ValidationError
 	var rl *auth.RateLimitError
 	var me *huma.ErrorModel

@@ -21,6 +21,7 @@ import (
 	"github.com/kpbot/kpbot/auth/authtest"
 	"github.com/kpbot/kpbot/auth/jwt"
 	"github.com/kpbot/kpbot/auth/password"
+	"github.com/kpbot/kpbot/campaign"
 	"github.com/kpbot/kpbot/storage/bunstore"
 	"github.com/kpbot/kpbot/transport/ratelimit"
 )
@@ -55,6 +56,7 @@ type testEnv struct {
 	svc   *auth.Service
 	logs  *syncBuffer
 	clock *authtest.Clock
+	camps *campaign.Service // the campaign service, for seeding prospects and drafts
 }
 
 // syncBuffer is a log sink safe for concurrent handlers.
@@ -98,6 +100,10 @@ func newTestServer(t testing.TB, db *bun.DB, opts ...testOpt) *testEnv {
 	svc, err := auth.NewService(context.Background(), setup.authCfg, bunstore.NewUsers(db), bunstore.NewSessions(db), codec, hasher, setup.deps.Limiter)
 	require.NoError(t, err)
 	setup.deps.Auth = svc
+	if setup.deps.Campaigns == nil {
+		setup.deps.Campaigns = campaign.NewService(campaign.Config{Now: clock.Now},
+			bunstore.NewCampaigns(db), bunstore.NewProspects(db), bunstore.NewDrafts(db))
+	}
 	srv, err := New(setup.cfg, setup.deps)
 	require.NoError(t, err)
 	if setup.register != nil {
@@ -105,7 +111,7 @@ func newTestServer(t testing.TB, db *bun.DB, opts ...testOpt) *testEnv {
 	}
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
-	return &testEnv{t: t, srv: srv, ts: ts, svc: svc, logs: logs, clock: clock}
+	return &testEnv{t: t, srv: srv, ts: ts, svc: svc, logs: logs, clock: clock, camps: setup.deps.Campaigns}
 }
 
 // resp is a finished response with its body read.

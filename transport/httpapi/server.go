@@ -14,6 +14,7 @@ import (
 	"github.com/uptrace/bunrouter"
 
 	"github.com/kpbot/kpbot/auth"
+	"github.com/kpbot/kpbot/campaign"
 )
 
 // MetricsRegistry is where the server registers its metrics and what
@@ -36,6 +37,9 @@ type Deps struct {
 	// Metrics receives the HTTP metrics and is served at /metrics; nil
 	// creates a fresh registry with the Go and process collectors.
 	Metrics MetricsRegistry
+	// Campaigns is the campaign service behind /api/campaigns and
+	// /api/comments; nil leaves those routes out.
+	Campaigns *campaign.Service
 }
 
 // Server is kpbot's HTTP handler: a bunrouter router with a huma API and
@@ -57,7 +61,7 @@ type Server struct {
 var _ http.Handler = (*Server)(nil)
 
 // New builds the server and registers the auth, admin and operational
-// routes.
+// routes, and the campaign and comment routes when Deps.Campaigns is set.
 func New(cfg Config, deps Deps) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -91,6 +95,9 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	s.registerOps()
 	s.registerAuth()
 	s.registerAdmin()
+	if deps.Campaigns != nil {
+		s.registerCampaigns()
+	}
 
 	s.handler = s.securityHeaders(s.corsMiddleware(s.bodyLimit(s.router)))
 	return s, nil
