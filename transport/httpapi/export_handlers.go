@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
+	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -25,7 +26,7 @@ type exportInput struct {
 
 // exportOutput is the export file, written as is with its own type.
 type exportOutput struct {
-	ContentType        string `header:"Content-Type"`
+	ContentType        string `header:"Content-Type" doc:"application/json, or text/csv; charset=utf-8 for format=csv."`
 	ContentDisposition string `header:"Content-Disposition" doc:"attachment; filename=\"campaign-<id>-approved.<csv|json>\""`
 	CacheControl       string `header:"Cache-Control"`
 	Body               []byte
@@ -51,7 +52,7 @@ func (s *Server) registerExport() {
 					exportJSONType: {Schema: rows},
 					"text/csv": {Schema: &huma.Schema{
 						Type:        huma.TypeString,
-						Description: "UTF-8 CSV; columns " + fmt.Sprint(campaign.ExportColumns) + ".",
+						Description: "UTF-8 CSV with a header row; columns " + strings.Join(campaign.ExportColumns, ", ") + ".",
 					}},
 				},
 			},
