@@ -1,0 +1,110 @@
+package notify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/kpbot/kpbot/agents"
+)
+
+// OwnerOf returns the ID of the user who owns a campaign.
+type OwnerOf func(ctx context.Context, campaignID string) (string, error)
+
+// RunEvents is an agents.EventSink that forwards every run event to next
+// and, when a run succeeds, fails or is cancelled, also notifies the
+// campaign's owner.
+type RunEvents struct {
+	next    agents.EventSink
+	svc     *Service
+	ownerOf OwnerOf
+}
+
+var _ agents.EventSink = (*RunEvents)(nil)
+
+// NewRunEvents wraps next (nil: forward nowhere) so finished runs notify
+// their campaign's owner, found with ownerOf.
+func NewRunEvents(next agents.EventSink, svc *Service, ownerOf OwnerOf) *RunEvents {
+	return &RunEvents{next: next, svc: svc, ownerOf: ownerOf}
+}
+
+// Emit forwards the event, then notifies on run.succeeded, run.failed and
+// run.cancelled. A failing notification does not stop the forward; both
+// errors are returned.
+func (e *RunEvents) Emit(ctx context.Context, runID, campaignID, name string, data any) error {
+	var errs []error
+	if e.next != nil {
+		if err := e.next.Emit(ctx, runID, campaignID, name, data); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if kind, ok := runKind(name); ok {
+		if err := e.notify(ctx, runID, campaignID, kind, data); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// RunNotificationData is the data of a run notification.
+type RunNotificationData struct {
+	RunID      string       `json:"run_id"`
+	CampaignID string       `json:"campaign_id"`
+	Status     string       `json:"status"`
+	Stats      agents.Stats `json:"stats"`
+	Error      string       `json:"error,omitempty"`
+}
+
+func (e *RunEvents) notify(ctx context.Context, runID, campaignID string, kind Kind, data any) error {
+	owner, err := e.ownerOf(ctx, campaignID)
+	if err != nil {
+		return fmt.Errorf("notify %s of run %s: find campaign %s owner: %w", kind, runID, campaignID, err)
+	}
+	nd := RunNotificationData{RunID: runID, CampaignID: campaignID}
+	switch d := data.(type) {
+	case agents.RunEventData:
+		nd.Status, nd.Stats, nd.Error = string(d.Status), d.Stats, d.Error
+	case *agents.RunEventData:
+		nd.Status, nd.Stats, nd.Error = string(d.Status), d.Stats, d.Error
+	}
+	title, body := runText(kind, nd)
+	if _, err := e.svc.Notify(ctx, owner, kind, title, body, nd); err != nil {
+		return fmt.Errorf("notify %s of run %s: %w", kind, runID, err)
+	}
+	return nil
+}
+
+func runKind(eventName string) (Kind, bool) {
+	switch eventName {
+	case agents.EventRunSucceeded:
+		return KindRunSucceeded, true
+	case agents.EventRunFailed:
+		return KindRunFailed, true
+	case agents.EventRunCancelled:
+		return KindRunCancelled, true
+	}
+	return "", false
+}
+
+func runText(kind Kind, d RunNotificationData) (title, body string) {
+	switch kind {
+	case KindRunSucceeded:
+		return "Run finished", fmt.Sprintf("The run found %d prospects and drafted %d comments for review.", d.Stats.Prospects, d.Stats.Drafts)
+	case KindRunFailed:
+		body = "The run failed."
+		if d.Error != "" {
+			body = "The run failed: " + truncateRunes(d.Error, MaxBodyRunes-len(body))
+		}
+		return "Run failed", body
+	default:
+		return "Run cancelled", fmt.Sprintf("The run was cancelled after %d prospects and %d drafts.", d.Stats.Prospects, d.Stats.Drafts)
+	}
+}
+
+func truncateRunes(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n])
+}
