@@ -173,6 +173,16 @@ func TestWriteTableAligns(t *testing.T) {
 	assert.Equal(t, "| a         |   n |\n| --------- | --: |\n| long name |   7 |\n", b.String())
 }
 
+func TestDurationFormats(t *testing.T) {
+	t.Parallel()
+	assert.Equal(t, "0.85ms", ms(850*time.Microsecond))
+	assert.Equal(t, "56.7ms", ms(56700*time.Microsecond))
+	assert.Equal(t, "254ms", ms(254*time.Millisecond))
+	assert.Equal(t, "385µs", us(385*time.Microsecond))
+	assert.Equal(t, "272ms", us(272252*time.Microsecond))
+	assert.Equal(t, "-", us(0))
+}
+
 func TestEvaluateTargets(t *testing.T) {
 	t.Parallel()
 	rep := Report{

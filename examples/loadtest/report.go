@@ -212,12 +212,17 @@ func (r Report) WriteText(w io.Writer) error {
 	return err
 }
 
-// us formats a per-request CPU time in microseconds; "-" for unknown.
+// us formats a per-request CPU time in microseconds, or milliseconds from
+// 10ms up; "-" for unknown.
 func us(d time.Duration) string {
-	if d <= 0 {
+	switch {
+	case d <= 0:
 		return "-"
+	case d >= 10*time.Millisecond:
+		return ms(d)
+	default:
+		return fmt.Sprintf("%.0fµs", float64(d)/float64(time.Microsecond))
 	}
-	return fmt.Sprintf("%.0fµs", float64(d)/float64(time.Microsecond))
 }
 
 func orDash(s string) string {
