@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/kpbot/kpbot/agents"
@@ -47,11 +48,12 @@ func (t *Tools) Research(ctx context.Context, ownerID string, in ResearchInput) 
 	defer cancel()
 	brief := agents.Brief{CampaignID: "adhoc", OwnerID: ownerID, Keywords: in.Keywords, SeedURLs: in.SeedURLs, MaxProspects: in.MaxResults}
 	found, err := t.researcher.Research(ctx, brief)
+	if ctx.Err() == nil && len(found.Candidates) == 0 && (err != nil || found.SeedsFailed > 0) {
+		// Every source failed: the caller's seeds are the problem, not us.
+		return nil, fmt.Errorf("%w: %s", ErrNothingFound, strings.Join(found.Problems, "; "))
+	}
 	if err != nil {
 		return nil, t.explain(ctx, "research", err)
-	}
-	if len(found.Candidates) == 0 && found.SeedsFailed > 0 {
-		return nil, fmt.Errorf("%w: %v", ErrNothingFound, found.Problems)
 	}
 	res, err := t.analyst.Analyze(ctx, brief, found.Candidates, nil)
 	if err != nil {

@@ -62,6 +62,9 @@ func mapKnown(err error) *Problem {
 	if p := campaignProblem(err); p != nil {
 		return p
 	}
+	if p := crewProblem(err); p != nil {
+		return p
+	}
 	var ve *auth.ValidationError
 	var rl *auth.RateLimitError
 	var me *huma.ErrorModel

@@ -13,8 +13,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/uptrace/bunrouter"
 
+	"github.com/kpbot/kpbot/agents"
 	"github.com/kpbot/kpbot/auth"
 	"github.com/kpbot/kpbot/campaign"
+	"github.com/kpbot/kpbot/campaign/outreach"
 )
 
 // MetricsRegistry is where the server registers its metrics and what
@@ -40,6 +42,14 @@ type Deps struct {
 	// Campaigns is the campaign service behind /api/campaigns and
 	// /api/comments; nil leaves those routes out.
 	Campaigns *campaign.Service
+	// Runs starts, lists and cancels crew runs (/api/campaigns/{id}/runs,
+	// /api/runs); nil leaves those routes out.
+	Runs *outreach.Runs
+	// AgentList is the crew GET /api/agents describes; Agents runs them
+	// synchronously for POST /api/agents/research and /comment (nil: no
+	// such routes).
+	AgentList []agents.Agent
+	Agents    *outreach.Tools
 }
 
 // Server is kpbot's HTTP handler: a bunrouter router with a huma API and
@@ -97,6 +107,12 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	s.registerAdmin()
 	if deps.Campaigns != nil {
 		s.registerCampaigns()
+	}
+	if deps.Runs != nil {
+		s.registerRuns()
+	}
+	if deps.AgentList != nil || deps.Agents != nil {
+		s.registerAgents()
 	}
 
 	s.handler = s.securityHeaders(s.corsMiddleware(s.bodyLimit(s.router)))

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/kpbot/kpbot/agents/riverjob"
 	"github.com/kpbot/kpbot/auth"
 	"github.com/kpbot/kpbot/transport/httpapi"
 )
@@ -22,12 +23,14 @@ type App struct {
 	Logger   *slog.Logger
 	Database *Database
 	Auth     *auth.Service
+	Queue    *riverjob.Queue
+	Events   *Events
 	HTTP     *httpapi.Server
 }
 
 // NewApp assembles the App and bootstraps the admin account when
 // KPBOT_ADMIN_EMAIL and KPBOT_ADMIN_PASSWORD are set.
-func NewApp(ctx context.Context, cfg Config, logger *slog.Logger, db *Database, svc *auth.Service, srv *httpapi.Server) (*App, error) {
+func NewApp(ctx context.Context, cfg Config, logger *slog.Logger, db *Database, svc *auth.Service, q *riverjob.Queue, ev *Events, srv *httpapi.Server) (*App, error) {
 	if cfg.AdminEmail != "" {
 		u, err := svc.EnsureAdmin(ctx, cfg.AdminEmail, cfg.AdminPassword)
 		if err != nil {
@@ -35,12 +38,17 @@ func NewApp(ctx context.Context, cfg Config, logger *slog.Logger, db *Database, 
 		}
 		logger.Info("admin account ready", "user_id", u.ID, "email", u.Email)
 	}
-	return &App{Config: cfg, Logger: logger, Database: db, Auth: svc, HTTP: srv}, nil
+	return &App{Config: cfg, Logger: logger, Database: db, Auth: svc, Queue: q, Events: ev, HTTP: srv}, nil
 }
 
-// Serve answers HTTP on ln until ctx ends, then drains in-flight requests
-// for at most Config.ShutdownTimeout.
+// Serve starts the job queue and answers HTTP on ln until ctx ends, then
+// drains in-flight requests and stops the queue, within
+// Config.ShutdownTimeout. Runs interrupted by the stop resume on the next
+// start (or on another instance).
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	if err := a.Queue.Start(ctx); err != nil {
+		return fmt.Errorf("start job queue: %w", err)
+	}
 	srv := &http.Server{
 		Handler:           a.HTTP,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -53,14 +61,19 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	go func() { errc <- srv.Serve(ln) }()
 	select {
 	case err := <-errc:
+		_ = a.Queue.StopAndCancel(context.WithoutCancel(ctx))
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
 	a.Logger.Info("shutting down: draining requests", "timeout", a.Config.ShutdownTimeout.String())
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.Config.ShutdownTimeout)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+	shutdownErr := srv.Shutdown(sctx)
+	if err := a.Queue.StopAndCancel(sctx); err != nil {
+		a.Logger.Error("stop job queue", "err", err)
+	}
+	if shutdownErr != nil {
+		return fmt.Errorf("shutdown: %w", shutdownErr)
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("serve: %w", err)

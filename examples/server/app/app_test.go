@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/kpbot/kpbot/agents/web/webtest"
 	"github.com/kpbot/kpbot/storage/dbtest"
 )
 
@@ -50,11 +51,17 @@ func startApp(t *testing.T, env map[string]string) (baseURL string, logs *bytes.
 
 func postJSON(t *testing.T, url, token string, body any) (*http.Response, map[string]any) {
 	t.Helper()
-	b, err := json.Marshal(body)
+	var rd io.Reader = http.NoBody
+	if body != nil {
+		b, err := json.Marshal(body)
+		require.NoError(t, err)
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(http.MethodPost, url, rd)
 	require.NoError(t, err)
-	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(b))
-	require.NoError(t, err)
-	req.Header.Set("Content-Type", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
@@ -91,6 +98,8 @@ func TestServerEndToEnd(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			env := mk(t)
 			env["KPBOT_BCRYPT_COST"] = "4"
+			env["KPBOT_FETCH_ALLOW_PRIVATE"] = "true" // the test blogs live on loopback
+			env["KPBOT_FETCH_DELAY"] = "0s"
 			env["KPBOT_ADMIN_EMAIL"] = "Admin@Example.com"
 			env["KPBOT_ADMIN_PASSWORD"] = "admin password 1"
 			base, logs, stop := startApp(t, env)
@@ -120,6 +129,32 @@ func TestServerEndToEnd(t *testing.T) {
 			assert.Equal(t, http.StatusNoContent, resp.StatusCode)
 			resp, _ = postJSON(t, base+"/api/auth/refresh", "", map[string]any{"refresh_token": pair["refresh_token"]})
 			assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+
+			// A campaign run through the wired crew, River queue and event log.
+			corpus := webtest.NewCorpus(t)
+			resp, camp := postJSON(t, base+"/api/campaigns", adminToken, map[string]any{
+				"name": "wired", "keywords": []string{"postgres", "index", "query"}, "seed_urls": corpus.SeedURLs()[:2],
+			})
+			require.Equal(t, http.StatusCreated, resp.StatusCode, "%v", camp)
+			resp, run := postJSON(t, base+"/api/campaigns/"+camp["id"].(string)+"/runs", adminToken, nil)
+			require.Equal(t, http.StatusAccepted, resp.StatusCode, "%v", run)
+			require.Eventually(t, func() bool {
+				req := mustReq(t, http.MethodGet, base+"/api/runs/"+run["id"].(string))
+				req.Header.Set("Authorization", "Bearer "+adminToken)
+				_, got := do(t, req)
+				run = got
+				return got["status"] != "queued" && got["status"] != "running"
+			}, 90*time.Second, 200*time.Millisecond)
+			require.Equal(t, "succeeded", run["status"], "%v", run)
+			req = mustReq(t, http.MethodGet, base+"/api/campaigns/"+camp["id"].(string)+"/prospects")
+			req.Header.Set("Authorization", "Bearer "+adminToken)
+			_, prospects := do(t, req)
+			assert.NotEmpty(t, prospects["items"])
+			req = mustReq(t, http.MethodGet, base+"/api/agents")
+			req.Header.Set("Authorization", "Bearer "+adminToken)
+			resp, agentList := do(t, req)
+			require.Equal(t, http.StatusOK, resp.StatusCode)
+			assert.Len(t, agentList["items"], 4)
 
 			require.NoError(t, stop(), "graceful shutdown")
 			for _, secret := range []string{"user password", "admin password 1", pair["refresh_token"].(string), adminToken} {

@@ -38,6 +38,11 @@ type Config struct {
 	LLMBaseURL      string
 	LLMAPIKey       string
 	LLMModel        string
+	LLMDailyTokens  int
+	SearxngURL      string
+	FetchDelay      time.Duration
+	MaxRuns         int
+	MaxRunsPerUser  int
 	LogLevel        string
 	ShutdownTimeout time.Duration
 }
@@ -127,6 +132,11 @@ func LoadConfig(args []string, getenv func(string) string) (Config, error) {
 	e.str(&c.LLMBaseURL, "llm-base-url", "KPBOT_LLM_BASE_URL", "", "OpenAI-compatible base URL; unset: the offline writer")
 	e.str(&c.LLMAPIKey, "llm-api-key", "KPBOT_LLM_API_KEY", "", "API key of the model server")
 	e.str(&c.LLMModel, "llm-model", "KPBOT_LLM_MODEL", "", "model name")
+	e.integer(&c.LLMDailyTokens, "llm-daily-tokens", "KPBOT_LLM_DAILY_TOKENS", 0, "tokens one campaign may spend per UTC day on the model server (0: no limit)")
+	e.str(&c.SearxngURL, "searxng-url", "KPBOT_SEARXNG_URL", "", "SearXNG instance the researcher asks for more blogs; unset: seed URLs only")
+	e.duration(&c.FetchDelay, "fetch-delay", "KPBOT_FETCH_DELAY", time.Second, "least time between two requests to one host")
+	e.integer(&c.MaxRuns, "max-runs", "KPBOT_MAX_RUNS", 4, "runs one instance executes at once")
+	e.integer(&c.MaxRunsPerUser, "max-runs-per-user", "KPBOT_MAX_RUNS_PER_USER", 2, "queued or running runs one user may have")
 	e.str(&c.LogLevel, "log-level", "KPBOT_LOG_LEVEL", "info", "debug, info, warn or error")
 	e.duration(&c.ShutdownTimeout, "shutdown-timeout", "KPBOT_SHUTDOWN_TIMEOUT", 20*time.Second, "how long to drain on SIGTERM")
 	if err := fs.Parse(args); err != nil {
@@ -161,6 +171,9 @@ func (c Config) Validate() error {
 	}
 	if c.RefreshGrace < 0 || c.AccessTTL <= 0 || c.SessionIdle <= 0 || c.SessionLifetime <= 0 {
 		errs = append(errs, errors.New("token and session lifetimes must be positive"))
+	}
+	if c.LLMDailyTokens < 0 || c.FetchDelay < 0 || c.MaxRuns < 1 || c.MaxRunsPerUser < 1 {
+		errs = append(errs, errors.New("run limits must be at least 1; token budget and fetch delay must not be negative"))
 	}
 	if (c.LLMBaseURL == "") != (c.LLMModel == "") {
 		errs = append(errs, errors.New("KPBOT_LLM_BASE_URL and KPBOT_LLM_MODEL must be set together"))

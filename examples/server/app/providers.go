@@ -10,9 +10,12 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/uptrace/bun"
 
+	"github.com/kpbot/kpbot/agents"
 	"github.com/kpbot/kpbot/auth"
 	"github.com/kpbot/kpbot/auth/jwt"
 	"github.com/kpbot/kpbot/auth/password"
+	"github.com/kpbot/kpbot/campaign"
+	"github.com/kpbot/kpbot/campaign/outreach"
 	"github.com/kpbot/kpbot/storage"
 	"github.com/kpbot/kpbot/storage/bunstore"
 	"github.com/kpbot/kpbot/storage/postgres"
@@ -80,6 +83,18 @@ func ProvideDatabase(ctx context.Context, cfg Config, logger *slog.Logger) (*Dat
 	return &d, cleanup, nil
 }
 
+// ready reports whether the database and the job queue's tables answer.
+func (d *Database) ready(ctx context.Context) error {
+	if err := d.Bun.PingContext(ctx); err != nil {
+		return fmt.Errorf("database: %w", err)
+	}
+	var n int
+	if err := d.Bun.NewSelect().TableExpr("river_queue").ColumnExpr("count(*)").Scan(ctx, &n); err != nil {
+		return fmt.Errorf("job queue: %w", err)
+	}
+	return nil
+}
+
 // ProvideBunIDB hands the repositories the database handle.
 func ProvideBunIDB(d *Database) bun.IDB { return d.Bun }
 
@@ -143,7 +158,8 @@ func ProvideAuthConfig(cfg Config) auth.Config {
 }
 
 // ProvideHTTP builds the HTTP server with every route.
-func ProvideHTTP(cfg Config, logger *slog.Logger, svc *auth.Service, limiter auth.RateLimiter, db *Database) (*httpapi.Server, error) {
+func ProvideHTTP(cfg Config, logger *slog.Logger, svc *auth.Service, limiter auth.RateLimiter, db *Database,
+	campaigns *campaign.Service, runs *outreach.Runs, tools *outreach.Tools, agentList []agents.Agent) (*httpapi.Server, error) {
 	rateLimit := cfg.AuthRateLimit
 	if rateLimit == 0 {
 		rateLimit = -1 // 0 in our config means "off"; httpapi reads 0 as its default
@@ -157,8 +173,12 @@ func ProvideHTTP(cfg Config, logger *slog.Logger, svc *auth.Service, limiter aut
 		Version:        "1.0.0",
 		Logger:         logger,
 	}, httpapi.Deps{
-		Auth:    svc,
-		Limiter: limiter,
-		Ready:   db.Bun.PingContext,
+		Auth:      svc,
+		Limiter:   limiter,
+		Ready:     db.ready,
+		Campaigns: campaigns,
+		Runs:      runs,
+		Agents:    tools,
+		AgentList: agentList,
 	})
 }

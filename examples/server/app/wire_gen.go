@@ -46,19 +46,70 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 		cleanup()
 		return nil, nil, err
 	}
-	server, err := ProvideHTTP(cfg, logger, service, rateLimiter, database)
+	fetcher, err := ProvideFetcher(cfg)
 	if err != nil {
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
-	app, err := NewApp(ctx, cfg, logger, database, service, server)
+	llm, err := ProvideLLM(cfg, logger)
 	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	searcher, err := ProvideSearcher(cfg)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	campaignService := ProvideCampaigns(database)
+	members, err := ProvideMembers(fetcher, llm, searcher, campaignService)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	events, cleanup3, err := ProvideEvents(database, logger)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	runner, err := ProvideRunner(members, database, events, logger)
+	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	queue, err := ProvideQueue(ctx, cfg, database, runner, logger)
+	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	runs := ProvideRuns(campaignService, database, queue)
+	tools := ProvideTools(members)
+	v := ProvideAgentList(cfg)
+	server, err := ProvideHTTP(cfg, logger, service, rateLimiter, database, campaignService, runs, tools, v)
+	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	app, err := NewApp(ctx, cfg, logger, database, service, queue, events, server)
+	if err != nil {
+		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
 	return app, func() {
+		cleanup3()
 		cleanup2()
 		cleanup()
 	}, nil

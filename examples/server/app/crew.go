@@ -1,0 +1,179 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/google/wire"
+
+	"github.com/kpbot/kpbot/agents"
+	"github.com/kpbot/kpbot/agents/analyst"
+	"github.com/kpbot/kpbot/agents/llm/offline"
+	"github.com/kpbot/kpbot/agents/llm/openai"
+	"github.com/kpbot/kpbot/agents/research"
+	"github.com/kpbot/kpbot/agents/riverjob"
+	"github.com/kpbot/kpbot/agents/search/searxng"
+	"github.com/kpbot/kpbot/agents/web"
+	"github.com/kpbot/kpbot/agents/writer"
+	"github.com/kpbot/kpbot/campaign"
+	"github.com/kpbot/kpbot/campaign/outreach"
+	"github.com/kpbot/kpbot/events"
+	"github.com/kpbot/kpbot/storage/bunstore"
+	"github.com/kpbot/kpbot/transport/realtime"
+)
+
+// CrewSet provides campaigns, the agent crew, its durable queue and the
+// event log the runs write to.
+var CrewSet = wire.NewSet(
+	ProvideCampaigns, ProvideFetcher, ProvideLLM, ProvideSearcher,
+	ProvideMembers, ProvideRunner, ProvideQueue, ProvideEvents,
+	ProvideRuns, ProvideTools, ProvideAgentList,
+)
+
+// ProvideCampaigns builds the campaign service over the bun stores.
+func ProvideCampaigns(d *Database) *campaign.Service {
+	return campaign.NewService(campaign.Config{}, bunstore.NewCampaigns(d.Bun), bunstore.NewProspects(d.Bun), bunstore.NewDrafts(d.Bun))
+}
+
+// ProvideFetcher builds the crew's polite, SSRF-guarded web fetcher.
+func ProvideFetcher(cfg Config) (*web.Fetcher, error) {
+	delay := cfg.FetchDelay
+	if delay == 0 {
+		delay = web.NoDelay
+	}
+	f, err := web.NewFetcher(web.Config{AllowPrivate: cfg.FetchPrivate, PerHostDelay: delay})
+	if err != nil {
+		return nil, fmt.Errorf("web fetcher: %w", err)
+	}
+	return f, nil
+}
+
+// ProvideLLM is the offline writer unless an OpenAI-compatible server is
+// configured; a daily per-campaign token budget wraps the latter.
+func ProvideLLM(cfg Config, logger *slog.Logger) (agents.LLM, error) {
+	if cfg.LLMBaseURL == "" {
+		llm, err := offline.New(offline.Config{})
+		if err != nil {
+			return nil, fmt.Errorf("offline writer: %w", err)
+		}
+		return llm, nil
+	}
+	client, err := openai.New(openai.Config{BaseURL: cfg.LLMBaseURL, APIKey: cfg.LLMAPIKey, Model: cfg.LLMModel, Logger: logger})
+	if err != nil {
+		return nil, fmt.Errorf("LLM client: %w", err)
+	}
+	if cfg.LLMDailyTokens > 0 {
+		return openai.WithBudget(client, openai.NewMemoryBudget(openai.Limits{DailyTokens: cfg.LLMDailyTokens}), nil), nil
+	}
+	return client, nil
+}
+
+// ProvideSearcher is a SearXNG client when KPBOT_SEARXNG_URL is set, else nil.
+func ProvideSearcher(cfg Config) (agents.Searcher, error) {
+	if cfg.SearxngURL == "" {
+		return nil, nil
+	}
+	s, err := searxng.New(searxng.Config{BaseURL: cfg.SearxngURL})
+	if err != nil {
+		return nil, fmt.Errorf("searxng: %w", err)
+	}
+	return s, nil
+}
+
+// ProvideMembers assembles the outreach crew's workers and its sink.
+func ProvideMembers(f *web.Fetcher, llm agents.LLM, searcher agents.Searcher, campaigns *campaign.Service) (agents.Members, error) {
+	res, err := research.New(f, searcher, research.Config{})
+	if err != nil {
+		return agents.Members{}, fmt.Errorf("researcher: %w", err)
+	}
+	an, err := analyst.New(f, analyst.Config{})
+	if err != nil {
+		return agents.Members{}, fmt.Errorf("analyst: %w", err)
+	}
+	wr, err := writer.New(llm, writer.Config{})
+	if err != nil {
+		return agents.Members{}, fmt.Errorf("writer: %w", err)
+	}
+	return agents.Members{Researcher: res, Analyst: an, Writer: wr, Sink: outreach.NewSink(campaigns)}, nil
+}
+
+// Events is the event log, the bus that carries its notices between
+// instances, and the publisher over both.
+type Events struct {
+	Log       *bunstore.Events
+	Bus       events.Bus
+	Publisher *events.Publisher
+}
+
+// ProvideEvents opens the event bus: LISTEN/NOTIFY on PostgreSQL, Redis
+// pub/sub when configured on SQLite, in-process otherwise.
+func ProvideEvents(d *Database, logger *slog.Logger) (*Events, func(), error) {
+	log := bunstore.NewEvents(d.Bun)
+	var bus events.Bus
+	switch {
+	case d.Pool != nil:
+		b, err := realtime.NewPostgresBus(d.Pool, "kpbot_events", realtime.WithLogger(logger))
+		if err != nil {
+			return nil, nil, fmt.Errorf("event bus: %w", err)
+		}
+		bus = b
+	default:
+		bus = realtime.NewLocalBus(realtime.WithLogger(logger))
+	}
+	cleanup := func() {
+		if err := bus.Close(); err != nil {
+			logger.Error("close event bus", "err", err)
+		}
+	}
+	return &Events{Log: log, Bus: bus, Publisher: events.NewPublisher(log, bus)}, cleanup, nil
+}
+
+// ProvideRunner builds the crew runner that executes runs and records
+// their steps and events.
+func ProvideRunner(m agents.Members, d *Database, ev *Events, logger *slog.Logger) (*agents.Runner, error) {
+	crew, err := agents.OutreachCrew(m)
+	if err != nil {
+		return nil, fmt.Errorf("crew: %w", err)
+	}
+	r, err := agents.NewRunner(crew, bunstore.NewRuns(d.Bun), outreach.NewRunEvents(ev.Publisher), agents.RunnerConfig{Logger: logger})
+	if err != nil {
+		return nil, fmt.Errorf("runner: %w", err)
+	}
+	return r, nil
+}
+
+// ProvideQueue creates River's tables and its queue on the same database.
+func ProvideQueue(ctx context.Context, cfg Config, d *Database, runner *agents.Runner, logger *slog.Logger) (*riverjob.Queue, error) {
+	qc := riverjob.Config{MaxRunsTotal: cfg.MaxRuns, MaxRunsPerUser: cfg.MaxRunsPerUser, Logger: logger}
+	if d.Pool != nil {
+		if err := riverjob.MigratePostgres(ctx, d.Pool); err != nil {
+			return nil, fmt.Errorf("job queue migrations: %w", err)
+		}
+		return riverjob.NewPostgres(d.Pool, runner, qc)
+	}
+	if err := riverjob.MigrateSQLite(ctx, d.Bun.DB); err != nil {
+		return nil, fmt.Errorf("job queue migrations: %w", err)
+	}
+	return riverjob.NewSQLite(d.Bun.DB, runner, qc)
+}
+
+// ProvideRuns guards runs with the campaigns' access rules.
+func ProvideRuns(campaigns *campaign.Service, d *Database, q *riverjob.Queue) *outreach.Runs {
+	return outreach.NewRuns(campaigns, bunstore.NewRuns(d.Bun), q)
+}
+
+// ProvideTools builds the synchronous agent calls of /api/agents.
+func ProvideTools(m agents.Members) *outreach.Tools {
+	return outreach.NewTools(m.Researcher, m.Analyst, m.Writer, 60*time.Second)
+}
+
+// ProvideAgentList is the crew as GET /api/agents describes it.
+func ProvideAgentList(cfg Config) []agents.Agent {
+	model := offline.DefaultModel
+	if cfg.LLMModel != "" {
+		model = cfg.LLMModel
+	}
+	return agents.RegisteredAgents(model)
+}
