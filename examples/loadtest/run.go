@@ -58,7 +58,7 @@ func run(ctx context.Context, o Options, out io.Writer) (Report, error) {
 			return Report{}, err
 		}
 		defer func() { _ = srv.stop() }()
-		client := &http.Client{Timeout: o.Timeout}
+		client := &http.Client{Timeout: o.Timeout, Transport: &http.Transport{Proxy: nil}} // loopback, never a proxy
 		acc, err = registerAccount(ctx, client, srv.baseURL)
 		if err != nil {
 			return Report{}, err
