@@ -64,9 +64,9 @@ type instanceOpts struct {
 type instOpt func(*instanceOpts)
 
 func withHub(fn func(*realtime.HubConfig)) instOpt { return func(o *instanceOpts) { fn(&o.hub) } }
-func withClock(c *authtest.Clock) instOpt       { return func(o *instanceOpts) { o.clock = c } }
-func withBus(b events.Bus) instOpt              { return func(o *instanceOpts) { o.bus = b } }
-func withCORS(origins ...string) instOpt        { return func(o *instanceOpts) { o.cors = origins } }
+func withClock(c *authtest.Clock) instOpt          { return func(o *instanceOpts) { o.clock = c } }
+func withBus(b events.Bus) instOpt                 { return func(o *instanceOpts) { o.bus = b } }
+func withCORS(origins ...string) instOpt           { return func(o *instanceOpts) { o.cors = origins } }
 
 // newInstance runs the real HTTP server, auth service, campaign service,
 // notification service and hub on db, with quick test timings.
@@ -99,8 +99,14 @@ func newInstance(t testing.TB, db *bun.DB, opts ...instOpt) *instance {
 	pub := events.NewPublisher(log, o.bus)
 	runs := outreach.NewRuns(camps, bunstore.NewRuns(db), nil)
 	authorize := httpapi.NewTopicAuthorizer(
-		func(ctx context.Context, p *auth.Principal, id string) error { _, err := camps.Get(ctx, p, id); return err },
-		func(ctx context.Context, p *auth.Principal, id string) error { _, err := runs.Get(ctx, p, id); return err },
+		func(ctx context.Context, p *auth.Principal, id string) error {
+			_, err := camps.Get(ctx, p, id)
+			return err
+		},
+		func(ctx context.Context, p *auth.Principal, id string) error {
+			_, err := runs.Get(ctx, p, id)
+			return err
+		},
 	)
 	hub, err := realtime.NewHub(o.hub, realtime.HubDeps{Log: log, Bus: o.bus, Authorize: authorize})
 	require.NoError(t, err)
@@ -126,7 +132,6 @@ type user struct {
 	token  string
 	tokens auth.Tokens
 }
-
 
 func (in *instance) newUser(role auth.Role) *user {
 	in.t.Helper()

@@ -233,16 +233,16 @@ func (c *client) subscribe(m inMessage) {
 			if err != nil {
 				h.log.Error("realtime hub: last seq", "topic", topic, "error", err.Error())
 				cancel()
-				c.sendOrDrop(errMsg(CodeInternal, shown, "could not read the topic; try again"))
+				c.sendOrDrop(errMsg(CodeInternal, raw, "could not read the topic; try again"))
 				continue
 			}
 		}
 		cancel()
 		if err != nil {
 			if h.ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) {
-				c.sendOrDrop(errMsg(CodeInternal, shown, "could not check the topic; try again"))
+				c.sendOrDrop(errMsg(CodeInternal, raw, "could not check the topic; try again"))
 			} else {
-				c.sendOrDrop(errMsg(CodeForbidden, shown, "you may not read this topic"))
+				c.sendOrDrop(errMsg(CodeForbidden, raw, "you may not read this topic"))
 			}
 			continue
 		}
@@ -252,7 +252,7 @@ func (c *client) subscribe(m inMessage) {
 		}
 		f, ok := h.addFollow(c, topic, cursor, last)
 		if !ok {
-			c.sendOrDrop(errMsg(CodeTooManyTopics, shown, "this socket follows too many topics; unsubscribe some first"))
+			c.sendOrDrop(errMsg(CodeTooManyTopics, raw, "this socket follows too many topics; unsubscribe some first"))
 			continue
 		}
 		if !c.sendOrDrop(mustJSON(subscribedMessage{Type: "subscribed", Topic: shown, Seq: last})) {
