@@ -13,6 +13,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/uptrace/bun"
 
 	"github.com/kpbot/kpbot/auth"
 	"github.com/kpbot/kpbot/events"
@@ -57,7 +58,18 @@ func requireSeqs(t testing.TB, got []msg, from, to int64) {
 // sees exactly k+1..N in order, whatever the interleaving.
 func TestWSReplayRacesLive(t *testing.T) {
 	t.Parallel()
-	in := newInstance(t, dbtest.SQLite(t), withHub(func(c *realtime.HubConfig) { c.ReplayPage = 7 }))
+	t.Run("sqlite", func(t *testing.T) {
+		t.Parallel()
+		testReplayRacesLive(t, dbtest.SQLite(t))
+	})
+	t.Run("postgres", func(t *testing.T) {
+		t.Parallel()
+		testReplayRacesLive(t, dbtest.Postgres(t).Bun)
+	})
+}
+
+func testReplayRacesLive(t *testing.T, db *bun.DB) {
+	in := newInstance(t, db, withHub(func(c *realtime.HubConfig) { c.ReplayPage = 7 }))
 	u := in.newUser(auth.RoleUser)
 	const n = 60
 	for iter := range 8 {
