@@ -7,9 +7,11 @@ import "time"
 type PoolConfig struct {
 	// MaxOpenConns caps open connections; default 10.
 	MaxOpenConns int
-	// MaxIdleConns caps idle connections kept for reuse; default 2 and
-	// never more than MaxOpenConns. SQLite only: the PostgreSQL pool keeps
-	// idle connections up to MaxOpenConns until ConnMaxIdleTime.
+	// MaxIdleConns caps idle connections kept for reuse; default
+	// MaxOpenConns (a busy server would otherwise close and reopen SQLite
+	// connections, re-applying pragmas, on every burst) and never more than
+	// it. SQLite only: the PostgreSQL pool keeps idle connections up to
+	// MaxOpenConns until ConnMaxIdleTime.
 	MaxIdleConns int
 	// ConnMaxLifetime closes connections older than this; default 1 hour.
 	ConnMaxLifetime time.Duration
@@ -20,7 +22,6 @@ type PoolConfig struct {
 // The defaults a zero PoolConfig field takes.
 const (
 	DefaultMaxOpenConns    = 10
-	DefaultMaxIdleConns    = 2
 	DefaultConnMaxLifetime = time.Hour
 	DefaultConnMaxIdleTime = 10 * time.Minute
 )
@@ -31,7 +32,7 @@ func (c PoolConfig) WithDefaults() PoolConfig {
 		c.MaxOpenConns = DefaultMaxOpenConns
 	}
 	if c.MaxIdleConns <= 0 {
-		c.MaxIdleConns = DefaultMaxIdleConns
+		c.MaxIdleConns = c.MaxOpenConns
 	}
 	c.MaxIdleConns = min(c.MaxIdleConns, c.MaxOpenConns)
 	if c.ConnMaxLifetime <= 0 {

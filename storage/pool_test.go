@@ -10,7 +10,7 @@ import (
 func TestPoolConfigWithDefaults(t *testing.T) {
 	t.Parallel()
 	assert.Equal(t, PoolConfig{
-		MaxOpenConns: DefaultMaxOpenConns, MaxIdleConns: DefaultMaxIdleConns,
+		MaxOpenConns: DefaultMaxOpenConns, MaxIdleConns: DefaultMaxOpenConns,
 		ConnMaxLifetime: DefaultConnMaxLifetime, ConnMaxIdleTime: DefaultConnMaxIdleTime,
 	}, PoolConfig{}.WithDefaults())
 
@@ -20,4 +20,5 @@ func TestPoolConfigWithDefaults(t *testing.T) {
 	assert.Equal(t, 1, PoolConfig{MaxOpenConns: 1, MaxIdleConns: 4}.WithDefaults().MaxIdleConns,
 		"idle connections never exceed open ones")
 	assert.Equal(t, DefaultMaxOpenConns, PoolConfig{MaxOpenConns: -3}.WithDefaults().MaxOpenConns)
+	assert.Equal(t, 25, PoolConfig{MaxOpenConns: 25}.WithDefaults().MaxIdleConns, "idle follows open by default")
 }

@@ -16,7 +16,9 @@ type Config struct {
 	// bcrypt.MaxCost; default DefaultCost. Compare accepts any cost.
 	Cost int
 	// MaxConcurrent bounds the hashes and comparisons running at once;
-	// default runtime.GOMAXPROCS(0).
+	// default GOMAXPROCS-1 (at least 1), so a login flood always leaves a
+	// processor to every other request: bcrypt does not yield, and with
+	// every P busy hashing, other goroutines wait for preemption.
 	MaxConcurrent int
 }
 
@@ -25,7 +27,7 @@ func (c Config) withDefaults() Config {
 		c.Cost = DefaultCost
 	}
 	if c.MaxConcurrent == 0 {
-		c.MaxConcurrent = runtime.GOMAXPROCS(0)
+		c.MaxConcurrent = max(1, runtime.GOMAXPROCS(0)-1)
 	}
 	return c
 }

@@ -26,6 +26,7 @@ type Config struct {
 	SessionLifetime time.Duration
 	RefreshGrace    time.Duration
 	BcryptCost      int
+	BcryptParallel  int
 	AdminEmail      string
 	AdminPassword   string
 	CORSOrigins     []string
@@ -120,6 +121,7 @@ func LoadConfig(args []string, getenv func(string) string) (Config, error) {
 	e.duration(&c.SessionLifetime, "session-max-lifetime", "KPBOT_SESSION_MAX_LIFETIME", 30*24*time.Hour, "absolute session lifetime")
 	e.duration(&c.RefreshGrace, "refresh-reuse-grace", "KPBOT_REFRESH_REUSE_GRACE", 0, "window in which the previous refresh token answers 409 instead of revoking")
 	e.integer(&c.BcryptCost, "bcrypt-cost", "KPBOT_BCRYPT_COST", 12, "bcrypt cost")
+	e.integer(&c.BcryptParallel, "bcrypt-concurrency", "KPBOT_BCRYPT_CONCURRENCY", 0, "bcrypt hashes run at once (0: one less than the CPUs, at least 1)")
 	e.str(&c.AdminEmail, "admin-email", "KPBOT_ADMIN_EMAIL", "", "create or update this admin at start")
 	e.str(&c.AdminPassword, "admin-password", "KPBOT_ADMIN_PASSWORD", "", "password of the bootstrap admin")
 	e.str(&cors, "cors-origins", "KPBOT_CORS_ORIGINS", "", "comma-separated allowed origins")
@@ -166,7 +168,7 @@ func (c Config) Validate() error {
 	if (c.AdminEmail == "") != (c.AdminPassword == "") {
 		errs = append(errs, errors.New("KPBOT_ADMIN_EMAIL and KPBOT_ADMIN_PASSWORD must be set together"))
 	}
-	if c.AuthRateLimit < 0 || c.LoginMaxFails < 0 || c.MaxBodyBytes <= 0 {
+	if c.AuthRateLimit < 0 || c.LoginMaxFails < 0 || c.MaxBodyBytes <= 0 || c.BcryptParallel < 0 {
 		errs = append(errs, errors.New("rate limits must not be negative and the body limit must be positive"))
 	}
 	if c.RefreshGrace < 0 || c.AccessTTL <= 0 || c.SessionIdle <= 0 || c.SessionLifetime <= 0 {

@@ -121,7 +121,7 @@ func ProvideTokenCodec(cfg Config, logger *slog.Logger) (*jwt.Codec, error) {
 
 // ProvideHasher builds the bcrypt hasher at the configured cost.
 func ProvideHasher(cfg Config) (*password.Hasher, error) {
-	h, err := password.New(password.Config{Cost: cfg.BcryptCost})
+	h, err := password.New(password.Config{Cost: cfg.BcryptCost, MaxConcurrent: cfg.BcryptParallel})
 	if err != nil {
 		return nil, fmt.Errorf("password hasher: %w", err)
 	}
