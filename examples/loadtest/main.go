@@ -30,6 +30,9 @@ func main() {
 
 // mainCode runs the command and returns its exit code.
 func mainCode(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && (args[0] == "ws" || args[0] == "ws-server") {
+		return wsMain(ctx, args, stdout, stderr) // the WebSocket scenario (ws_run.go)
+	}
 	o, cpuprofile, err := parseOptions(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return 0

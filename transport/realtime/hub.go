@@ -59,7 +59,8 @@ type HubConfig struct {
 	// PingInterval is how often each socket is pinged; a ping unanswered
 	// within WriteTimeout closes it. Default DefaultPingInterval.
 	PingInterval time.Duration
-	// WriteTimeout bounds one message write and one ping. Default
+	// WriteTimeout bounds writing one batch of queued messages, and one
+	// ping. Default
 	// DefaultWriteTimeout.
 	WriteTimeout time.Duration
 	// ReplayPage is how many stored events one Log.After read returns.

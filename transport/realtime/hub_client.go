@@ -123,10 +123,12 @@ func (c *client) writeLoop() {
 		batch := c.queue
 		c.queue = nil
 		c.mu.Unlock()
+		// One deadline per batch: a client that cannot take a whole batch
+		// within WriteTimeout is too slow anyway, and a timer per message
+		// would cost more than the write.
+		ctx, cancel := context.WithTimeout(context.Background(), c.h.cfg.WriteTimeout)
 		for i, msg := range batch {
-			ctx, cancel := context.WithTimeout(context.Background(), c.h.cfg.WriteTimeout)
 			err := c.conn.Write(ctx, websocket.MessageText, msg)
-			cancel()
 			batch[i] = nil
 			c.mu.Lock()
 			c.pending--
@@ -138,10 +140,12 @@ func (c *client) writeLoop() {
 			}
 			c.mu.Unlock()
 			if err != nil {
+				cancel()
 				c.close(websocket.StatusInternalError, "write failed")
 				return
 			}
 		}
+		cancel()
 	}
 }
 
