@@ -15,15 +15,20 @@ import (
 // Config tunes the Service. The zero value is ready to use.
 type Config struct {
 	Now func() time.Time // the clock; default time.Now
+	// OnReviewed, when set, is called after a draft was approved or
+	// rejected, with its campaign (e.g. to publish comment.reviewed and
+	// notify the owner). It must not block for long.
+	OnReviewed func(ctx context.Context, c *Campaign, d *Draft)
 }
 
 // Service is the campaign use-case layer: what the HTTP handlers call on
 // behalf of a principal, and the hooks the crew calls to store its work.
 type Service struct {
-	campaigns CampaignStore
-	prospects ProspectStore
-	drafts    DraftStore
-	now       func() time.Time
+	campaigns  CampaignStore
+	prospects  ProspectStore
+	drafts     DraftStore
+	now        func() time.Time
+	onReviewed func(ctx context.Context, c *Campaign, d *Draft)
 }
 
 // NewService returns a Service over the three stores, which must not be nil.
@@ -32,7 +37,7 @@ func NewService(cfg Config, campaigns CampaignStore, prospects ProspectStore, dr
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{campaigns: campaigns, prospects: prospects, drafts: drafts, now: now}
+	return &Service{campaigns: campaigns, prospects: prospects, drafts: drafts, now: now, onReviewed: cfg.OnReviewed}
 }
 
 func (s *Service) clock() time.Time { return s.now().UTC() }
@@ -225,7 +230,8 @@ func (s *Service) RejectDraft(ctx context.Context, p *auth.Principal, id, reason
 }
 
 func (s *Service) review(ctx context.Context, p *auth.Principal, id string, fn func(*Draft, time.Time) error) (*Draft, error) {
-	if _, _, err := s.loadDraft(ctx, p, id); err != nil {
+	_, c, err := s.loadDraft(ctx, p, id)
+	if err != nil {
 		return nil, err
 	}
 	if !CanReview(p) {
@@ -235,6 +241,9 @@ func (s *Service) review(ctx context.Context, p *auth.Principal, id string, fn f
 	d, err := s.drafts.Update(ctx, id, func(d *Draft) error { return fn(d, now) })
 	if err != nil {
 		return nil, fmt.Errorf("review draft %s: %w", id, notFound(err))
+	}
+	if s.onReviewed != nil {
+		s.onReviewed(ctx, c, d)
 	}
 	return d, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/kpbot/kpbot/agents"
 )
@@ -67,6 +68,9 @@ func (e *RunEvents) notify(ctx context.Context, runID, campaignID string, kind K
 	case *agents.RunEventData:
 		nd.Status, nd.Stats, nd.Error = string(d.Status), d.Stats, d.Error
 	}
+	if kind == KindRunFailed && strings.Contains(nd.Error, agents.ErrBudgetExceeded.Error()) {
+		kind = KindBudgetReached
+	}
 	title, body := runText(kind, nd)
 	if _, err := e.svc.Notify(ctx, owner, kind, title, body, nd); err != nil {
 		return fmt.Errorf("notify %s of run %s: %w", kind, runID, err)
@@ -96,6 +100,9 @@ func runText(kind Kind, d RunNotificationData) (title, body string) {
 			body = "The run failed: " + truncateRunes(d.Error, MaxBodyRunes-len(body))
 		}
 		return "Run failed", body
+	case KindBudgetReached:
+		return "Model budget reached", "The campaign's daily model budget is spent, so the run stopped after " +
+			fmt.Sprintf("%d prospects and %d drafts; it can run again tomorrow (UTC) or with a higher budget.", d.Stats.Prospects, d.Stats.Drafts)
 	default:
 		return "Run cancelled", fmt.Sprintf("The run was cancelled after %d prospects and %d drafts.", d.Stats.Prospects, d.Stats.Drafts)
 	}

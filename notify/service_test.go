@@ -156,6 +156,14 @@ func TestRunEventsForwardsAndNotifiesOwner(t *testing.T) {
 	assert.Equal(t, notify.RunNotificationData{RunID: "run-1", CampaignID: "camp-1", Status: "succeeded",
 		Stats: agents.Stats{Prospects: 4, Drafts: 3}}, d)
 
+	require.NoError(t, sink.Emit(ctx, "run-4", "camp-1", agents.EventRunFailed,
+		agents.RunEventData{RunID: "run-4", Status: agents.RunFailed, Error: "drafting: comment writer: " + agents.ErrBudgetExceeded.Error()}))
+	page, err = e.svc.List(ctx, e.user, notify.ListParams{Limit: 1})
+	require.NoError(t, err)
+	require.Len(t, page.Items, 1)
+	assert.Equal(t, notify.KindBudgetReached, page.Items[0].Kind, "a run stopped by the budget says so")
+	assert.Contains(t, page.Items[0].Title, "budget")
+
 	err = sink.Emit(ctx, "run-3", "unknown", agents.EventRunCancelled, agents.RunEventData{})
 	require.Error(t, err, "an owner lookup failure is reported")
 	assert.Equal(t, agents.EventRunCancelled, forwarded[len(forwarded)-1], "and the event was still forwarded")
