@@ -14,13 +14,18 @@ import (
 // Sessions keeps sessions in kpbot_sessions and their refresh tokens in
 // kpbot_refresh_tokens.
 type Sessions struct {
-	db bun.IDB
+	db     bun.IDB
+	lookup *sessionLookup // SessionWithUser's prepared statement; nil off SQLite
 }
 
 var _ auth.SessionStore = (*Sessions)(nil)
 
-// NewSessions returns a SessionStore over db, a *bun.DB or a bun.Tx.
-func NewSessions(db bun.IDB) *Sessions { return &Sessions{db: db} }
+// NewSessions returns a SessionStore over db, a *bun.DB or a bun.Tx. On a
+// SQLite *bun.DB, SessionWithUser runs a statement prepared on first use,
+// so make one Sessions per database and share it, not one per request.
+func NewSessions(db bun.IDB) *Sessions {
+	return &Sessions{db: db, lookup: newSessionLookup(db)}
+}
 
 // CreateSession inserts s and its first refresh token in one transaction.
 // first.SessionID, when empty, is taken from s.
@@ -43,8 +48,20 @@ func (st *Sessions) CreateSession(ctx context.Context, s *auth.Session, first au
 }
 
 // SessionWithUser returns a session and its user with one query: a join
-// of two primary-key lookups.
+// of two primary-key lookups. It runs on every authenticated request, so
+// on SQLite it uses a prepared statement (see sessionLookup).
 func (st *Sessions) SessionWithUser(ctx context.Context, sessionID string) (*auth.Session, *auth.User, error) {
+	if st.lookup != nil {
+		if s, u, ok, err := st.lookup.sessionWithUser(ctx, st, sessionID); ok {
+			return s, u, err
+		}
+	}
+	return st.sessionWithUserBun(ctx, sessionID)
+}
+
+// sessionWithUserBun is SessionWithUser through bun's query builder, for
+// PostgreSQL, transactions and when the statement cannot be prepared.
+func (st *Sessions) sessionWithUserBun(ctx context.Context, sessionID string) (*auth.Session, *auth.User, error) {
 	row := new(sessionRow)
 	if err := st.db.NewSelect().Model(row).Relation("User").
 		Where("s.id = ?", sessionID).Scan(ctx); err != nil {
