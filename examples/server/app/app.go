@@ -15,6 +15,7 @@ import (
 	"github.com/kpbot/kpbot/agents/riverjob"
 	"github.com/kpbot/kpbot/auth"
 	"github.com/kpbot/kpbot/transport/httpapi"
+	"github.com/kpbot/kpbot/transport/realtime"
 )
 
 // App is the wired server.
@@ -26,11 +27,12 @@ type App struct {
 	Queue    *riverjob.Queue
 	Events   *Events
 	HTTP     *httpapi.Server
+	Hub      *realtime.Hub
 }
 
 // NewApp assembles the App and bootstraps the admin account when
 // KPBOT_ADMIN_EMAIL and KPBOT_ADMIN_PASSWORD are set.
-func NewApp(ctx context.Context, cfg Config, logger *slog.Logger, db *Database, svc *auth.Service, q *riverjob.Queue, ev *Events, srv *httpapi.Server) (*App, error) {
+func NewApp(ctx context.Context, cfg Config, logger *slog.Logger, db *Database, svc *auth.Service, q *riverjob.Queue, ev *Events, srv *httpapi.Server, hub *realtime.Hub) (*App, error) {
 	if cfg.AdminEmail != "" {
 		u, err := svc.EnsureAdmin(ctx, cfg.AdminEmail, cfg.AdminPassword)
 		if err != nil {
@@ -38,7 +40,7 @@ func NewApp(ctx context.Context, cfg Config, logger *slog.Logger, db *Database, 
 		}
 		logger.Info("admin account ready", "user_id", u.ID, "email", u.Email)
 	}
-	return &App{Config: cfg, Logger: logger, Database: db, Auth: svc, Queue: q, Events: ev, HTTP: srv}, nil
+	return &App{Config: cfg, Logger: logger, Database: db, Auth: svc, Queue: q, Events: ev, HTTP: srv, Hub: hub}, nil
 }
 
 // Serve starts the job queue and answers HTTP on ln until ctx ends, then
@@ -52,7 +54,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           a.HTTP,
 		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
+		ReadTimeout:       a.Config.ReadTimeout,
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(a.Logger.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
@@ -68,6 +70,11 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	a.Logger.Info("shutting down: draining requests", "timeout", a.Config.ShutdownTimeout.String())
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.Config.ShutdownTimeout)
 	defer cancel()
+	// Shutdown does not track upgraded connections: the hub says goodbye
+	// (1001) to every socket itself, and clients resume elsewhere with since.
+	if err := a.Hub.Close(sctx); err != nil {
+		a.Logger.Error("close websocket hub", "err", err)
+	}
 	shutdownErr := srv.Shutdown(sctx)
 	if err := a.Queue.StopAndCancel(sctx); err != nil {
 		a.Logger.Error("stop job queue", "err", err)

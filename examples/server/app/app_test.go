@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
+	"github.com/coder/websocket/wsjson"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -100,6 +102,7 @@ func TestServerEndToEnd(t *testing.T) {
 			env["KPBOT_BCRYPT_COST"] = "4"
 			env["KPBOT_FETCH_ALLOW_PRIVATE"] = "true" // the test blogs live on loopback
 			env["KPBOT_FETCH_DELAY"] = "0s"
+			env["KPBOT_HTTP_READ_TIMEOUT"] = "1s"
 			env["KPBOT_ADMIN_EMAIL"] = "Admin@Example.com"
 			env["KPBOT_ADMIN_PASSWORD"] = "admin password 1"
 			base, logs, stop := startApp(t, env)
@@ -156,6 +159,14 @@ func TestServerEndToEnd(t *testing.T) {
 			require.Equal(t, http.StatusOK, resp.StatusCode)
 			assert.Len(t, agentList["items"], 4)
 
+			// Live events over WebSocket, past the HTTP read timeout: the
+			// campaign topic replays the run's events from since=0.
+			wsEvents := readCampaignEvents(t, base, adminToken, camp["id"].(string), 5)
+			assert.Equal(t, "run.queued", wsEvents[0]["event"])
+			for i, ev := range wsEvents {
+				assert.EqualValues(t, i+1, ev["seq"], "seq counts 1, 2, 3 with no holes")
+			}
+
 			require.NoError(t, stop(), "graceful shutdown")
 			for _, secret := range []string{"user password", "admin password 1", pair["refresh_token"].(string), adminToken} {
 				assert.NotContains(t, logs.String(), secret, "logs never hold secrets or tokens")
@@ -181,4 +192,28 @@ func mustReq(t *testing.T, method, url string) *http.Request {
 	req, err := http.NewRequest(method, url, nil)
 	require.NoError(t, err)
 	return req
+}
+
+// readCampaignEvents dials /api/ws, subscribes to the campaign from the
+// start and returns the first n events.
+func readCampaignEvents(t *testing.T, base, token, campaignID string, n int) []map[string]any {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(base, "http")+"/api/ws", &websocket.DialOptions{
+		HTTPHeader: http.Header{"Authorization": {"Bearer " + token}},
+	})
+	require.NoError(t, err)
+	defer conn.CloseNow()
+	time.Sleep(1500 * time.Millisecond) // past KPBOT_HTTP_READ_TIMEOUT: the socket must outlive it
+	require.NoError(t, wsjson.Write(ctx, conn, map[string]any{"type": "subscribe", "topics": []string{"campaign:" + campaignID}, "since": 0}))
+	var got []map[string]any
+	for len(got) < n {
+		var msg map[string]any
+		require.NoError(t, wsjson.Read(ctx, conn, &msg))
+		if msg["type"] == "event" {
+			got = append(got, msg)
+		}
+	}
+	return got
 }

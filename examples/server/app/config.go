@@ -46,6 +46,7 @@ type Config struct {
 	MaxRunsPerUser  int
 	LogLevel        string
 	ShutdownTimeout time.Duration
+	ReadTimeout     time.Duration
 }
 
 // envFlags binds flags whose defaults come from the environment, collecting
@@ -140,6 +141,7 @@ func LoadConfig(args []string, getenv func(string) string) (Config, error) {
 	e.integer(&c.MaxRuns, "max-runs", "KPBOT_MAX_RUNS", 4, "runs one instance executes at once")
 	e.integer(&c.MaxRunsPerUser, "max-runs-per-user", "KPBOT_MAX_RUNS_PER_USER", 2, "queued or running runs one user may have")
 	e.str(&c.LogLevel, "log-level", "KPBOT_LOG_LEVEL", "info", "debug, info, warn or error")
+	e.duration(&c.ReadTimeout, "http-read-timeout", "KPBOT_HTTP_READ_TIMEOUT", 30*time.Second, "longest time to read one request (WebSocket sockets are exempt)")
 	e.duration(&c.ShutdownTimeout, "shutdown-timeout", "KPBOT_SHUTDOWN_TIMEOUT", 20*time.Second, "how long to drain on SIGTERM")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
@@ -171,7 +173,7 @@ func (c Config) Validate() error {
 	if c.AuthRateLimit < 0 || c.LoginMaxFails < 0 || c.MaxBodyBytes <= 0 || c.BcryptParallel < 0 {
 		errs = append(errs, errors.New("rate limits must not be negative and the body limit must be positive"))
 	}
-	if c.RefreshGrace < 0 || c.AccessTTL <= 0 || c.SessionIdle <= 0 || c.SessionLifetime <= 0 {
+	if c.RefreshGrace < 0 || c.ReadTimeout <= 0 || c.AccessTTL <= 0 || c.SessionIdle <= 0 || c.SessionLifetime <= 0 {
 		errs = append(errs, errors.New("token and session lifetimes must be positive"))
 	}
 	if c.LLMDailyTokens < 0 || c.FetchDelay < 0 || c.MaxRuns < 1 || c.MaxRunsPerUser < 1 {

@@ -20,6 +20,7 @@ import (
 	"github.com/kpbot/kpbot/campaign"
 	"github.com/kpbot/kpbot/campaign/outreach"
 	"github.com/kpbot/kpbot/events"
+	"github.com/kpbot/kpbot/notify"
 	"github.com/kpbot/kpbot/storage/bunstore"
 	"github.com/kpbot/kpbot/transport/realtime"
 )
@@ -32,9 +33,12 @@ var CrewSet = wire.NewSet(
 	ProvideRuns, ProvideTools, ProvideAgentList,
 )
 
-// ProvideCampaigns builds the campaign service over the bun stores.
-func ProvideCampaigns(d *Database) *campaign.Service {
-	return campaign.NewService(campaign.Config{}, bunstore.NewCampaigns(d.Bun), bunstore.NewProspects(d.Bun), bunstore.NewDrafts(d.Bun))
+// ProvideCampaigns builds the campaign service over the bun stores; a
+// review publishes comment.reviewed and notifies the campaign's owner.
+func ProvideCampaigns(d *Database, ev *Events, notes *notify.Service, logger *slog.Logger) *campaign.Service {
+	rp := &reviewPublisher{pub: ev.Publisher, notes: notes, logger: logger}
+	return campaign.NewService(campaign.Config{OnReviewed: rp.reviewed},
+		bunstore.NewCampaigns(d.Bun), bunstore.NewProspects(d.Bun), bunstore.NewDrafts(d.Bun))
 }
 
 // ProvideFetcher builds the crew's polite, SSRF-guarded web fetcher.
@@ -131,13 +135,21 @@ func ProvideEvents(d *Database, logger *slog.Logger) (*Events, func(), error) {
 }
 
 // ProvideRunner builds the crew runner that executes runs and records
-// their steps and events.
-func ProvideRunner(m agents.Members, d *Database, ev *Events, logger *slog.Logger) (*agents.Runner, error) {
+// their steps and events; finished runs notify their campaign's owner.
+func ProvideRunner(m agents.Members, d *Database, ev *Events, notes *notify.Service, camps *campaign.Service, logger *slog.Logger) (*agents.Runner, error) {
 	crew, err := agents.OutreachCrew(m)
 	if err != nil {
 		return nil, fmt.Errorf("crew: %w", err)
 	}
-	r, err := agents.NewRunner(crew, bunstore.NewRuns(d.Bun), outreach.NewRunEvents(ev.Publisher), agents.RunnerConfig{Logger: logger})
+	ownerOf := func(ctx context.Context, campaignID string) (string, error) {
+		c, err := camps.CampaignByID(ctx, campaignID)
+		if err != nil {
+			return "", err
+		}
+		return c.OwnerID, nil
+	}
+	sink := notify.NewRunEvents(outreach.NewRunEvents(ev.Publisher), notes, ownerOf)
+	r, err := agents.NewRunner(crew, bunstore.NewRuns(d.Bun), sink, agents.RunnerConfig{Logger: logger})
 	if err != nil {
 		return nil, fmt.Errorf("runner: %w", err)
 	}

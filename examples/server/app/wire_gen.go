@@ -64,20 +64,22 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 		cleanup()
 		return nil, nil, err
 	}
-	campaignService := ProvideCampaigns(database)
-	members, err := ProvideMembers(fetcher, llm, searcher, campaignService)
-	if err != nil {
-		cleanup2()
-		cleanup()
-		return nil, nil, err
-	}
 	events, cleanup3, err := ProvideEvents(database, logger)
 	if err != nil {
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
-	runner, err := ProvideRunner(members, database, events, logger)
+	notifyService := ProvideNotify(database, events)
+	campaignService := ProvideCampaigns(database, events, notifyService, logger)
+	members, err := ProvideMembers(fetcher, llm, searcher, campaignService)
+	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	runner, err := ProvideRunner(members, database, events, notifyService, campaignService, logger)
 	if err != nil {
 		cleanup3()
 		cleanup2()
@@ -101,7 +103,15 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 		cleanup()
 		return nil, nil, err
 	}
-	app, err := NewApp(ctx, cfg, logger, database, service, queue, events, server)
+	topicAuthorizer := ProvideTopicAuthorizer(campaignService, runs)
+	hub, err := ProvideHub(server, events, topicAuthorizer, notifyService, logger)
+	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	app, err := NewApp(ctx, cfg, logger, database, service, queue, events, server, hub)
 	if err != nil {
 		cleanup3()
 		cleanup2()

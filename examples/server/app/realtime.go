@@ -1,0 +1,96 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/google/wire"
+
+	"github.com/kpbot/kpbot/auth"
+	"github.com/kpbot/kpbot/campaign"
+	"github.com/kpbot/kpbot/campaign/outreach"
+	"github.com/kpbot/kpbot/events"
+	"github.com/kpbot/kpbot/notify"
+	"github.com/kpbot/kpbot/storage/bunstore"
+	"github.com/kpbot/kpbot/transport/httpapi"
+	"github.com/kpbot/kpbot/transport/realtime"
+)
+
+// RealtimeSet provides notifications, topic rights and the WebSocket hub.
+var RealtimeSet = wire.NewSet(ProvideNotify, ProvideTopicAuthorizer, ProvideHub)
+
+// ProvideNotify builds the notifications service, publishing on user topics.
+func ProvideNotify(d *Database, ev *Events) *notify.Service {
+	return notify.NewService(notify.Config{}, bunstore.NewNotifications(d.Bun), ev.Publisher)
+}
+
+// ProvideTopicAuthorizer decides who may follow which topic: their own
+// user topic, campaigns they may read, and those campaigns' runs.
+func ProvideTopicAuthorizer(camps *campaign.Service, runs *outreach.Runs) httpapi.TopicAuthorizer {
+	return httpapi.NewTopicAuthorizer(
+		func(ctx context.Context, p *auth.Principal, id string) error {
+			_, err := camps.Get(ctx, p, id)
+			return err
+		},
+		func(ctx context.Context, p *auth.Principal, id string) error {
+			_, err := runs.Get(ctx, p, id)
+			return err
+		},
+	)
+}
+
+// ProvideHub mounts GET /api/ws, the notification endpoints and GET
+// /api/events on the HTTP server.
+func ProvideHub(srv *httpapi.Server, ev *Events, authorize httpapi.TopicAuthorizer, notes *notify.Service, logger *slog.Logger) (*realtime.Hub, error) {
+	hub, err := realtime.NewHub(realtime.HubConfig{Logger: logger}, realtime.HubDeps{Log: ev.Log, Bus: ev.Bus, Authorize: authorize})
+	if err != nil {
+		return nil, fmt.Errorf("websocket hub: %w", err)
+	}
+	if err := hub.Register(srv); err != nil {
+		return nil, fmt.Errorf("websocket hub: %w", err)
+	}
+	httpapi.RegisterNotifications(srv, notes)
+	httpapi.RegisterEvents(srv, ev.Log, authorize, hub)
+	return hub, nil
+}
+
+// reviewPublisher tells a campaign's followers and its owner that a draft
+// was approved or rejected.
+type reviewPublisher struct {
+	pub    *events.Publisher
+	notes  *notify.Service
+	logger *slog.Logger
+}
+
+// reviewedData is the data of a comment.reviewed event.
+type reviewedData struct {
+	DraftID    string     `json:"draft_id"`
+	ProspectID string     `json:"prospect_id"`
+	CampaignID string     `json:"campaign_id"`
+	Status     string     `json:"status"`
+	ReviewedBy string     `json:"reviewed_by,omitempty"`
+	ReviewedAt *time.Time `json:"reviewed_at,omitempty"`
+}
+
+func (r *reviewPublisher) reviewed(ctx context.Context, c *campaign.Campaign, d *campaign.Draft) {
+	data := reviewedData{DraftID: d.ID, ProspectID: d.ProspectID, CampaignID: c.ID, Status: string(d.Status), ReviewedAt: d.ReviewedAt}
+	if d.ReviewedBy != nil {
+		data.ReviewedBy = *d.ReviewedBy
+	}
+	if _, err := r.pub.Publish(ctx, events.CommentReviewed, data, events.CampaignTopic(c.ID)); err != nil {
+		r.logger.ErrorContext(ctx, "publish comment.reviewed", "draft_id", d.ID, "err", err)
+	}
+	if data.ReviewedBy == c.OwnerID {
+		return // nobody to tell: the owner reviewed it
+	}
+	title := "Comment " + string(d.Status)
+	body := fmt.Sprintf("A draft of campaign %q was %s.", c.Name, d.Status)
+	if d.RejectReason != "" {
+		body += " Reason: " + d.RejectReason
+	}
+	if _, err := r.notes.Notify(ctx, c.OwnerID, notify.KindCommentReviewed, title, body, data); err != nil {
+		r.logger.ErrorContext(ctx, "notify comment reviewed", "draft_id", d.ID, "err", err)
+	}
+}
