@@ -13,7 +13,17 @@ type Config struct {
 	RefreshReuseGrace  time.Duration // see CONTRACT.md refresh; default 0
 	LoginMaxFailures   int           // failed logins per account per LoginFailureWindow; default 10
 	LoginFailureWindow time.Duration // default 15m
-	Now                func() time.Time
+	// SessionCacheTTL, when positive, lets Authenticate reuse a session
+	// lookup for this long. Revocations on this instance drop the entry at
+	// once; other instances drop it when Revocations announces it, or at
+	// worst after the TTL. Zero: every request looks the session up.
+	SessionCacheTTL time.Duration
+	// SessionCacheMax bounds the cached sessions; default 100,000.
+	SessionCacheMax int
+	// Revocations, when set, carries revocations between instances for the
+	// session cache (see Service.WatchRevocations).
+	Revocations Revocations
+	Now         func() time.Time
 }
 
 func (c Config) withDefaults() Config {
@@ -32,6 +42,9 @@ func (c Config) withDefaults() Config {
 	if c.LoginFailureWindow == 0 {
 		c.LoginFailureWindow = 15 * time.Minute
 	}
+	if c.SessionCacheMax == 0 {
+		c.SessionCacheMax = 100_000
+	}
 	if c.Now == nil {
 		c.Now = time.Now
 	}
@@ -48,6 +61,8 @@ func (c Config) Validate() error {
 		return errors.New("auth config: access token lifetime exceeds session lifetime")
 	case c.LoginMaxFailures < 0:
 		return errors.New("auth config: LoginMaxFailures must not be negative")
+	case c.SessionCacheTTL < 0 || c.SessionCacheMax < 0:
+		return errors.New("auth config: the session cache TTL and size must not be negative")
 	}
 	return nil
 }

@@ -36,6 +36,7 @@ type Service struct {
 	hasher    PasswordHasher
 	limiter   RateLimiter
 	dummyHash []byte
+	cache     *sessionCache // nil when SessionCacheTTL is 0
 }
 
 // NewService builds a Service. limiter may be nil to disable the per-account
@@ -50,10 +51,44 @@ func NewService(ctx context.Context, cfg Config, users UserStore, sessions Sessi
 	if err != nil {
 		return nil, fmt.Errorf("auth: prepare dummy hash: %w", err)
 	}
-	return &Service{
+	s := &Service{
 		cfg: cfg.withDefaults(), users: users, sessions: sessions,
 		tokens: tokens, hasher: hasher, limiter: limiter, dummyHash: dummy,
-	}, nil
+	}
+	if s.cfg.SessionCacheTTL > 0 {
+		s.cache = newSessionCache(s.cfg.SessionCacheTTL, s.cfg.SessionCacheMax)
+	}
+	return s, nil
+}
+
+// WatchRevocations applies revocations announced by other instances to
+// the session cache until ctx ends. Run it in a goroutine when both
+// SessionCacheTTL and Revocations are set; it returns at once otherwise.
+func (s *Service) WatchRevocations(ctx context.Context) error {
+	if s.cache == nil || s.cfg.Revocations == nil {
+		return nil
+	}
+	keys, err := s.cfg.Revocations.Watch(ctx)
+	if err != nil {
+		return fmt.Errorf("watch revocations: %w", err)
+	}
+	for key := range keys {
+		s.cache.drop(key)
+	}
+	s.cache.drop("*") // the feed ended: nothing cached can be trusted now
+	return nil
+}
+
+// invalidate drops cached lookups named by key here and announces it to
+// the other instances. An announcement that fails leaves them to the TTL.
+func (s *Service) invalidate(ctx context.Context, key string) {
+	if s.cache == nil {
+		return
+	}
+	s.cache.drop(key)
+	if s.cfg.Revocations != nil {
+		_ = s.cfg.Revocations.Announce(context.WithoutCancel(ctx), key)
+	}
 }
 
 // AccessTTL returns the configured access token lifetime.
@@ -199,6 +234,7 @@ func (s *Service) reused(ctx context.Context, tok *RefreshToken, sess *Session, 
 	if err := s.sessions.RevokeSession(ctx, sess.ID, now); err != nil {
 		return fmt.Errorf("refresh: revoke reused session: %w", err)
 	}
+	s.invalidate(ctx, "session:"+sess.ID)
 	return ErrTokenReused
 }
 
@@ -209,14 +245,24 @@ func (s *Service) Authenticate(ctx context.Context, accessToken string) (*Princi
 	if err != nil {
 		return nil, ErrInvalidToken
 	}
-	sess, u, err := s.sessions.SessionWithUser(ctx, c.SessionID)
-	if errors.Is(err, storage.ErrNotFound) {
-		return nil, ErrInvalidToken
+	now := s.now()
+	sess, u, cached := (*Session)(nil), (*User)(nil), false
+	if s.cache != nil {
+		sess, u, cached = s.cache.get(c.SessionID, now)
 	}
-	if err != nil {
-		return nil, fmt.Errorf("authenticate: load session: %w", err)
+	if !cached {
+		sess, u, err = s.sessions.SessionWithUser(ctx, c.SessionID)
+		if errors.Is(err, storage.ErrNotFound) {
+			return nil, ErrInvalidToken
+		}
+		if err != nil {
+			return nil, fmt.Errorf("authenticate: load session: %w", err)
+		}
+		if s.cache != nil && sess.Active(now) && !u.Disabled {
+			s.cache.put(sess, u, now)
+		}
 	}
-	if sess.UserID != c.UserID || !sess.Active(s.now()) || u.Disabled {
+	if sess.UserID != c.UserID || !sess.Active(now) || u.Disabled {
 		return nil, ErrInvalidToken
 	}
 	return &Principal{User: u, SessionID: sess.ID, TokenID: c.TokenID, ExpiresAt: c.ExpiresAt}, nil
@@ -229,6 +275,7 @@ func (s *Service) Logout(ctx context.Context, p *Principal, refreshToken string)
 	if err := s.sessions.RevokeSession(ctx, p.SessionID, now); err != nil {
 		return fmt.Errorf("logout: %w", err)
 	}
+	s.invalidate(ctx, "session:"+p.SessionID)
 	if len(refreshToken) != refreshTokenLen {
 		return nil
 	}
@@ -239,6 +286,7 @@ func (s *Service) Logout(ctx context.Context, p *Principal, refreshToken string)
 	if err := s.sessions.RevokeSession(ctx, sess.ID, now); err != nil {
 		return fmt.Errorf("logout: revoke presented session: %w", err)
 	}
+	s.invalidate(ctx, "session:"+sess.ID)
 	return nil
 }
 
@@ -267,6 +315,7 @@ func (s *Service) RevokeSession(ctx context.Context, p *Principal, sessionID str
 	if err := s.sessions.RevokeSession(ctx, sessionID, s.now()); err != nil {
 		return fmt.Errorf("revoke session: %w", err)
 	}
+	s.invalidate(ctx, "session:"+sessionID)
 	return nil
 }
 
@@ -323,6 +372,7 @@ func (s *Service) UpdateUser(ctx context.Context, p *Principal, id string, patch
 			return nil, fmt.Errorf("update user: revoke sessions: %w", err)
 		}
 	}
+	s.invalidate(ctx, "user:"+u.ID) // role or disabled changed: no cached copy may keep the old one
 	return u, nil
 }
 
@@ -359,6 +409,7 @@ func (s *Service) EnsureAdmin(ctx context.Context, email, password string) (*Use
 	if err != nil {
 		return nil, fmt.Errorf("ensure admin: update: %w", err)
 	}
+	s.invalidate(ctx, "user:"+u.ID)
 	return u, nil
 }
 

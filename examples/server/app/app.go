@@ -51,6 +51,13 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	if err := a.Queue.Start(ctx); err != nil {
 		return fmt.Errorf("start job queue: %w", err)
 	}
+	watchCtx, stopWatching := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopWatching()
+	go func() {
+		if err := a.Auth.WatchRevocations(watchCtx); err != nil {
+			a.Logger.Error("session revocations: falling back to the cache TTL", "err", err)
+		}
+	}()
 	srv := &http.Server{
 		Handler:           a.HTTP,
 		ReadHeaderTimeout: 10 * time.Second,

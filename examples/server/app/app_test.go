@@ -128,8 +128,16 @@ func TestServerEndToEnd(t *testing.T) {
 
 			resp, pair := postJSON(t, base+"/api/auth/refresh", "", map[string]any{"refresh_token": reg["refresh_token"]})
 			require.Equal(t, http.StatusOK, resp.StatusCode)
+			meReq := func(tok string) int {
+				req := mustReq(t, http.MethodGet, base+"/api/auth/me")
+				req.Header.Set("Authorization", "Bearer "+tok)
+				resp, _ := do(t, req)
+				return resp.StatusCode
+			}
+			require.Equal(t, http.StatusOK, meReq(pair["access_token"].(string)), "and now it is in the session cache")
 			resp, _ = postJSON(t, base+"/api/auth/logout", pair["access_token"].(string), map[string]any{})
 			assert.Equal(t, http.StatusNoContent, resp.StatusCode)
+			assert.Equal(t, http.StatusUnauthorized, meReq(pair["access_token"].(string)), "logout beats the session cache")
 			resp, _ = postJSON(t, base+"/api/auth/refresh", "", map[string]any{"refresh_token": pair["refresh_token"]})
 			assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
 

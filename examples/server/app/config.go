@@ -25,6 +25,7 @@ type Config struct {
 	SessionIdle     time.Duration
 	SessionLifetime time.Duration
 	RefreshGrace    time.Duration
+	SessionCacheTTL time.Duration
 	BcryptCost      int
 	BcryptParallel  int
 	AdminEmail      string
@@ -121,6 +122,7 @@ func LoadConfig(args []string, getenv func(string) string) (Config, error) {
 	e.duration(&c.SessionIdle, "session-idle-timeout", "KPBOT_SESSION_IDLE_TIMEOUT", 7*24*time.Hour, "a session unused this long ends")
 	e.duration(&c.SessionLifetime, "session-max-lifetime", "KPBOT_SESSION_MAX_LIFETIME", 30*24*time.Hour, "absolute session lifetime")
 	e.duration(&c.RefreshGrace, "refresh-reuse-grace", "KPBOT_REFRESH_REUSE_GRACE", 0, "window in which the previous refresh token answers 409 instead of revoking")
+	e.duration(&c.SessionCacheTTL, "session-cache-ttl", "KPBOT_SESSION_CACHE_TTL", 5*time.Second, "reuse a session check this long; revocations reach every instance's cache through the event bus (0: check every request)")
 	e.integer(&c.BcryptCost, "bcrypt-cost", "KPBOT_BCRYPT_COST", 12, "bcrypt cost")
 	e.integer(&c.BcryptParallel, "bcrypt-concurrency", "KPBOT_BCRYPT_CONCURRENCY", 0, "bcrypt hashes run at once (0: one less than the CPUs, at least 1)")
 	e.str(&c.AdminEmail, "admin-email", "KPBOT_ADMIN_EMAIL", "", "create or update this admin at start")
@@ -173,7 +175,7 @@ func (c Config) Validate() error {
 	if c.AuthRateLimit < 0 || c.LoginMaxFails < 0 || c.MaxBodyBytes <= 0 || c.BcryptParallel < 0 {
 		errs = append(errs, errors.New("rate limits must not be negative and the body limit must be positive"))
 	}
-	if c.RefreshGrace < 0 || c.ReadTimeout <= 0 || c.AccessTTL <= 0 || c.SessionIdle <= 0 || c.SessionLifetime <= 0 {
+	if c.RefreshGrace < 0 || c.SessionCacheTTL < 0 || c.ReadTimeout <= 0 || c.AccessTTL <= 0 || c.SessionIdle <= 0 || c.SessionLifetime <= 0 {
 		errs = append(errs, errors.New("token and session lifetimes must be positive"))
 	}
 	if c.LLMDailyTokens < 0 || c.FetchDelay < 0 || c.MaxRuns < 1 || c.MaxRunsPerUser < 1 {

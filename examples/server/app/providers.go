@@ -12,6 +12,7 @@ import (
 
 	"github.com/kpbot/kpbot/agents"
 	"github.com/kpbot/kpbot/auth"
+	"github.com/kpbot/kpbot/auth/authbus"
 	"github.com/kpbot/kpbot/auth/jwt"
 	"github.com/kpbot/kpbot/auth/password"
 	"github.com/kpbot/kpbot/campaign"
@@ -146,9 +147,12 @@ func ProvideRateLimiter(ctx context.Context, cfg Config) (auth.RateLimiter, func
 	return ratelimit.NewRedis(client), func() { _ = client.Close() }, nil
 }
 
-// ProvideAuthConfig maps the server configuration onto the auth service's.
-func ProvideAuthConfig(cfg Config) auth.Config {
+// ProvideAuthConfig maps the server configuration onto the auth service's;
+// session-cache revocations travel on the event bus.
+func ProvideAuthConfig(cfg Config, ev *Events) auth.Config {
 	return auth.Config{
+		SessionCacheTTL:    cfg.SessionCacheTTL,
+		Revocations:        authbus.New(ev.Bus),
 		AccessTTL:          cfg.AccessTTL,
 		SessionIdleTimeout: cfg.SessionIdle,
 		SessionMaxLifetime: cfg.SessionLifetime,

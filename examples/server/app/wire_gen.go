@@ -21,51 +21,57 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 	if err != nil {
 		return nil, nil, err
 	}
-	config := ProvideAuthConfig(cfg)
+	events, cleanup2, err := ProvideEvents(database, logger)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	config := ProvideAuthConfig(cfg, events)
 	idb := ProvideBunIDB(database)
 	users := bunstore.NewUsers(idb)
 	sessions := bunstore.NewSessions(idb)
 	codec, err := ProvideTokenCodec(cfg, logger)
 	if err != nil {
+		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
 	hasher, err := ProvideHasher(cfg)
 	if err != nil {
+		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
-	rateLimiter, cleanup2, err := ProvideRateLimiter(ctx, cfg)
+	rateLimiter, cleanup3, err := ProvideRateLimiter(ctx, cfg)
 	if err != nil {
+		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
 	service, err := auth.NewService(ctx, config, users, sessions, codec, hasher, rateLimiter)
 	if err != nil {
+		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
 	fetcher, err := ProvideFetcher(cfg)
 	if err != nil {
+		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
 	llm, err := ProvideLLM(cfg, logger)
 	if err != nil {
+		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
 	searcher, err := ProvideSearcher(cfg)
 	if err != nil {
-		cleanup2()
-		cleanup()
-		return nil, nil, err
-	}
-	events, cleanup3, err := ProvideEvents(database, logger)
-	if err != nil {
+		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
