@@ -12,10 +12,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// httpMetrics are the per-request Prometheus series.
+// httpMetrics are the per-request Prometheus series and the in-memory
+// rolling windows behind GET /api/admin/analytics.
 type httpMetrics struct {
-	requests *prometheus.CounterVec
-	duration *prometheus.HistogramVec
+	requests  *prometheus.CounterVec
+	duration  *prometheus.HistogramVec
+	analytics *requestStats
 }
 
 func newDefaultRegistry() *prometheus.Registry {
@@ -46,7 +48,7 @@ func newHTTPMetrics(reg prometheus.Registerer) (*httpMetrics, error) {
 	if duration, err = registerOrReuse(reg, duration); err != nil {
 		return nil, err
 	}
-	return &httpMetrics{requests: requests, duration: duration}, nil
+	return &httpMetrics{requests: requests, duration: duration, analytics: newRequestStats(nil)}, nil
 }
 
 func registerOrReuse[C prometheus.Collector](reg prometheus.Registerer, c C) (C, error) {
@@ -66,6 +68,7 @@ func registerOrReuse[C prometheus.Collector](reg prometheus.Registerer, c C) (C,
 func (m *httpMetrics) observe(method, route string, status int, d time.Duration) {
 	m.requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
 	m.duration.WithLabelValues(method, route).Observe(d.Seconds())
+	m.analytics.record(method, route, status, d)
 }
 
 // methodLabel bounds the method label to the standard methods.

@@ -50,6 +50,13 @@ type Deps struct {
 	// such routes).
 	AgentList []agents.Agent
 	Agents    *outreach.Tools
+	// WSConnections counts the open WebSocket connections for GET
+	// /api/admin/analytics; nil reports 0 (see also Server.SetWSConnections).
+	WSConnections func() int
+	// RunsByStatus counts every stored run by status for GET
+	// /api/admin/analytics (bunstore's Runs.CountByStatus is one); nil
+	// reports zeros.
+	RunsByStatus func(ctx context.Context) (map[agents.RunStatus]int, error)
 }
 
 // Server is kpbot's HTTP handler: a bunrouter router with a huma API and
@@ -105,6 +112,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	s.registerOps()
 	s.registerAuth()
 	s.registerAdmin()
+	s.registerAnalytics()
 	if deps.Campaigns != nil {
 		s.registerCampaigns()
 	}
