@@ -14,6 +14,7 @@ import (
 
 	"github.com/kpbot/kpbot/agents/riverjob"
 	"github.com/kpbot/kpbot/auth"
+	"github.com/kpbot/kpbot/events"
 	"github.com/kpbot/kpbot/transport/httpapi"
 	"github.com/kpbot/kpbot/transport/realtime"
 )
@@ -53,6 +54,8 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	watchCtx, stopWatching := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWatching()
+	retention := events.Retention{MaxAge: a.Config.EventMaxAge, KeepPerTopic: a.Config.EventKeep, Logger: a.Logger}
+	go retention.Run(watchCtx, a.Events.Log)
 	go func() {
 		if err := a.Auth.WatchRevocations(watchCtx); err != nil {
 			a.Logger.Error("session revocations: falling back to the cache TTL", "err", err)

@@ -48,6 +48,8 @@ type Config struct {
 	LogLevel        string
 	ShutdownTimeout time.Duration
 	ReadTimeout     time.Duration
+	EventMaxAge     time.Duration
+	EventKeep       int
 }
 
 // envFlags binds flags whose defaults come from the environment, collecting
@@ -144,6 +146,8 @@ func LoadConfig(args []string, getenv func(string) string) (Config, error) {
 	e.integer(&c.MaxRunsPerUser, "max-runs-per-user", "KPBOT_MAX_RUNS_PER_USER", 2, "queued or running runs one user may have")
 	e.str(&c.LogLevel, "log-level", "KPBOT_LOG_LEVEL", "info", "debug, info, warn or error")
 	e.duration(&c.ReadTimeout, "http-read-timeout", "KPBOT_HTTP_READ_TIMEOUT", 30*time.Second, "longest time to read one request (WebSocket sockets are exempt)")
+	e.duration(&c.EventMaxAge, "event-max-age", "KPBOT_EVENT_MAX_AGE", 30*24*time.Hour, "stored events older than this are pruned (0: no age limit)")
+	e.integer(&c.EventKeep, "event-keep-per-topic", "KPBOT_EVENT_KEEP_PER_TOPIC", 10000, "newest events kept per topic (0: no count limit)")
 	e.duration(&c.ShutdownTimeout, "shutdown-timeout", "KPBOT_SHUTDOWN_TIMEOUT", 20*time.Second, "how long to drain on SIGTERM")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
@@ -174,6 +178,9 @@ func (c Config) Validate() error {
 	}
 	if c.AuthRateLimit < 0 || c.LoginMaxFails < 0 || c.MaxBodyBytes <= 0 || c.BcryptParallel < 0 {
 		errs = append(errs, errors.New("rate limits must not be negative and the body limit must be positive"))
+	}
+	if c.EventMaxAge < 0 || c.EventKeep < 0 {
+		errs = append(errs, errors.New("event retention must not be negative"))
 	}
 	if c.RefreshGrace < 0 || c.SessionCacheTTL < 0 || c.ReadTimeout <= 0 || c.AccessTTL <= 0 || c.SessionIdle <= 0 || c.SessionLifetime <= 0 {
 		errs = append(errs, errors.New("token and session lifetimes must be positive"))
