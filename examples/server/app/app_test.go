@@ -175,6 +175,14 @@ func TestServerEndToEnd(t *testing.T) {
 				assert.EqualValues(t, i+1, ev["seq"], "seq counts 1, 2, 3 with no holes")
 			}
 
+			req = mustReq(t, http.MethodGet, base+"/api/admin/analytics?window=1h")
+			req.Header.Set("Authorization", "Bearer "+adminToken)
+			resp, stats := do(t, req)
+			require.Equal(t, http.StatusOK, resp.StatusCode, "%v", stats)
+			assert.NotEmpty(t, stats["routes"])
+			assert.EqualValues(t, 1, stats["runs_by_status"].(map[string]any)["succeeded"])
+			assert.Contains(t, stats, "websocket_connections")
+
 			require.NoError(t, stop(), "graceful shutdown")
 			for _, secret := range []string{"user password", "admin password 1", pair["refresh_token"].(string), adminToken} {
 				assert.NotContains(t, logs.String(), secret, "logs never hold secrets or tokens")

@@ -184,5 +184,7 @@ func ProvideHTTP(cfg Config, logger *slog.Logger, svc *auth.Service, limiter aut
 		Runs:      runs,
 		Agents:    tools,
 		AgentList: agentList,
+		// Every instance reads the shared runs table.
+		RunsByStatus: bunstore.NewRuns(db.Bun).CountByStatus,
 	})
 }

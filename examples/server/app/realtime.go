@@ -51,6 +51,7 @@ func ProvideHub(srv *httpapi.Server, ev *Events, authorize httpapi.TopicAuthoriz
 	if err := hub.Register(srv); err != nil {
 		return nil, fmt.Errorf("websocket hub: %w", err)
 	}
+	srv.SetWSConnections(hub.Connections)
 	httpapi.RegisterNotifications(srv, notes)
 	httpapi.RegisterEvents(srv, ev.Log, authorize, hub)
 	return hub, nil
