@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -28,6 +30,10 @@ type wsOptions struct {
 	Events  int           // events in the burst
 	Timeout time.Duration // how long every client may take to receive the burst
 	Out     string        // markdown results file ("" for none)
+	// CPUProfile and ServerCPUProfile, when set, are where the load
+	// generator's and the server process's CPU profiles of the bursts go
+	// (the server's file gets the connection count appended).
+	CPUProfile, ServerCPUProfile string
 }
 
 // wsResult is one run of the scenario.
@@ -54,7 +60,11 @@ type wsResult struct {
 // ws-server" (its server process).
 func wsMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if args[0] == "ws-server" {
-		if err := wsServe(ctx, os.Stdin, stdout); err != nil {
+		profile := ""
+		if len(args) == 3 && args[1] == "-cpuprofile" {
+			profile = args[2]
+		}
+		if err := wsServe(ctx, os.Stdin, stdout, profile); err != nil {
 			fmt.Fprintf(stderr, "loadtest ws-server: %v\n", err)
 			return 1
 		}
@@ -67,6 +77,8 @@ func wsMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.Events, "events", 100, "events in the burst")
 	fs.DurationVar(&o.Timeout, "timeout", 2*time.Minute, "how long every client may take to receive the burst")
 	fs.StringVar(&o.Out, "out", "/tmp/ws-load-results.md", "markdown results file (empty: none)")
+	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write the load generator's CPU profile of the bursts to this file")
+	fs.StringVar(&o.ServerCPUProfile, "server-cpuprofile", "", "write the server process's CPU profile of each burst to this file plus .<conns>")
 	if err := fs.Parse(args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -96,6 +108,17 @@ func wsMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // to out and to o.Out.
 func runWS(ctx context.Context, o wsOptions, out io.Writer) ([]wsResult, error) {
 	raiseFileLimit()
+	if o.CPUProfile != "" {
+		f, err := os.Create(o.CPUProfile)
+		if err != nil {
+			return nil, fmt.Errorf("cpu profile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return nil, fmt.Errorf("cpu profile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	var results []wsResult
 	for _, n := range o.Conns {
 		fmt.Fprintf(out, "ws: %d connections, burst of %d events...\n", n, o.Events)
@@ -123,12 +146,16 @@ type wsServerProc struct {
 	hello wsServerHello
 }
 
-func startWSServer(ctx context.Context) (*wsServerProc, error) {
+func startWSServer(ctx context.Context, profile string) (*wsServerProc, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.CommandContext(ctx, exe, "ws-server")
+	args := []string{"ws-server"}
+	if profile != "" {
+		args = append(args, "-cpuprofile", profile)
+	}
+	cmd := exec.CommandContext(ctx, exe, args...)
 	cmd.Stderr = os.Stderr
 	in, err := cmd.StdinPipe()
 	if err != nil {
@@ -194,7 +221,11 @@ func clientMem() uint64 {
 
 func runWSOnce(ctx context.Context, n int, o wsOptions) (wsResult, error) {
 	res := wsResult{Conns: n, Events: o.Events}
-	srv, err := startWSServer(ctx)
+	profile := ""
+	if o.ServerCPUProfile != "" {
+		profile = o.ServerCPUProfile + "." + strconv.Itoa(n)
+	}
+	srv, err := startWSServer(ctx, profile)
 	if err != nil {
 		return res, err
 	}
@@ -234,9 +265,15 @@ func runWSOnce(ctx context.Context, n int, o wsOptions) (wsResult, error) {
 	var wg sync.WaitGroup
 	rctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	defer cancel()
+	stopTimeout := context.AfterFunc(rctx, func() {
+		for _, c := range conns {
+			_ = c.c.CloseNow() // ends the receivers that did not get every event
+		}
+	})
+	defer stopTimeout()
 	for _, c := range conns {
 		c.lat = make([]time.Duration, 0, o.Events)
-		wg.Go(func() { c.receive(rctx, o.Events, &received) })
+		wg.Go(func() { c.receive(o.Events, &received) })
 	}
 	burst := time.Now()
 	if err := srv.command("publish " + strconv.Itoa(o.Events)); err != nil {
@@ -323,29 +360,68 @@ func dialAll(ctx context.Context, hello wsServerHello, conns []*wsConn) error {
 }
 
 // receive reads until m events arrived, noting each one's latency from
-// its publish.
-func (c *wsConn) receive(ctx context.Context, m int, received *atomic.Int64) {
-	var ev struct {
-		Type string   `json:"type"`
-		Seq  int64    `json:"seq"`
-		Data wsSentAt `json:"data"`
-	}
+// its publish. It reads with no context (a context with a deadline costs
+// a timer per read; runWSOnce closes the sockets at the timeout instead)
+// into one reused buffer, and picks seq and sent_at_ns out of the message
+// without decoding it, so the load generator spends its share of the two
+// cores on reading.
+func (c *wsConn) receive(m int, received *atomic.Int64) {
+	buf := make([]byte, 0, 512)
 	for len(c.lat) < m {
-		_, b, err := c.c.Read(ctx)
+		_, r, err := c.c.Reader(context.Background())
 		if err != nil {
 			return
 		}
+		b, err := readAllInto(buf[:0], r)
+		if err != nil {
+			return
+		}
+		buf = b
 		now := time.Now().UnixNano()
-		if json.Unmarshal(b, &ev) != nil || ev.Type != "event" {
+		seq, ok1 := jsonInt(b, `"seq":`)
+		sent, ok2 := jsonInt(b, `"sent_at_ns":`)
+		if !ok1 || !ok2 || !bytes.Contains(b, []byte(`"type":"event"`)) {
 			continue
 		}
-		if c.lastSeq != 0 && ev.Seq != c.lastSeq+1 {
+		if c.lastSeq != 0 && seq != c.lastSeq+1 {
 			c.disorder++
 		}
-		c.lastSeq = ev.Seq
-		c.lat = append(c.lat, time.Duration(now-ev.Data.SentAt))
+		c.lastSeq = seq
+		c.lat = append(c.lat, time.Duration(now-sent))
 		received.Add(1)
 	}
+}
+
+// readAllInto appends r's bytes to b.
+func readAllInto(b []byte, r io.Reader) ([]byte, error) {
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if errors.Is(err, io.EOF) {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+	}
+}
+
+// jsonInt is the integer after the first key (with its colon) in b.
+func jsonInt(b []byte, key string) (int64, bool) {
+	i := bytes.Index(b, []byte(key))
+	if i < 0 {
+		return 0, false
+	}
+	b = b[i+len(key):]
+	j := 0
+	for j < len(b) && (b[j] == '-' || b[j] >= '0' && b[j] <= '9') {
+		j++
+	}
+	v, err := strconv.ParseInt(string(b[:j]), 10, 64)
+	return v, err == nil
 }
 
 // wsTable renders the results as markdown.

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -59,7 +60,8 @@ type wsSentAt struct {
 // It prints a wsServerHello line, then answers commands on in, one per
 // line: "mem" prints wsMemStats, "publish M" publishes M events on the
 // campaign topic through the Publisher and prints "done", "quit" exits.
-func wsServe(ctx context.Context, in io.Reader, out io.Writer) error {
+// With profile set, the CPU is profiled from the first publish to quit.
+func wsServe(ctx context.Context, in io.Reader, out io.Writer, profile string) error {
 	raiseFileLimit()
 	dir, err := os.MkdirTemp("", "kpbot-wsload-*")
 	if err != nil {
@@ -154,6 +156,14 @@ func wsServe(ctx context.Context, in io.Reader, out io.Writer) error {
 			if err != nil {
 				return fmt.Errorf("publish %q: %w", arg, err)
 			}
+			if profile != "" {
+				stop, err := startProfile(profile)
+				if err != nil {
+					return err
+				}
+				defer stop()
+				profile = ""
+			}
 			for i := range m {
 				if _, err := pub.Publish(ctx, events.RunProgress, wsSentAt{I: i, SentAt: time.Now().UnixNano()}, topic); err != nil {
 					return err
@@ -177,4 +187,20 @@ func serverMem(hub *realtime.Hub) wsMemStats {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	return wsMemStats{HeapInuse: ms.HeapInuse, HeapAlloc: ms.HeapAlloc, StackInuse: ms.StackInuse, Goroutines: runtime.NumGoroutine(), Connections: hub.Connections()}
+}
+
+// startProfile starts the CPU profile into path; stop ends it.
+func startProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		_ = f.Close()
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		_ = f.Close()
+	}, nil
 }

@@ -45,8 +45,11 @@ type HubConfig struct {
 	// MaxSocketsPerUser caps one user's open sockets on this instance;
 	// default DefaultMaxSocketsPerUser, negative for no limit.
 	MaxSocketsPerUser int
-	// SendQueue is how many messages may wait for one slow client before
-	// it is closed with CloseTooSlow. Default DefaultSendQueue.
+	// SendQueue is how many messages may wait for one client. When a
+	// topic's new events do not fit, the client catches up on the topic
+	// from the Log at its own pace, then follows it live again; a client
+	// that cannot take one write within WriteTimeout is closed with
+	// CloseTooSlow. Default DefaultSendQueue.
 	SendQueue int
 	// AuthTimeout is how long a socket without an Authorization header
 	// has to send its auth message. Default DefaultAuthTimeout.
@@ -59,9 +62,9 @@ type HubConfig struct {
 	// PingInterval is how often each socket is pinged; a ping unanswered
 	// within WriteTimeout closes it. Default DefaultPingInterval.
 	PingInterval time.Duration
-	// WriteTimeout bounds writing one batch of queued messages, and one
-	// ping. Default
-	// DefaultWriteTimeout.
+	// WriteTimeout bounds one write of queued messages (a batch, at most
+	// 32 KiB of them or one larger message) and one ping; a client that
+	// misses it is closed with CloseTooSlow. Default DefaultWriteTimeout.
 	WriteTimeout time.Duration
 	// ReplayPage is how many stored events one Log.After read returns.
 	// Default DefaultReplayPage (at most events.MaxAfter).
@@ -271,7 +274,7 @@ func newHubMetrics() hubMetrics {
 			Name: "kpbot_ws_connections", Help: "Open, authenticated WebSocket connections.",
 		}),
 		slow: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "kpbot_ws_slow_clients_dropped_total", Help: "WebSocket clients closed (4008) because their send queue filled up.",
+			Name: "kpbot_ws_slow_clients_dropped_total", Help: "WebSocket clients closed (4008) because a write to them missed WriteTimeout.",
 		}),
 		authEnded: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "kpbot_ws_auth_closed_total", Help: "WebSocket connections closed (4401) because their token expired or session was revoked.",

@@ -2,6 +2,8 @@ package realtime
 
 import (
 	"context"
+	"errors"
+	"os"
 	"sync"
 
 	"github.com/coder/websocket"
@@ -15,6 +17,7 @@ import (
 type client struct {
 	h    *Hub
 	conn *websocket.Conn
+	cork *corkConn // conn's socket
 
 	// follows is guarded by h.mu.
 	follows map[string]*follow
@@ -29,8 +32,8 @@ type client struct {
 	room      chan struct{} // signalled when the writer frees room, for replays
 }
 
-func newClient(h *Hub, conn *websocket.Conn) *client {
-	return &client{h: h, conn: conn, follows: map[string]*follow{}}
+func newClient(h *Hub, conn *websocket.Conn, cork *corkConn) *client {
+	return &client{h: h, conn: conn, cork: cork, follows: map[string]*follow{}}
 }
 
 func (c *client) identity() (*auth.Principal, string) {
@@ -111,7 +114,8 @@ func (c *client) waitRoom() bool {
 	}
 }
 
-// writeLoop writes queued messages until the queue is empty.
+// writeLoop writes queued messages until the queue is empty, a batch
+// (everything queued since the last one) at a time.
 func (c *client) writeLoop() {
 	for {
 		c.mu.Lock()
@@ -123,29 +127,72 @@ func (c *client) writeLoop() {
 		batch := c.queue
 		c.queue = nil
 		c.mu.Unlock()
-		// One deadline per batch: a client that cannot take a whole batch
-		// within WriteTimeout is too slow anyway, and a timer per message
-		// would cost more than the write.
-		ctx, cancel := context.WithTimeout(context.Background(), c.h.cfg.WriteTimeout)
-		for i, msg := range batch {
-			err := c.conn.Write(ctx, websocket.MessageText, msg)
-			batch[i] = nil
-			c.mu.Lock()
-			c.pending--
-			if c.room != nil {
-				select {
-				case c.room <- struct{}{}:
-				default:
-				}
-			}
-			c.mu.Unlock()
-			if err != nil {
-				cancel()
-				c.close(websocket.StatusInternalError, "write failed")
-				return
-			}
+		err := c.writeBatch(batch)
+		c.mu.Lock()
+		if c.queue == nil && cap(batch) <= maxSpareQueue {
+			c.queue = batch[:0] // reuse the array for the next batch
 		}
-		cancel()
+		c.mu.Unlock()
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			c.dropSlow() // it could not take a batch within WriteTimeout
+			return
+		}
+		if err != nil {
+			c.close(websocket.StatusInternalError, "write failed")
+			return
+		}
+	}
+}
+
+// maxSpareQueue is the largest queue array a client keeps between
+// batches; a larger one (a burst) goes back to the garbage collector.
+const maxSpareQueue = 32
+
+// maxCorked is how many bytes of frames are gathered before they are
+// sent: small messages go out many to a write, large ones one by one, so
+// the send queue frees up as they leave.
+const maxCorked = 32 << 10
+
+// writeBatch frames the messages of batch into the corked socket and
+// sends them with one write per maxCorked bytes, each of which must
+// finish within WriteTimeout (a client that cannot take that much that
+// fast is too slow anyway). The frames are written with no context:
+// corked writes do not block, and a deadline per message would cost more
+// than the write. Every message of batch counts as written afterwards.
+func (c *client) writeBatch(batch [][]byte) error {
+	var err error
+	released := 0
+	c.cork.cork()
+	for i, msg := range batch {
+		batch[i] = nil
+		if err != nil {
+			continue
+		}
+		err = c.conn.Write(context.Background(), websocket.MessageText, msg)
+		if err == nil && c.cork.corkedBytes() >= maxCorked && i < len(batch)-1 {
+			err = c.cork.uncork(c.h.cfg.WriteTimeout)
+			c.written(i + 1 - released)
+			released = i + 1
+			c.cork.cork()
+		}
+	}
+	if uerr := c.cork.uncork(c.h.cfg.WriteTimeout); err == nil {
+		err = uerr
+	}
+	c.written(len(batch) - released)
+	return err
+}
+
+// written frees n places of the send queue and wakes a waiting replay.
+func (c *client) written(n int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.pending -= n
+	if c.room != nil {
+		select {
+		case c.room <- struct{}{}:
+		default:
+		}
 	}
 }
 

@@ -187,9 +187,11 @@ func TestWSForbiddenTopics(t *testing.T) {
 		"event campaign:" + aliceCamp: ""}, seen, "moderators read every campaign and run")
 }
 
-// TestWSSlowClientDropped: a client that stops reading is closed once its
-// send queue fills, while a fast client on the same topic receives every
-// event and the publisher never waits.
+// TestWSSlowClientDropped: a client that stops reading is closed as too
+// slow once a write to it cannot finish within WriteTimeout, while a fast
+// client on the same topic receives every event (pages of events larger
+// than its send queue make it catch up from the Log, never drop it) and
+// the publisher never waits.
 func TestWSSlowClientDropped(t *testing.T) {
 	t.Parallel()
 	in := newInstance(t, dbtest.SQLite(t), withHub(func(c *realtime.HubConfig) {
@@ -205,7 +207,7 @@ func TestWSSlowClientDropped(t *testing.T) {
 	readType(t, slow, "subscribed", 5*time.Second)
 
 	const n = 150
-	big := strings.Repeat("x", 64<<10) // 64 KiB per event: kernel buffers fill fast
+	big := strings.Repeat("x", 128<<10) // 128 KiB per event: kernel buffers fill fast
 	var fastGot []msg
 	readDone := make(chan struct{})
 	go func() {
@@ -220,6 +222,10 @@ func TestWSSlowClientDropped(t *testing.T) {
 	<-readDone
 	requireSeqs(t, fastGot, 1, n)
 
+	// The slow client's writer is stuck on full kernel buffers; after
+	// WriteTimeout it is dropped.
+	require.Eventually(t, func() bool { return metric(t, in, "kpbot_ws_slow_clients_dropped_total") == 1 },
+		15*time.Second, 50*time.Millisecond, "the client that does not read is dropped as too slow")
 	// The slow client now reads: some events, then the close.
 	var code websocket.StatusCode
 	for {
@@ -233,7 +239,7 @@ func TestWSSlowClientDropped(t *testing.T) {
 	assert.Contains(t, []websocket.StatusCode{realtime.CloseTooSlow, -1}, code,
 		"closed as too slow (4008), or cut after the close frame could not be written")
 	assert.InDelta(t, 1, metric(t, in, "kpbot_ws_slow_clients_dropped_total"), 0)
-	t.Logf("publishing %d events of 64 KiB took %v; slow client closed with %d", n, publishTook, code)
+	t.Logf("publishing %d events of 128 KiB took %v; slow client closed with %d", n, publishTook, code)
 }
 
 // TestWSReconnectResume: a client reads part of a topic, disconnects,

@@ -184,6 +184,7 @@ func (h *Hub) readTopic(ts *topicState) {
 		for i, ev := range evs {
 			msgs[i] = encodeEvent(ev)
 		}
+		sent := 0
 		h.mu.Lock()
 		ts.seq = max(ts.seq, evs[len(evs)-1].Seq)
 		for f := range ts.followers {
@@ -194,14 +195,22 @@ func (h *Hub) readTopic(ts *topicState) {
 				if ev.Seq <= f.cursor {
 					continue
 				}
-				if !f.c.sendOrDrop(msgs[i]) {
+				if !f.c.send(msgs[i]) {
+					// The page does not fit the client's queue (the
+					// readers fell behind, or the client did): it catches
+					// up from the Log at its own pace, then goes live
+					// again. A client that stops reading is dropped by
+					// its writer's timeout.
+					f.live = false
+					go h.replay(f, httpapi.ClientTopic(ts.name))
 					break
 				}
 				f.cursor = ev.Seq
-				h.m.sent.Inc()
+				sent++
 			}
 		}
 		h.mu.Unlock()
+		h.m.sent.Add(float64(sent))
 		if len(evs) < h.cfg.ReplayPage {
 			return
 		}

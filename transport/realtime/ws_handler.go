@@ -39,8 +39,14 @@ func (h *Hub) serveWS(w http.ResponseWriter, req bunrouter.Request) error {
 		}
 	}
 	// The origin was checked above against the CORS allowlist.
-	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
-	if err != nil {
+	// Compression stays off (the default): event messages are small and
+	// deflate would cost CPU and memory per socket.
+	uw := &upgradeWriter{ResponseWriter: w}
+	conn, err := websocket.Accept(uw, r, &websocket.AcceptOptions{InsecureSkipVerify: true, CompressionMode: websocket.CompressionDisabled})
+	if err != nil || uw.conn == nil {
+		if err == nil {
+			_ = conn.CloseNow()
+		}
 		if p != nil {
 			h.release(p.User.ID)
 		}
@@ -58,7 +64,7 @@ func (h *Hub) serveWS(w http.ResponseWriter, req bunrouter.Request) error {
 	}
 	h.conns.Add(1) // under mu, so never after Close started waiting
 	h.mu.Unlock()
-	c := newClient(h, conn)
+	c := newClient(h, conn, uw.conn)
 	// The request's goroutine (and its deep middleware stack) ends here;
 	// the socket lives on in its own, shallower goroutine.
 	go c.run(p, token)
@@ -117,8 +123,21 @@ func (c *client) run(p *auth.Principal, token string) {
 			c.sendOrDrop(errMsg(CodeBadRequest, "", "messages must be JSON text"))
 			continue
 		}
-		c.handle(data)
+		c.handleApart(data)
 	}
+}
+
+// handleApart serves one client message on a goroutine of its own and
+// waits for it: the reader's stack, parked in Read while the socket is
+// idle, then never grows with the handler's JSON decoding and database
+// calls, which keeps an idle socket's stack small.
+func (c *client) handleApart(data []byte) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		c.handle(data)
+	}()
+	<-done
 }
 
 // firstAuth waits up to AuthTimeout for {"type":"auth","token":...}.
