@@ -20,11 +20,30 @@ type Sessions struct {
 
 var _ auth.SessionStore = (*Sessions)(nil)
 
+// SessionsOption tunes a Sessions store.
+type SessionsOption func(*sessionsOptions)
+
+type sessionsOptions struct{ bunLookups bool }
+
+// WithBunLookups makes SessionWithUser always run through bun, so bun's
+// query hooks (tracing, query logging) see it; by default, on SQLite, it
+// runs a prepared statement beside bun that hooks do not see.
+func WithBunLookups() SessionsOption { return func(o *sessionsOptions) { o.bunLookups = true } }
+
 // NewSessions returns a SessionStore over db, a *bun.DB or a bun.Tx. On a
-// SQLite *bun.DB, SessionWithUser runs a statement prepared on first use,
-// so make one Sessions per database and share it, not one per request.
-func NewSessions(db bun.IDB) *Sessions {
-	return &Sessions{db: db, lookup: newSessionLookup(db)}
+// SQLite *bun.DB, SessionWithUser runs a statement prepared on first use
+// (unless WithBunLookups), so make one Sessions per database and share it,
+// not one per request.
+func NewSessions(db bun.IDB, opts ...SessionsOption) *Sessions {
+	var o sessionsOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	st := &Sessions{db: db}
+	if !o.bunLookups {
+		st.lookup = newSessionLookup(db)
+	}
+	return st
 }
 
 // CreateSession inserts s and its first refresh token in one transaction.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"reflect"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -44,17 +43,12 @@ WHERE s.id = ?`
 // query, and the next one tries to prepare again.
 //
 // The statement runs beside bun, so bun's query hooks (tracing, query
-// logging, the query counters of tests) would not see it: while the DB has
-// any hook, lookups take bun's query instead. bun has no accessor for its
-// hooks, so hooks reads the length of its unexported queryHooks slice by
-// reflection (a read, no unsafe); should a bun release rename the field,
-// the prepared path turns itself off rather than guess, and this package's
-// tests, which require it on, fail.
+// logging) do not see it; WithBunLookups turns it off for programs that
+// need every query in their hooks.
 type sessionLookup struct {
-	db    *sql.DB
-	hooks reflect.Value // bun.DB.queryHooks, a slice
-	mu    sync.Mutex    // serialises preparation
-	stmt  atomic.Pointer[sql.Stmt]
+	db   *sql.DB
+	mu   sync.Mutex // serialises preparation
+	stmt atomic.Pointer[sql.Stmt]
 }
 
 // newSessionLookup returns the prepared path for db, or nil when db is not
@@ -67,16 +61,8 @@ func newSessionLookup(db bun.IDB) *sessionLookup {
 	if !ok || bdb.Dialect().Name() != dialect.SQLite {
 		return nil
 	}
-	hooks := reflect.ValueOf(bdb).Elem().FieldByName("queryHooks")
-	if !hooks.IsValid() || hooks.Kind() != reflect.Slice {
-		return nil
-	}
-	return &sessionLookup{db: bdb.DB, hooks: hooks}
+	return &sessionLookup{db: bdb.DB}
 }
-
-// hooked reports whether bun query hooks are installed on the DB. Like bun
-// itself, it reads the hooks unsynchronised: add them before serving.
-func (l *sessionLookup) hooked() bool { return l.hooks.Len() > 0 }
 
 // prepared returns the statement, preparing it on first use; owner is the
 // Sessions whose unreachability closes it.
@@ -99,12 +85,8 @@ func (l *sessionLookup) prepared(ctx context.Context, owner *Sessions) (*sql.Stm
 }
 
 // sessionWithUser runs the prepared query; ok is false when the caller
-// should run bun's query instead: query hooks are installed, or the
-// statement could not be prepared.
+// should run bun's query instead: the statement could not be prepared.
 func (l *sessionLookup) sessionWithUser(ctx context.Context, owner *Sessions, sessionID string) (s *auth.Session, u *auth.User, ok bool, err error) {
-	if l.hooked() {
-		return nil, nil, false, nil
-	}
 	stmt, err := l.prepared(ctx, owner)
 	if err != nil {
 		return nil, nil, false, nil
