@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -93,6 +94,17 @@ func TestServerEndToEnd(t *testing.T) {
 			return map[string]string{
 				"KPBOT_DATABASE_URL": dbtest.PostgresDSN(t),
 				"KPBOT_JWT_SECRET":   strings.Repeat("s", 40),
+			}
+		},
+		"postgres+redis": func(t *testing.T) map[string]string {
+			redisURL := os.Getenv("KPBOT_TEST_REDIS_URL")
+			if redisURL == "" {
+				t.Skip("KPBOT_TEST_REDIS_URL is not set: skipping the server on PostgreSQL with Redis rate limits and event bus")
+			}
+			return map[string]string{
+				"KPBOT_DATABASE_URL": dbtest.PostgresDSN(t),
+				"KPBOT_JWT_SECRET":   strings.Repeat("s", 40),
+				"KPBOT_REDIS_URL":    redisURL,
 			}
 		},
 	}

@@ -111,12 +111,19 @@ type Events struct {
 	Publisher *events.Publisher
 }
 
-// ProvideEvents opens the event bus: LISTEN/NOTIFY on PostgreSQL, Redis
-// pub/sub when configured on SQLite, in-process otherwise.
-func ProvideEvents(d *Database, logger *slog.Logger) (*Events, func(), error) {
+// ProvideEvents opens the event bus: Redis pub/sub when KPBOT_REDIS_URL is
+// set, else LISTEN/NOTIFY on PostgreSQL, else in-process (one SQLite file
+// means one machine).
+func ProvideEvents(d *Database, r *Redis, logger *slog.Logger) (*Events, func(), error) {
 	log := bunstore.NewEvents(d.Bun)
 	var bus events.Bus
 	switch {
+	case r.Client != nil:
+		b, err := realtime.NewRedisBus(r.Client, "kpbot:events", realtime.WithLogger(logger))
+		if err != nil {
+			return nil, nil, fmt.Errorf("event bus: %w", err)
+		}
+		bus = b
 	case d.Pool != nil:
 		b, err := realtime.NewPostgresBus(d.Pool, "kpbot_events", realtime.WithLogger(logger))
 		if err != nil {

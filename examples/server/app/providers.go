@@ -36,14 +36,14 @@ type Database struct {
 var StorageSet = wire.NewSet(
 	ProvideDatabase, ProvideBunIDB,
 	bunstore.NewUsers, wire.Bind(new(auth.UserStore), new(*bunstore.Users)),
-	bunstore.NewSessions, wire.Bind(new(auth.SessionStore), new(*bunstore.Sessions)),
+	ProvideSessions, wire.Bind(new(auth.SessionStore), new(*bunstore.Sessions)),
 )
 
 // AuthSet provides the accounts service and its adapters.
 var AuthSet = wire.NewSet(
 	ProvideTokenCodec, wire.Bind(new(auth.TokenCodec), new(*jwt.Codec)),
 	ProvideHasher, wire.Bind(new(auth.PasswordHasher), new(*password.Hasher)),
-	ProvideRateLimiter, ProvideAuthConfig, auth.NewService,
+	ProvideRedis, ProvideRateLimiter, ProvideAuthConfig, auth.NewService,
 )
 
 // TransportSet provides the HTTP server.
@@ -96,6 +96,9 @@ func (d *Database) ready(ctx context.Context) error {
 	return nil
 }
 
+// ProvideSessions is the session store, with the prepared lookup on SQLite.
+func ProvideSessions(db bun.IDB) *bunstore.Sessions { return bunstore.NewSessions(db) }
+
 // ProvideBunIDB hands the repositories the database handle.
 func ProvideBunIDB(d *Database) bun.IDB { return d.Bun }
 
@@ -129,11 +132,14 @@ func ProvideHasher(cfg Config) (*password.Hasher, error) {
 	return h, nil
 }
 
-// ProvideRateLimiter shares limits through Redis when KPBOT_REDIS_URL is set
-// and keeps them in memory otherwise.
-func ProvideRateLimiter(ctx context.Context, cfg Config) (auth.RateLimiter, func(), error) {
+// Redis is the optional shared Redis client (KPBOT_REDIS_URL); Client is
+// nil when none is configured.
+type Redis struct{ Client *redis.Client }
+
+// ProvideRedis connects to KPBOT_REDIS_URL when it is set.
+func ProvideRedis(ctx context.Context, cfg Config) (*Redis, func(), error) {
 	if cfg.RedisURL == "" {
-		return ratelimit.NewMemory(), func() {}, nil
+		return &Redis{}, func() {}, nil
 	}
 	opts, err := redis.ParseURL(cfg.RedisURL)
 	if err != nil {
@@ -144,7 +150,16 @@ func ProvideRateLimiter(ctx context.Context, cfg Config) (auth.RateLimiter, func
 		_ = client.Close()
 		return nil, nil, fmt.Errorf("connect to Redis: %w", err)
 	}
-	return ratelimit.NewRedis(client), func() { _ = client.Close() }, nil
+	return &Redis{Client: client}, func() { _ = client.Close() }, nil
+}
+
+// ProvideRateLimiter shares limits through Redis when KPBOT_REDIS_URL is set
+// and keeps them in memory otherwise.
+func ProvideRateLimiter(r *Redis) auth.RateLimiter {
+	if r.Client == nil {
+		return ratelimit.NewMemory()
+	}
+	return ratelimit.NewRedis(r.Client)
 }
 
 // ProvideAuthConfig maps the server configuration onto the auth service's;

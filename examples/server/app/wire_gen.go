@@ -21,33 +21,36 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 	if err != nil {
 		return nil, nil, err
 	}
-	events, cleanup2, err := ProvideEvents(database, logger)
+	redis, cleanup2, err := ProvideRedis(ctx, cfg)
 	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	events, cleanup3, err := ProvideEvents(database, redis, logger)
+	if err != nil {
+		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
 	config := ProvideAuthConfig(cfg, events)
 	idb := ProvideBunIDB(database)
 	users := bunstore.NewUsers(idb)
-	sessions := bunstore.NewSessions(idb)
+	sessions := ProvideSessions(idb)
 	codec, err := ProvideTokenCodec(cfg, logger)
 	if err != nil {
+		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
 	hasher, err := ProvideHasher(cfg)
 	if err != nil {
+		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
-	rateLimiter, cleanup3, err := ProvideRateLimiter(ctx, cfg)
-	if err != nil {
-		cleanup2()
-		cleanup()
-		return nil, nil, err
-	}
+	rateLimiter := ProvideRateLimiter(redis)
 	service, err := auth.NewService(ctx, config, users, sessions, codec, hasher, rateLimiter)
 	if err != nil {
 		cleanup3()
