@@ -190,6 +190,7 @@ func (h *Hub) Register(s *httpapi.Server) error {
 	h.srv = s
 	h.started = true
 	s.Router().GET("/api/ws", h.serveWS)
+	s.API().OpenAPI().AddOperation(wsOperation())
 	h.wg.Add(3 + h.cfg.Readers)
 	go h.busLoop()
 	for range h.cfg.Readers {

@@ -121,6 +121,13 @@ func TestServerEndToEnd(t *testing.T) {
 
 			resp, _ := do(t, mustReq(t, http.MethodGet, base+"/readyz"))
 			assert.Equal(t, http.StatusOK, resp.StatusCode)
+			resp, spec := do(t, mustReq(t, http.MethodGet, base+"/openapi.json"))
+			require.Equal(t, http.StatusOK, resp.StatusCode)
+			paths := spec["paths"].(map[string]any)
+			for _, p := range []string{"/api/auth/register", "/api/admin/users", "/api/campaigns/{id}/runs", "/api/agents",
+				"/api/notifications", "/api/events", "/api/ws", "/api/admin/analytics", "/healthz", "/readyz"} {
+				assert.Contains(t, paths, p, "the OpenAPI document lists %s", p)
+			}
 
 			resp, _ = postJSON(t, base+"/api/auth/register", "", map[string]any{"email": "u@example.com", "password": "user password", "role": "admin"})
 			assert.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode, "a role in the body is refused")
