@@ -40,18 +40,7 @@ func TestCampaignListsUseIndexes(t *testing.T) {
 	require.Len(t, queries, 8)
 
 	for i, q := range queries {
-		rows, err := db.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q)
-		require.NoError(t, err)
-		var plan []string
-		for rows.Next() {
-			var id, parent, notused int
-			var detail string
-			require.NoError(t, rows.Scan(&id, &parent, &notused, &detail))
-			plan = append(plan, detail)
-		}
-		require.NoError(t, rows.Err())
-		require.NoError(t, rows.Close())
-		joined := strings.Join(plan, "; ")
+		joined := strings.Join(queryPlan(t, ctx, db.DB, q), "; ")
 		assert.NotContains(t, joined, "SCAN", "query %s\nplan: %s", q, joined)
 		if i < len(queries)-1 {
 			assert.NotContains(t, joined, "TEMP B-TREE", "query %s must not sort: %s", q, joined)

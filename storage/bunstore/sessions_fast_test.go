@@ -370,17 +370,7 @@ func TestSessionWithUserPreparedPlan(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	db := dbtest.SQLite(t)
-	rows, err := db.DB.QueryContext(ctx, "EXPLAIN QUERY PLAN "+bunstore.SessionWithUserSQL, "x")
-	require.NoError(t, err)
-	var plan []string
-	for rows.Next() {
-		var id, parent, notused int
-		var detail string
-		require.NoError(t, rows.Scan(&id, &parent, &notused, &detail))
-		plan = append(plan, detail)
-	}
-	require.NoError(t, rows.Err())
-	require.NoError(t, rows.Close())
+	plan := queryPlan(t, ctx, db.DB, bunstore.SessionWithUserSQL, "x")
 	require.Len(t, plan, 2, "one step per table: %v", plan)
 	for _, step := range plan {
 		assert.Contains(t, step, "SEARCH", "plan %v", plan)
