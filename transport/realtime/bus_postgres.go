@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -40,14 +39,7 @@ type PostgresBus struct {
 	channel string
 	o       busOptions
 	f       *fanout
-
-	startOnce sync.Once
-	ready     chan struct{} // closed when the first LISTEN succeeded
-	ctx       context.Context
-	cancel    context.CancelFunc
-	done      chan struct{} // closed when the listener has stopped
-	started   bool
-	mu        sync.Mutex
+	listenerLife
 }
 
 var _ events.Bus = (*PostgresBus)(nil)
@@ -64,11 +56,9 @@ func NewPostgresBus(pool *pgxpool.Pool, channel string, opts ...BusOption) (*Pos
 		return nil, fmt.Errorf("postgres bus: channel must be 1 to %d bytes, got %d", maxPGChannel, len(channel))
 	}
 	o := newBusOptions(opts)
-	ctx, cancel := context.WithCancel(context.Background())
-	return &PostgresBus{
-		pool: pool, channel: channel, o: o, f: newFanout(o.buffer),
-		ready: make(chan struct{}), ctx: ctx, cancel: cancel, done: make(chan struct{}),
-	}, nil
+	b := &PostgresBus{pool: pool, channel: channel, o: o, f: newFanout(o.buffer)}
+	b.init()
+	return b, nil
 }
 
 // Publish sends the Notice with pg_notify. It returns once PostgreSQL has
@@ -96,39 +86,17 @@ func (b *PostgresBus) Subscribe(ctx context.Context) (<-chan events.Notice, erro
 	if err != nil {
 		return nil, fmt.Errorf("subscribe: %w", err)
 	}
-	b.mu.Lock()
-	b.startOnce.Do(func() {
-		b.started = true
-		go b.listen()
-	})
-	b.mu.Unlock()
-	select {
-	case <-b.ready:
-		return ch, nil
-	case <-ctx.Done():
-		return nil, fmt.Errorf("subscribe: wait for LISTEN: %w", ctx.Err())
-	case <-b.done:
-		return nil, fmt.Errorf("subscribe: %w", events.ErrBusClosed)
+	b.start(func() { go b.listen() })
+	if err := b.awaitReady(ctx, "LISTEN"); err != nil {
+		return nil, err
 	}
+	return ch, nil
 }
 
 // Close stops listening, releases the listening connection and ends every
 // subscription; it is idempotent. It does not close the pool.
 func (b *PostgresBus) Close() error {
-	b.mu.Lock()
-	b.startOnce.Do(func() {}) // no listener may start after Close
-	started := b.started
-	b.mu.Unlock()
-	b.cancel()
-	if started {
-		<-b.done
-	} else {
-		select {
-		case <-b.done:
-		default:
-			close(b.done)
-		}
-	}
+	b.stop(nil)
 	b.f.close()
 	return nil
 }

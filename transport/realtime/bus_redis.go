@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"sync"
 
 	"github.com/redis/go-redis/v9"
 
@@ -26,15 +25,8 @@ type RedisBus struct {
 	channel string
 	o       busOptions
 	f       *fanout
-
-	startOnce sync.Once
-	ready     chan struct{} // closed when the first SUBSCRIBE was confirmed
-	ctx       context.Context
-	cancel    context.CancelFunc
-	done      chan struct{} // closed when the listener has stopped
-	started   bool
-	ps        *redis.PubSub // set when the listener starts
-	mu        sync.Mutex
+	ps      *redis.PubSub // set when the listener starts
+	listenerLife
 }
 
 var _ events.Bus = (*RedisBus)(nil)
@@ -50,11 +42,9 @@ func NewRedisBus(client redis.UniversalClient, channel string, opts ...BusOption
 		return nil, errors.New("redis bus: empty channel")
 	}
 	o := newBusOptions(opts)
-	ctx, cancel := context.WithCancel(context.Background())
-	return &RedisBus{
-		client: client, channel: channel, o: o, f: newFanout(o.buffer),
-		ready: make(chan struct{}), ctx: ctx, cancel: cancel, done: make(chan struct{}),
-	}, nil
+	b := &RedisBus{client: client, channel: channel, o: o, f: newFanout(o.buffer)}
+	b.init()
+	return b, nil
 }
 
 // Publish sends the Notice with PUBLISH; it never waits for subscribers.
@@ -80,43 +70,22 @@ func (b *RedisBus) Subscribe(ctx context.Context) (<-chan events.Notice, error) 
 	if err != nil {
 		return nil, fmt.Errorf("subscribe: %w", err)
 	}
-	b.mu.Lock()
-	b.startOnce.Do(func() {
-		b.started = true
+	b.start(func() {
 		b.ps = b.client.Subscribe(b.ctx, b.channel)
 		go b.listen(b.ps)
 	})
-	b.mu.Unlock()
-	select {
-	case <-b.ready:
-		return ch, nil
-	case <-ctx.Done():
-		return nil, fmt.Errorf("subscribe: wait for SUBSCRIBE: %w", ctx.Err())
-	case <-b.done:
-		return nil, fmt.Errorf("subscribe: %w", events.ErrBusClosed)
+	if err := b.awaitReady(ctx, "SUBSCRIBE"); err != nil {
+		return nil, err
 	}
+	return ch, nil
 }
 
 // Close unsubscribes, releases the pub/sub connection and ends every
 // subscription; it is idempotent. It does not close the client.
 func (b *RedisBus) Close() error {
-	b.mu.Lock()
-	b.startOnce.Do(func() {}) // no listener may start after Close
-	started := b.started
-	b.mu.Unlock()
-	b.cancel()
-	if started {
-		// go-redis does not watch the context while reading; closing the
-		// PubSub ends the listener's pending read.
-		_ = b.ps.Close()
-		<-b.done
-	} else {
-		select {
-		case <-b.done:
-		default:
-			close(b.done)
-		}
-	}
+	// go-redis does not watch the context while reading; closing the
+	// PubSub ends the listener's pending read.
+	b.stop(func() { _ = b.ps.Close() })
 	b.f.close()
 	return nil
 }
