@@ -2,7 +2,9 @@ package outreach_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -40,11 +42,20 @@ func TestRunEventsGoToRunAndCampaignTopics(t *testing.T) {
 	assert.Len(t, campaignEvents, 3, "the campaign topic has both runs' events, with its own seq")
 	assert.Equal(t, int64(3), campaignEvents[2].Seq)
 
-	got := 0
-	for got < 6 {
-		n := <-notices
-		assert.Positive(t, n.Seq)
-		got++
+	// One notice per stored copy: (topic, seq) of all six.
+	want := map[string]bool{
+		"run:r1#1": true, "run:r1#2": true, "run:r2#1": true,
+		"campaign:c1#1": true, "campaign:c1#2": true, "campaign:c1#3": true,
 	}
-	assert.Equal(t, 6, got, "one notice per stored copy")
+	got := map[string]bool{}
+	timeout := time.After(5 * time.Second)
+	for len(got) < len(want) {
+		select {
+		case n := <-notices:
+			got[fmt.Sprintf("%s#%d", n.Topic, n.Seq)] = true
+		case <-timeout:
+			t.Fatalf("notices missing: got %v, want %v", got, want)
+		}
+	}
+	assert.Equal(t, want, got)
 }

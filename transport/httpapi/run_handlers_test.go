@@ -228,7 +228,7 @@ func TestRunLimitsAndCancel(t *testing.T) {
 
 		r = e.do("PATCH", "/api/campaigns/"+cid, map[string]any{"status": "archived"}, bearer(owner.AccessToken))
 		require.Equal(t, http.StatusOK, r.status, "body: %s", r.body)
-		e.do("POST", "/api/runs/"+r.json(t)["id"].(string)+"/cancel", nil, bearer(owner.AccessToken))
+		requireProblem(t, e.do("POST", "/api/campaigns/"+cid+"/runs", nil, bearer(owner.AccessToken)), http.StatusConflict)
 	})
 }
 
