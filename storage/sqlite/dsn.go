@@ -21,14 +21,7 @@ var defaultPragmas = []struct{ name, value string }{
 // whether the database lives in memory, where every connection would open
 // its own empty database.
 func driverDSN(dsn string) (uri string, memory bool, err error) {
-	s := strings.TrimSpace(dsn)
-	switch {
-	case strings.HasPrefix(s, "sqlite://"):
-		s = strings.TrimPrefix(s, "sqlite://")
-	case strings.HasPrefix(s, "sqlite:"):
-		s = strings.TrimPrefix(s, "sqlite:")
-	}
-	path, query, _ := strings.Cut(s, "?")
+	path, query := splitDSN(dsn)
 	if !strings.HasPrefix(path, "file:") {
 		path = "file:" + escapePath(path)
 	}
@@ -60,6 +53,35 @@ func driverDSN(dsn string) (uri string, memory bool, err error) {
 		extra = append([]string{query}, extra...)
 	}
 	return path + "?" + strings.Join(extra, "&"), memory, nil
+}
+
+// splitDSN strips the sqlite: and sqlite:// prefixes kpbot accepts and
+// splits the rest at its query.
+func splitDSN(dsn string) (path, query string) {
+	s := strings.TrimSpace(dsn)
+	switch {
+	case strings.HasPrefix(s, "sqlite://"):
+		s = strings.TrimPrefix(s, "sqlite://")
+	case strings.HasPrefix(s, "sqlite:"):
+		s = strings.TrimPrefix(s, "sqlite:")
+	}
+	path, query, _ = strings.Cut(s, "?")
+	return path, query
+}
+
+// FilePath returns the file a kpbot SQLite DSN names (as Open reads it),
+// and whether the database lives in memory instead.
+func FilePath(dsn string) (path string, memory bool, err error) {
+	p, query := splitDSN(dsn)
+	p = strings.TrimPrefix(p, "file:")
+	if p == "" {
+		return "", false, errors.New("sqlite: empty database path in DSN")
+	}
+	q, err := url.ParseQuery(query)
+	if err != nil {
+		return "", false, err
+	}
+	return p, p == ":memory:" || q.Get("mode") == "memory", nil
 }
 
 // pragmaSet reports whether the DSN query already sets the named pragma,

@@ -165,3 +165,27 @@ func TestOpenBadPath(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "sqlite: connect")
 }
+
+func TestFilePath(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in, path string
+		memory   bool
+	}{
+		{"file:kpbot.db", "kpbot.db", false},
+		{"file:/var/lib/k.db?_pragma=busy_timeout(1)", "/var/lib/k.db", false},
+		{"sqlite://data/k.db", "data/k.db", false},
+		{"sqlite:k.db", "k.db", false},
+		{"plain.db", "plain.db", false},
+		{":memory:", ":memory:", true},
+		{"file:shared?mode=memory&cache=shared", "shared", true},
+	}
+	for _, tt := range tests {
+		path, memory, err := FilePath(tt.in)
+		require.NoError(t, err, tt.in)
+		assert.Equal(t, tt.path, path, tt.in)
+		assert.Equal(t, tt.memory, memory, tt.in)
+	}
+	_, _, err := FilePath("file:")
+	assert.Error(t, err)
+}

@@ -200,8 +200,10 @@ func (c Config) Validate() error {
 }
 
 // IsPostgres reports whether DatabaseURL names PostgreSQL.
-func (c Config) IsPostgres() bool {
-	return strings.HasPrefix(c.DatabaseURL, "postgres://") || strings.HasPrefix(c.DatabaseURL, "postgresql://")
+func (c Config) IsPostgres() bool { return isPostgresURL(c.DatabaseURL) }
+
+func isPostgresURL(s string) bool {
+	return strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://")
 }
 
 func splitList(s string) []string {

@@ -9,25 +9,19 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/kpbot/kpbot/storage/sqlite"
 )
 
 // devKeyPath names the file that keeps a generated JWT key: beside the
-// SQLite file, or in the working directory for PostgreSQL.
+// SQLite file, or in the working directory for PostgreSQL and in-memory
+// SQLite.
 func devKeyPath(databaseURL string) string {
-	if strings.HasPrefix(databaseURL, "postgres://") || strings.HasPrefix(databaseURL, "postgresql://") {
+	if isPostgresURL(databaseURL) {
 		return ".kpbot-jwt-key"
 	}
-	p := databaseURL
-	for _, prefix := range []string{"sqlite://", "sqlite:", "file:"} {
-		if strings.HasPrefix(p, prefix) {
-			p = strings.TrimPrefix(p, prefix)
-			break
-		}
-	}
-	if i := strings.IndexByte(p, '?'); i >= 0 {
-		p = p[:i]
-	}
-	if p == "" || p == ":memory:" {
+	p, memory, err := sqlite.FilePath(databaseURL)
+	if err != nil || memory {
 		return ".kpbot-jwt-key"
 	}
 	return p + ".jwt-key"
