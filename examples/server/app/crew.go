@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"time"
 
 	"github.com/google/wire"
 
@@ -29,7 +28,7 @@ import (
 // event log the runs write to.
 var CrewSet = wire.NewSet(
 	ProvideCampaigns, ProvideFetcher, ProvideLLM, ProvideSearcher,
-	ProvideMembers, ProvideRunner, ProvideQueue, ProvideEvents,
+	ProvideMembers, ProvideRunStore, ProvideRunner, ProvideQueue, ProvideEvents,
 	ProvideRuns, ProvideTools, ProvideAgentList,
 )
 
@@ -141,9 +140,13 @@ func ProvideEvents(d *Database, r *Redis, logger *slog.Logger) (*Events, func(),
 	return &Events{Log: log, Bus: bus, Publisher: events.NewPublisher(log, bus)}, cleanup, nil
 }
 
+// ProvideRunStore is the one run store the runner, the run use cases and
+// the analytics share.
+func ProvideRunStore(d *Database) *bunstore.Runs { return bunstore.NewRuns(d.Bun) }
+
 // ProvideRunner builds the crew runner that executes runs and records
 // their steps and events; finished runs notify their campaign's owner.
-func ProvideRunner(m agents.Members, d *Database, ev *Events, notes *notify.Service, camps *campaign.Service, logger *slog.Logger) (*agents.Runner, error) {
+func ProvideRunner(m agents.Members, runs *bunstore.Runs, ev *Events, notes *notify.Service, camps *campaign.Service, logger *slog.Logger) (*agents.Runner, error) {
 	crew, err := agents.OutreachCrew(m)
 	if err != nil {
 		return nil, fmt.Errorf("crew: %w", err)
@@ -156,7 +159,7 @@ func ProvideRunner(m agents.Members, d *Database, ev *Events, notes *notify.Serv
 		return c.OwnerID, nil
 	}
 	sink := notify.NewRunEvents(outreach.NewRunEvents(ev.Publisher), notes, ownerOf)
-	r, err := agents.NewRunner(crew, bunstore.NewRuns(d.Bun), sink, agents.RunnerConfig{Logger: logger})
+	r, err := agents.NewRunner(crew, runs, sink, agents.RunnerConfig{Logger: logger})
 	if err != nil {
 		return nil, fmt.Errorf("runner: %w", err)
 	}
@@ -179,13 +182,13 @@ func ProvideQueue(ctx context.Context, cfg Config, d *Database, runner *agents.R
 }
 
 // ProvideRuns guards runs with the campaigns' access rules.
-func ProvideRuns(campaigns *campaign.Service, d *Database, q *riverjob.Queue) *outreach.Runs {
-	return outreach.NewRuns(campaigns, bunstore.NewRuns(d.Bun), q)
+func ProvideRuns(campaigns *campaign.Service, runs *bunstore.Runs, q *riverjob.Queue) *outreach.Runs {
+	return outreach.NewRuns(campaigns, runs, q)
 }
 
 // ProvideTools builds the synchronous agent calls of /api/agents.
 func ProvideTools(m agents.Members) *outreach.Tools {
-	return outreach.NewTools(m.Researcher, m.Analyst, m.Writer, 60*time.Second)
+	return outreach.NewTools(m.Researcher, m.Analyst, m.Writer, 0) // 0: outreach.DefaultToolTimeout
 }
 
 // ProvideAgentList is the crew as GET /api/agents describes it.

@@ -178,7 +178,7 @@ func ProvideAuthConfig(cfg Config, ev *Events) auth.Config {
 
 // ProvideHTTP builds the HTTP server with every route.
 func ProvideHTTP(cfg Config, logger *slog.Logger, svc *auth.Service, limiter auth.RateLimiter, db *Database,
-	campaigns *campaign.Service, runs *outreach.Runs, tools *outreach.Tools, agentList []agents.Agent) (*httpapi.Server, error) {
+	campaigns *campaign.Service, runs *outreach.Runs, runStore *bunstore.Runs, tools *outreach.Tools, agentList []agents.Agent) (*httpapi.Server, error) {
 	rateLimit := cfg.AuthRateLimit
 	if rateLimit == 0 {
 		rateLimit = -1 // 0 in our config means "off"; httpapi reads 0 as its default
@@ -200,6 +200,6 @@ func ProvideHTTP(cfg Config, logger *slog.Logger, svc *auth.Service, limiter aut
 		Agents:    tools,
 		AgentList: agentList,
 		// Every instance reads the shared runs table.
-		RunsByStatus: bunstore.NewRuns(db.Bun).CountByStatus,
+		RunsByStatus: runStore.CountByStatus,
 	})
 }

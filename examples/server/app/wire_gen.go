@@ -88,7 +88,8 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 		cleanup()
 		return nil, nil, err
 	}
-	runner, err := ProvideRunner(members, database, events, notifyService, campaignService, logger)
+	runs := ProvideRunStore(database)
+	runner, err := ProvideRunner(members, runs, events, notifyService, campaignService, logger)
 	if err != nil {
 		cleanup3()
 		cleanup2()
@@ -102,17 +103,17 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 		cleanup()
 		return nil, nil, err
 	}
-	runs := ProvideRuns(campaignService, database, queue)
+	outreachRuns := ProvideRuns(campaignService, runs, queue)
 	tools := ProvideTools(members)
 	v := ProvideAgentList(cfg)
-	server, err := ProvideHTTP(cfg, logger, service, rateLimiter, database, campaignService, runs, tools, v)
+	server, err := ProvideHTTP(cfg, logger, service, rateLimiter, database, campaignService, outreachRuns, runs, tools, v)
 	if err != nil {
 		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
-	topicAuthorizer := ProvideTopicAuthorizer(campaignService, runs)
+	topicAuthorizer := ProvideTopicAuthorizer(campaignService, outreachRuns)
 	hub, err := ProvideHub(server, events, topicAuthorizer, notifyService, logger)
 	if err != nil {
 		cleanup3()
