@@ -32,6 +32,10 @@ type Brief struct {
 // ErrInvalidBrief reports a brief the crew cannot run.
 var ErrInvalidBrief = errors.New("invalid brief")
 
+// ErrNoSources reports a research whose every source (seed site, search)
+// failed, so nothing could be read at all.
+var ErrNoSources = errors.New("no source could be read")
+
 // Validate reports a brief without a campaign, owner or keyword.
 func (b Brief) Validate() error {
 	var problems []string

@@ -132,10 +132,10 @@ func (r *Researcher) Research(ctx context.Context, b agents.Brief) (agents.Resea
 		failed++
 	}
 	if sources > 0 && failed == sources {
-		return out, fmt.Errorf("research: every source failed: %s", strings.Join(out.Problems, "; "))
+		return out, fmt.Errorf("research: %w: %s", agents.ErrNoSources, strings.Join(out.Problems, "; "))
 	}
 	if sources == 0 {
-		return out, errors.New("research: the brief has no seed URLs and no searcher is configured")
+		return out, fmt.Errorf("research: %w: no seed URLs and no searcher is configured", agents.ErrInvalidBrief)
 	}
 	return out, nil
 }

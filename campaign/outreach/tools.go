@@ -48,8 +48,8 @@ func (t *Tools) Research(ctx context.Context, ownerID string, in ResearchInput) 
 	defer cancel()
 	brief := agents.Brief{CampaignID: "adhoc", OwnerID: ownerID, Keywords: in.Keywords, SeedURLs: in.SeedURLs, MaxProspects: in.MaxResults}
 	found, err := t.researcher.Research(ctx, brief)
-	if ctx.Err() == nil && len(found.Candidates) == 0 && (err != nil || found.SeedsFailed > 0) {
-		// Every source failed: the caller's seeds are the problem, not us.
+	if errors.Is(err, agents.ErrNoSources) {
+		// The caller's seeds are the problem, not us.
 		return nil, fmt.Errorf("%w: %s", ErrNothingFound, strings.Join(found.Problems, "; "))
 	}
 	if err != nil {
