@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"time"
 )
@@ -68,13 +69,15 @@ func (c *sessionCache) put(s *Session, u *User, now time.Time) {
 func (c *sessionCache) drop(key string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	switch {
-	case key == "*":
+	if key == "*" {
 		clear(c.m)
-	case len(key) > len("session:") && key[:len("session:")] == "session:":
-		delete(c.m, key[len("session:"):])
-	case len(key) > len("user:") && key[:len("user:")] == "user:":
-		id := key[len("user:"):]
+		return
+	}
+	if id, ok := strings.CutPrefix(key, "session:"); ok {
+		delete(c.m, id)
+		return
+	}
+	if id, ok := strings.CutPrefix(key, "user:"); ok {
 		for k, e := range c.m {
 			if e.user.ID == id {
 				delete(c.m, k)
