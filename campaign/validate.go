@@ -27,17 +27,27 @@ func hasControl(s string, allowNewlines bool) bool {
 	return false
 }
 
+// lineProblem checks a trimmed one-line text: valid UTF-8, not empty, at
+// most maxChars characters, no control characters. It returns what is
+// wrong, or "" when nothing is.
+func lineProblem(s string, maxChars int) string {
+	switch n := utf8.RuneCountInString(s); {
+	case !utf8.ValidString(s):
+		return "must be valid UTF-8"
+	case n == 0:
+		return "must not be empty"
+	case n > maxChars:
+		return fmt.Sprintf("must be at most %d characters", maxChars)
+	case hasControl(s, false):
+		return "must not contain control characters"
+	}
+	return ""
+}
+
 func normalizeName(name string, errs *fieldErrors) string {
 	name = strings.TrimSpace(name)
-	switch n := utf8.RuneCountInString(name); {
-	case !utf8.ValidString(name):
-		errs.add("name", "must be valid UTF-8")
-	case n == 0:
-		errs.add("name", "must not be empty")
-	case n > MaxNameChars:
-		errs.add("name", "must be at most %d characters", MaxNameChars)
-	case hasControl(name, false):
-		errs.add("name", "must not contain control characters")
+	if p := lineProblem(name, MaxNameChars); p != "" {
+		errs.add("name", "%s", p)
 	}
 	return name
 }
@@ -55,25 +65,15 @@ func normalizeTerms(field string, terms []string, minN, maxN, maxChars int, errs
 	bad := false
 	for i, t := range terms {
 		t = strings.TrimSpace(t)
-		name := fmt.Sprintf("%s[%d]", field, i)
-		switch n := utf8.RuneCountInString(t); {
-		case !utf8.ValidString(t):
-			errs.add(name, "must be valid UTF-8")
-		case n == 0:
-			errs.add(name, "must not be empty")
-		case n > maxChars:
-			errs.add(name, "must be at most %d characters", maxChars)
-		case hasControl(t, false):
-			errs.add(name, "must not contain control characters")
-		default:
-			key := strings.ToLower(t)
-			if !seen[key] {
-				seen[key] = true
-				out = append(out, t)
-			}
+		if p := lineProblem(t, maxChars); p != "" {
+			errs.add(fmt.Sprintf("%s[%d]", field, i), "%s", p)
+			bad = true
 			continue
 		}
-		bad = true
+		if key := strings.ToLower(t); !seen[key] {
+			seen[key] = true
+			out = append(out, t)
+		}
 	}
 	if !bad && len(out) < minN {
 		errs.add(field, "must have at least %d item(s)", minN)
@@ -143,15 +143,8 @@ func normalizeLanguage(lang string, errs *fieldErrors) string {
 
 func normalizeTone(tone string, errs *fieldErrors) string {
 	tone = strings.TrimSpace(tone)
-	switch n := utf8.RuneCountInString(tone); {
-	case !utf8.ValidString(tone):
-		errs.add("tone", "must be valid UTF-8")
-	case n == 0:
-		errs.add("tone", "must not be empty")
-	case n > MaxToneChars:
-		errs.add("tone", "must be at most %d characters", MaxToneChars)
-	case hasControl(tone, false):
-		errs.add("tone", "must not contain control characters")
+	if p := lineProblem(tone, MaxToneChars); p != "" {
+		errs.add("tone", "%s", p)
 	}
 	return tone
 }
