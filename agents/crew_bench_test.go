@@ -21,9 +21,9 @@ import (
 )
 
 // phaseSink notes when the research step has finished, so the benchmark
-// can report the peak heap of discovery (which parses whole feeds, and so
-// grows with a feed's length) apart from that of analysis and drafting
-// (which stream posts).
+// can report the peak heap of discovery (which streams feeds and keeps one
+// small candidate per post) apart from that of analysis and drafting
+// (which stream posts and keep only the prospects they hold).
 type phaseSink struct {
 	agents.EventSink
 	researched *atomic.Bool
@@ -41,8 +41,10 @@ func (p phaseSink) Emit(ctx context.Context, runID, campaignID, name string, dat
 // corpus with the offline writer and no politeness delay, and reports
 // posts read per second and the peak heap in use during analysis and
 // drafting (peak-heap-MiB) and during research (research-peak-heap-MiB). Memory
-// should stay flat from 1,000 to 5,000 posts: the analyst keeps only the
-// prospects it is holding, never every page.
+// should stay flat from 1,000 to 5,000 posts: feeds are read as they stream,
+// the analyst keeps only the prospects it is holding, never every page, and
+// what grows with the corpus is the candidate list (a URL, title and date,
+// about 220 bytes a post).
 //
 //	go test -run '^$' -bench BenchmarkCrew -benchtime 1x ./agents/
 func BenchmarkCrew(b *testing.B) {

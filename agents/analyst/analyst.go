@@ -91,7 +91,7 @@ func (a *Analyst) Analyze(ctx context.Context, b agents.Brief, cands []agents.Ca
 	}
 	st := &state{
 		limit: b.ProspectLimit(), perSite: min(a.cfg.MaxPerSite, b.ProspectLimit()),
-		seen: map[string]bool{}, sites: map[string][]agents.ProspectResult{},
+		seen: web.NewURLSet(), sites: map[string][]agents.ProspectResult{},
 	}
 	jobs := make(chan agents.Candidate)
 	var wg sync.WaitGroup
@@ -214,7 +214,7 @@ type state struct {
 	mu      sync.Mutex
 	limit   int
 	perSite int
-	seen    map[string]bool // canonical URLs of the posts read so far
+	seen    *web.URLSet // canonical URLs of the posts read so far
 	sites   map[string][]agents.ProspectResult
 	res     agents.AnalysisResult
 	n       int
@@ -242,11 +242,7 @@ func (st *state) done() int {
 func (st *state) claim(canon string) bool {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if st.seen[canon] {
-		return false
-	}
-	st.seen[canon] = true
-	return true
+	return st.seen.Add(canon)
 }
 
 // keep adds p to its site's best posts, dropping the site's worst when

@@ -99,12 +99,11 @@ func (r *Researcher) Research(ctx context.Context, b agents.Brief) (agents.Resea
 	}
 
 	var out agents.ResearchResult
-	seen := map[string]bool{}
+	seen := web.NewURLSet()
 	add := func(c agents.Candidate) {
-		if c.URL == "" || seen[c.URL] {
+		if c.URL == "" || !seen.Add(c.URL) {
 			return
 		}
-		seen[c.URL] = true
 		out.Candidates = append(out.Candidates, c)
 	}
 	for i, res := range results {

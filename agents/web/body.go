@@ -32,6 +32,29 @@ func readCapped(r io.Reader, limit, contentLength int64, truncate bool) ([]byte,
 	return buf.Bytes(), nil
 }
 
+// cappedReader reads at most left bytes and fails with ErrTooLarge when
+// the body has more.
+type cappedReader struct {
+	r    io.Reader
+	left int64
+}
+
+func (c *cappedReader) Read(p []byte) (int, error) {
+	if c.left <= 0 {
+		var one [1]byte
+		if n, _ := io.ReadFull(c.r, one[:]); n > 0 {
+			return 0, fmt.Errorf("%w: body over the size cap", ErrTooLarge)
+		}
+		return 0, io.EOF
+	}
+	if int64(len(p)) > c.left {
+		p = p[:c.left]
+	}
+	n, err := c.r.Read(p)
+	c.left -= int64(n)
+	return n, err
+}
+
 // mediaType returns the lower-case media type of a Content-Type value.
 func mediaType(contentType string) string {
 	mt, _, err := mime.ParseMediaType(contentType)

@@ -64,3 +64,13 @@ func TestCanonicalFromHTML(t *testing.T) {
 	_, ok := web.CanonicalFromHTML("https://e.example/p", []byte(`<html><body><link rel="canonical" href="/x"></body></html>`))
 	assert.False(t, ok, "a canonical link in the body is ignored")
 }
+
+func TestURLSet(t *testing.T) {
+	s := web.NewURLSet()
+	assert.True(t, s.Add("https://a.example/1"))
+	assert.True(t, s.Add("https://a.example/2"))
+	assert.False(t, s.Add("https://a.example/1"))
+	assert.True(t, s.Add(""))
+	assert.False(t, s.Add(""))
+	assert.Equal(t, 3, s.Len())
+}

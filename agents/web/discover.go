@@ -27,8 +27,6 @@ type Candidate struct {
 	Title string
 	// Published is the feed date or sitemap lastmod, nil when unknown.
 	Published *time.Time
-	// Summary is the feed item's description as plain text (capped), else "".
-	Summary string
 	// Source is SourceFeed, SourceSitemap or SourceLinks.
 	Source string
 }
@@ -54,8 +52,8 @@ func (f *Fetcher) Discover(ctx context.Context, seedURL string, maxPosts int) ([
 	if maxPosts <= 0 {
 		maxPosts = DefaultMaxPosts
 	}
-	d := &discovery{f: f, seed: seed, max: maxPosts, seen: make(map[string]bool)}
-	d.seen[CanonicalURL(seed.String())] = true
+	d := &discovery{f: f, seed: seed, max: maxPosts, seen: NewURLSet()}
+	d.seen.Add(CanonicalURL(seed.String()))
 
 	page, seedErr := f.Fetch(ctx, seed.String(), append(append([]string{}, htmlTypes...), feedTypes...)...)
 	if seedErr != nil && fatal(ctx, seedErr) {
@@ -86,31 +84,83 @@ type discovery struct {
 	f    *Fetcher
 	seed *url.URL
 	max  int
-	seen map[string]bool
+	seen *URLSet
 	out  []Candidate
+	// later holds candidates found while a response was streaming whose
+	// origin's robots.txt was not cached: fetching it then could wait on
+	// a host turn another streaming discovery holds.
+	later []Candidate
 }
 
-func (d *discovery) full() bool { return len(d.out) >= d.max }
+func (d *discovery) full() bool { return len(d.out)+len(d.later) >= d.max }
 
 // add records a candidate unless it is a duplicate, not http(s), refused
 // by the address guard or disallowed by robots.txt. It returns ctx errors.
 func (d *discovery) add(ctx context.Context, base *url.URL, c Candidate) error {
-	if d.full() {
+	c, u, ok := d.admit(base, c)
+	if !ok {
 		return nil
+	}
+	return d.place(ctx, c, u)
+}
+
+// addStreaming is add for use while a response streams: it never fetches,
+// and puts candidates of origins whose robots.txt is not cached in later.
+func (d *discovery) addStreaming(base *url.URL, c Candidate) {
+	c, u, ok := d.admit(base, c)
+	if !ok {
+		return
+	}
+	rules, cached := d.f.cachedRobots(u)
+	switch {
+	case !cached:
+		d.later = append(d.later, c)
+	case rules.allowed(u):
+		d.out = append(d.out, c)
+	}
+}
+
+// flushLater checks robots.txt for the candidates addStreaming put off.
+func (d *discovery) flushLater(ctx context.Context) error {
+	later := d.later
+	d.later = nil
+	for _, c := range later {
+		u, err := url.Parse(c.URL)
+		if err != nil {
+			continue
+		}
+		if err := d.place(ctx, c, u); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// admit canonicalises c's URL against base and checks that it is new,
+// http(s) and passes the address guard.
+func (d *discovery) admit(base *url.URL, c Candidate) (Candidate, *url.URL, bool) {
+	if d.full() {
+		return c, nil, false
 	}
 	ref, err := base.Parse(strings.TrimSpace(c.URL))
 	if err != nil {
-		return nil
+		return c, nil, false
 	}
 	canon, ok := normaliseURL(ref.String())
-	if !ok || d.seen[canon] {
-		return nil
+	if !ok || !d.seen.Add(canon) {
+		return c, nil, false
 	}
-	d.seen[canon] = true
 	u, err := url.Parse(canon)
 	if err != nil || d.f.policy.checkHost(u.Hostname()) != nil {
-		return nil
+		return c, nil, false
 	}
+	c.URL = canon
+	c.Title = firstNonEmpty(c.Title)
+	return c, u, true
+}
+
+// place appends an admitted candidate that robots.txt allows.
+func (d *discovery) place(ctx context.Context, c Candidate, u *url.URL) error {
 	rules, err := d.f.robotsFor(ctx, u)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -118,11 +168,8 @@ func (d *discovery) add(ctx context.Context, base *url.URL, c Candidate) error {
 		}
 		return nil
 	}
-	if !rules.allowed(u) {
-		return nil
+	if rules.allowed(u) {
+		d.out = append(d.out, c)
 	}
-	c.URL = canon
-	c.Title = firstNonEmpty(c.Title)
-	d.out = append(d.out, c)
 	return nil
 }

@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"context"
+	"io"
 	"net/url"
 	"path"
 	"slices"
@@ -22,16 +23,15 @@ var feedTypes = []string{
 // maxFeedTries bounds how many feed URLs one seed may probe.
 const maxFeedTries = 8
 
-// summaryBytes caps a candidate's summary.
-const summaryBytes = 300
-
 // fromFeeds uses the seed when it is a feed, else the first feed (linked
-// or at a common path) that has items.
+// or at a common path) that has items. Feeds are read as they stream, so a
+// feed of any length costs the same memory.
 func (d *discovery) fromFeeds(ctx context.Context, page *Page) error {
 	var urls []string
 	if page != nil {
 		if isFeedBody(page.Body) {
-			return d.addFeed(ctx, page)
+			d.readFeed(page.FinalURL, bytes.NewReader(page.Body))
+			return d.flushLater(ctx)
 		}
 		urls = linkedFeeds(page)
 	}
@@ -43,14 +43,14 @@ func (d *discovery) fromFeeds(ctx context.Context, page *Page) error {
 			continue
 		}
 		tried[c] = true
-		fp, err := d.f.Fetch(ctx, fu, feedTypes...)
-		if err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			continue
+		err := d.f.Stream(ctx, fu, feedTypes, func(p *Page, body io.Reader) error {
+			d.readFeed(p.FinalURL, body)
+			return nil
+		})
+		if err != nil && ctx.Err() != nil {
+			return ctx.Err()
 		}
-		if err := d.addFeed(ctx, fp); err != nil {
+		if err := d.flushLater(ctx); err != nil {
 			return err
 		}
 		if len(d.out) > 0 {
@@ -65,57 +65,29 @@ func isFeedBody(body []byte) bool {
 	return gofeed.DetectFeedType(bytes.NewReader(body)) != gofeed.FeedTypeUnknown
 }
 
-// addFeed parses a feed page and adds its items.
-func (d *discovery) addFeed(ctx context.Context, p *Page) error {
-	feed, err := gofeed.NewParser().Parse(bytes.NewReader(p.Body))
+// readFeed adds a feed's items as they are read from body, until full.
+// Item links resolve against the feed's site link, else its own URL. A
+// feed that breaks off keeps the items read before the break.
+func (d *discovery) readFeed(feedURL string, body io.Reader) {
+	base, err := url.Parse(feedURL)
 	if err != nil {
-		return nil
+		return
 	}
-	base, err := url.Parse(p.FinalURL)
-	if err != nil {
-		return nil
-	}
-	if feed.Link != "" {
-		if l, err := base.Parse(feed.Link); err == nil && l.IsAbs() {
-			base = l
+	var siteBase *url.URL
+	_ = readFeed(body, func(site string, it feedItem) bool {
+		if siteBase == nil {
+			siteBase = base
+			if site != "" {
+				if l, err := base.Parse(site); err == nil && l.IsAbs() {
+					siteBase = l
+				}
+			}
 		}
-	}
-	for _, it := range feed.Items {
-		if d.full() {
-			break
+		if it.Link != "" {
+			d.addStreaming(siteBase, Candidate{URL: it.Link, Title: it.Title, Published: it.Published, Source: SourceFeed})
 		}
-		link := it.Link
-		if link == "" && len(it.Links) > 0 {
-			link = it.Links[0]
-		}
-		if link == "" && strings.HasPrefix(it.GUID, "http") {
-			link = it.GUID
-		}
-		if link == "" {
-			continue
-		}
-		pub := it.PublishedParsed
-		if pub == nil {
-			pub = it.UpdatedParsed
-		}
-		if pub != nil {
-			pub = saneTime(*pub)
-		}
-		summary := it.Description
-		if summary == "" {
-			summary = it.Content
-		}
-		if err := d.add(ctx, base, Candidate{
-			URL:       link,
-			Title:     it.Title,
-			Published: pub,
-			Summary:   capText(plainText(summary), summaryBytes),
-			Source:    SourceFeed,
-		}); err != nil {
-			return err
-		}
-	}
-	return nil
+		return !d.full()
+	})
 }
 
 // linkedFeeds lists <link rel="alternate"> feed URLs of an HTML page.
@@ -163,6 +135,9 @@ func commonFeedURLs(seed *url.URL) []string {
 	return out
 }
 
+// plainTextBytes bounds the text plainText gathers.
+const plainTextBytes = 2048
+
 // plainText turns an HTML fragment into single-spaced text.
 func plainText(s string) string {
 	if !strings.ContainsAny(s, "<&") {
@@ -178,7 +153,7 @@ func plainText(s string) string {
 			b.Write(z.Text())
 			b.WriteByte(' ')
 		}
-		if b.Len() > 4*summaryBytes {
+		if b.Len() > plainTextBytes {
 			return strings.Join(strings.Fields(b.String()), " ")
 		}
 	}

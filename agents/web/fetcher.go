@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -113,11 +114,32 @@ func (f *Fetcher) Fetch(ctx context.Context, rawURL string, accept ...string) (*
 	return page, nil
 }
 
+// Stream GETs rawURL like Fetch, but hands the body to read as it arrives
+// instead of keeping it: memory stays bounded however long the document.
+// The page given to read has no Body. The host's turn is held until read
+// returns, and reading past MaxBodyBytes fails with ErrTooLarge. Errors are
+// Fetch's, or read's own wrapped with the URL.
+func (f *Fetcher) Stream(ctx context.Context, rawURL string, accept []string, read func(p *Page, body io.Reader) error) error {
+	if len(accept) == 0 {
+		accept = htmlTypes
+	}
+	page, err := f.get(ctx, rawURL, accept, fetchOpts{stream: read})
+	if err != nil {
+		return err
+	}
+	if page.Status < 200 || page.Status > 299 {
+		return &HTTPError{Status: page.Status, URL: page.FinalURL}
+	}
+	return nil
+}
+
 // fetchOpts varies get for internal uses.
 type fetchOpts struct {
 	skipRobots bool // fetching robots.txt itself
 	truncate   bool // keep the first MaxBodyBytes instead of failing
 	maxBytes   int64
+	// stream, when set, reads a 2xx body in place of keeping it.
+	stream func(p *Page, body io.Reader) error
 }
 
 // get runs the hop loop and returns the final response of any status.
@@ -212,6 +234,21 @@ func (f *Fetcher) hop(ctx context.Context, u *url.URL, accept []string, delay ti
 	}
 	if resp.ContentLength > limit && !o.truncate {
 		return nil, nil, fmt.Errorf("%w: Content-Length %d over %d", ErrTooLarge, resp.ContentLength, limit)
+	}
+	if o.stream != nil && ok2xx {
+		br := bufio.NewReader(&cappedReader{r: resp.Body, left: limit})
+		if ct == "" {
+			head, _ := br.Peek(512)
+			ct = sniffType(head)
+			if !acceptable(mediaType(ct), accept) {
+				return nil, nil, fmt.Errorf("%w: sniffed %q (want %s)", ErrUnsupportedContentType, mediaType(ct), strings.Join(accept, ", "))
+			}
+		}
+		page := &Page{FinalURL: u.String(), Status: resp.StatusCode, ContentType: ct, FetchedAt: time.Now()}
+		if err := o.stream(page, br); err != nil {
+			return nil, nil, err
+		}
+		return page, nil, nil
 	}
 	body, err := readCapped(resp.Body, limit, resp.ContentLength, o.truncate)
 	if err != nil {

@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"errors"
+	"io"
 	"net/netip"
 	"strings"
 	"sync"
@@ -252,4 +253,61 @@ func TestCrawlDelayRaisesPerHostDelay(t *testing.T) {
 	assert.GreaterOrEqual(t, time.Since(start), 900*time.Millisecond, "Crawl-delay: 1 honoured")
 	_, err = f.Fetch(ctx, srv.URL+"/private/x")
 	require.True(t, errors.Is(err, web.ErrDisallowedByRobots), "got %v", err)
+}
+
+func TestStream(t *testing.T) {
+	t.Parallel()
+	c := webtest.NewCorpus(t, webtest.WithHugeBytes(32<<20))
+	f := newFetcher(t, web.Config{MaxBodyBytes: 256 << 10})
+	ctx := context.Background()
+	post := c.Posts()[0]
+
+	t.Run("body arrives as a reader", func(t *testing.T) {
+		var got []byte
+		err := f.Stream(ctx, post.URL, nil, func(p *web.Page, body io.Reader) error {
+			assert.Nil(t, p.Body)
+			assert.True(t, strings.HasPrefix(p.FinalURL, post.URL), p.FinalURL)
+			assert.Contains(t, p.ContentType, "text/html")
+			var err error
+			got, err = io.ReadAll(body)
+			return err
+		})
+		require.NoError(t, err)
+		page, err := f.Fetch(ctx, post.URL)
+		require.NoError(t, err)
+		assert.Equal(t, page.Body, got)
+	})
+	t.Run("reading past the cap fails", func(t *testing.T) {
+		var read int64
+		err := f.Stream(ctx, c.HugeURL(), nil, func(_ *web.Page, body io.Reader) error {
+			n, err := io.Copy(io.Discard, body)
+			read = n
+			return err
+		})
+		require.ErrorIs(t, err, web.ErrTooLarge)
+		assert.Equal(t, int64(256<<10), read)
+	})
+	t.Run("stopping early is not an error", func(t *testing.T) {
+		err := f.Stream(ctx, c.HugeURL(), nil, func(_ *web.Page, body io.Reader) error {
+			_, err := io.CopyN(io.Discard, body, 1024)
+			return err
+		})
+		require.NoError(t, err)
+	})
+	t.Run("the reader's error is returned with the URL", func(t *testing.T) {
+		boom := errors.New("boom")
+		err := f.Stream(ctx, post.URL, nil, func(*web.Page, io.Reader) error { return boom })
+		require.ErrorIs(t, err, boom)
+		assert.Contains(t, err.Error(), post.URL)
+	})
+	t.Run("errors before the body", func(t *testing.T) {
+		called := false
+		read := func(*web.Page, io.Reader) error { called = true; return nil }
+		require.ErrorIs(t, f.Stream(ctx, c.ImageURL(), nil, read), web.ErrUnsupportedContentType)
+		var he *web.HTTPError
+		require.ErrorAs(t, f.Stream(ctx, c.OKURL()+"-missing", nil, read), &he)
+		assert.Equal(t, 404, he.Status)
+		require.ErrorIs(t, f.Stream(ctx, c.HugeDeclaredURL(), nil, read), web.ErrTooLarge)
+		assert.False(t, called, "read was called for a response that failed")
+	})
 }

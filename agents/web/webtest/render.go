@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"iter"
 	"strings"
 	"time"
 )
@@ -200,26 +201,28 @@ func feedLink(s *siteSpec, base string, p Post, dup bool) string {
 }
 
 // renderRSS writes an RSS 2.0 feed of posts.
-func renderRSS(w io.Writer, s *siteSpec, base string, posts []Post, withDup bool) {
+func renderRSS(w io.Writer, s *siteSpec, base string, posts iter.Seq[Post], withDup bool) {
 	fmt.Fprintf(w, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\" xmlns:atom=\"http://www.w3.org/2005/Atom\">\n<channel>\n<title>%s</title>\n<link>%s/</link>\n<description>%s</description>\n<language>en</language>\n", esc(s.title), base, esc(s.tagline))
 	item := func(p Post, dup bool) {
 		fmt.Fprintf(w, "<item>\n<title>%s</title>\n<link>%s</link>\n<guid isPermaLink=\"false\">%s-%s</guid>\n<pubDate>%s</pubDate>\n<dc:creator>%s</dc:creator>\n<description>%s</description>\n</item>\n",
 			esc(p.Title), esc(feedLink(s, base, p, dup)), s.name, esc(p.Path), p.Published.Format(time.RFC1123Z), esc(p.Author), esc("<p>"+esc(excerpt(p))+"</p>"))
 	}
-	for i, p := range posts {
+	first := true
+	for p := range posts {
 		item(p, false)
-		if withDup && i == 0 {
+		if withDup && first {
 			item(p, true)
 		}
+		first = false
 	}
 	io.WriteString(w, "</channel>\n</rss>\n")
 }
 
 // renderAtom writes an Atom feed of posts.
-func renderAtom(w io.Writer, s *siteSpec, base string, posts []Post) {
+func renderAtom(w io.Writer, s *siteSpec, base string, posts iter.Seq[Post]) {
 	updated := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC).Format(time.RFC3339)
 	fmt.Fprintf(w, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n<title>%s</title>\n<subtitle>%s</subtitle>\n<link href=\"%s/\"/>\n<link rel=\"self\" href=\"%s%s\"/>\n<id>%s/</id>\n<updated>%s</updated>\n", esc(s.title), esc(s.tagline), base, base, s.feedPath, base, updated)
-	for _, p := range posts {
+	for p := range posts {
 		fmt.Fprintf(w, "<entry>\n<title>%s</title>\n<link rel=\"alternate\" href=\"%s\"/>\n<id>%s</id>\n<published>%s</published>\n<updated>%s</updated>\n<author><name>%s</name></author>\n<summary>%s</summary>\n</entry>\n",
 			esc(p.Title), esc(feedLink(s, base, p, false)), esc(base+p.Path), p.Published.Format(time.RFC3339), p.Published.Format(time.RFC3339), esc(p.Author), esc(excerpt(p)))
 	}
@@ -227,12 +230,12 @@ func renderAtom(w io.Writer, s *siteSpec, base string, posts []Post) {
 }
 
 // renderURLSet writes a sitemap <urlset>.
-func renderURLSet(w io.Writer, base string, paths []string, lastmod []time.Time) {
+func renderURLSet(w io.Writer, base string, entries iter.Seq2[string, time.Time]) {
 	io.WriteString(w, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n")
-	for i, p := range paths {
+	for p, mod := range entries {
 		fmt.Fprintf(w, "<url><loc>%s%s</loc>", base, esc(p))
-		if i < len(lastmod) && !lastmod[i].IsZero() {
-			fmt.Fprintf(w, "<lastmod>%s</lastmod>", lastmod[i].Format("2006-01-02"))
+		if !mod.IsZero() {
+			fmt.Fprintf(w, "<lastmod>%s</lastmod>", mod.Format("2006-01-02"))
 		}
 		io.WriteString(w, "</url>\n")
 	}

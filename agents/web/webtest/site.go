@@ -2,8 +2,10 @@ package webtest
 
 import (
 	"fmt"
+	"iter"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -122,7 +124,7 @@ func (s *Site) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	case sp.wordpress && p == "/comments/feed/":
 		xml("application/rss+xml; charset=utf-8")
-		renderRSS(w, sp, base, nil, false)
+		renderRSS(w, sp, base, slices.Values([]Post(nil)), false)
 		return
 	case sp.sitemap && p == "/sitemap_index.xml":
 		xml("application/xml")
@@ -130,21 +132,27 @@ func (s *Site) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	case sp.sitemap && p == "/post-sitemap.xml":
 		xml("application/xml")
-		posts := s.all(false)
-		paths := make([]string, len(posts))
-		mods := make([]time.Time, len(posts))
-		for i, pp := range posts {
-			paths[i], mods[i] = pp.Path, pp.Published
-		}
-		renderURLSet(w, base, paths, mods)
+		renderURLSet(w, base, func(yield func(string, time.Time) bool) {
+			for pp := range s.all(false) {
+				if !yield(pp.Path, pp.Published) {
+					return
+				}
+			}
+		})
 		return
 	case sp.sitemap && p == "/page-sitemap.xml":
 		xml("application/xml")
-		renderURLSet(w, base, []string{"/", "/about/", "/contact/", "/privacy/"}, nil)
+		renderURLSet(w, base, func(yield func(string, time.Time) bool) {
+			for _, p := range []string{"/", "/about/", "/contact/", "/privacy/"} {
+				if !yield(p, time.Time{}) {
+					return
+				}
+			}
+		})
 		return
 	case sp.listingPath != "" && (p == sp.listingPath || p == strings.TrimSuffix(sp.listingPath, "/")):
 		html()
-		renderIndex(w, sp, base, "All posts", s.all(false), nil, false)
+		renderIndex(w, sp, base, "All posts", slices.Collect(s.all(false)), nil, false)
 		return
 	case p == "/about/" || p == "/contact/" || p == "/privacy/":
 		html()
@@ -165,17 +173,21 @@ func (s *Site) serve(w http.ResponseWriter, r *http.Request) {
 	http.NotFound(w, r)
 }
 
-// all lists the site's posts; withDisallowed includes those robots.txt forbids.
-func (s *Site) all(withDisallowed bool) []Post {
-	out := make([]Post, 0, s.posts.count())
-	for i := range s.posts.count() {
-		p := s.posts.meta(i)
-		if p.Disallowed && !withDisallowed {
-			continue
+// all yields the site's posts one at a time, so a large site's feed or
+// sitemap is written without holding every post; withDisallowed includes
+// those robots.txt forbids.
+func (s *Site) all(withDisallowed bool) iter.Seq[Post] {
+	return func(yield func(Post) bool) {
+		for i := range s.posts.count() {
+			p := s.posts.meta(i)
+			if p.Disallowed && !withDisallowed {
+				continue
+			}
+			if !yield(p) {
+				return
+			}
 		}
-		out = append(out, p)
 	}
-	return out
 }
 
 // recent lists up to five other posts for a sidebar.
@@ -191,16 +203,20 @@ func (s *Site) recent(skip int) []Post {
 
 func (s *Site) serveHome(w http.ResponseWriter) {
 	sp := s.spec
-	posts := s.all(true)
-	var links []string
+	limit := 20
 	if sp.homeLinks > 0 {
-		posts = posts[:min(sp.homeLinks, len(posts))]
+		limit = min(sp.homeLinks, limit)
 	}
+	var posts []Post
+	for p := range s.all(true) {
+		if len(posts) == limit {
+			break
+		}
+		posts = append(posts, p)
+	}
+	var links []string
 	if sp.listingPath != "" {
 		links = append(links, fmt.Sprintf("<p class=\"more\"><a href=\"%s\">Older posts &rarr;</a></p>", sp.listingPath))
-	}
-	if len(posts) > 20 {
-		posts = posts[:20]
 	}
 	renderIndex(w, sp, s.URL, sp.title, posts, links, sp.homeTracking)
 }
