@@ -13,15 +13,12 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
-	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/coder/websocket"
 )
 
 // wsOptions configure the WebSocket scenario.
@@ -77,7 +74,7 @@ func wsMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.Events, "events", 100, "events in the burst")
 	fs.DurationVar(&o.Timeout, "timeout", 2*time.Minute, "how long every client may take to receive the burst")
 	fs.StringVar(&o.Out, "out", "/tmp/ws-load-results.md", "markdown results file (empty: none)")
-	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write the load generator's CPU profile of the bursts to this file")
+	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write the load generator's CPU profile of each burst to this file plus .<conns>")
 	fs.StringVar(&o.ServerCPUProfile, "server-cpuprofile", "", "write the server process's CPU profile of each burst to this file plus .<conns>")
 	if err := fs.Parse(args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -108,17 +105,6 @@ func wsMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // to out and to o.Out.
 func runWS(ctx context.Context, o wsOptions, out io.Writer) ([]wsResult, error) {
 	raiseFileLimit()
-	if o.CPUProfile != "" {
-		f, err := os.Create(o.CPUProfile)
-		if err != nil {
-			return nil, fmt.Errorf("cpu profile: %w", err)
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return nil, fmt.Errorf("cpu profile: %w", err)
-		}
-		defer pprof.StopCPUProfile()
-	}
 	var results []wsResult
 	for _, n := range o.Conns {
 		fmt.Fprintf(out, "ws: %d connections, burst of %d events...\n", n, o.Events)
@@ -205,7 +191,11 @@ func (p *wsServerProc) stop() error {
 
 // wsConn is one client and what it received.
 type wsConn struct {
-	c        *websocket.Conn
+	c        *leanWS
+	fd       int    // the socket's descriptor, for the epoll receiver
+	pending  []byte // bytes of a frame not yet whole
+	msg      []byte // a fragmented message being put together
+	done     bool   // every event in, or the connection failed
 	lat      []time.Duration
 	lastSeq  int64
 	disorder int64
@@ -245,7 +235,7 @@ func runWSOnce(ctx context.Context, n int, o wsOptions) (wsResult, error) {
 	defer func() {
 		for _, c := range conns {
 			if c != nil {
-				_ = c.c.CloseNow()
+				_ = c.c.close()
 			}
 		}
 	}()
@@ -267,13 +257,23 @@ func runWSOnce(ctx context.Context, n int, o wsOptions) (wsResult, error) {
 	defer cancel()
 	stopTimeout := context.AfterFunc(rctx, func() {
 		for _, c := range conns {
-			_ = c.c.CloseNow() // ends the receivers that did not get every event
+			_ = c.c.close() // ends the receivers that did not get every event
 		}
 	})
 	defer stopTimeout()
 	for _, c := range conns {
 		c.lat = make([]time.Duration, 0, o.Events)
-		wg.Go(func() { c.receive(o.Events, &received) })
+	}
+	recv := newReceiver(conns)
+	wg.Go(func() { recv.run(rctx, o.Events, &received) })
+	stopProfile := func() {}
+	if o.CPUProfile != "" {
+		stop, err := startProfile(o.CPUProfile + "." + strconv.Itoa(n))
+		if err != nil {
+			return res, err
+		}
+		stopProfile = sync.OnceFunc(stop)
+		defer stopProfile()
 	}
 	burst := time.Now()
 	if err := srv.command("publish " + strconv.Itoa(o.Events)); err != nil {
@@ -291,6 +291,7 @@ func runWSOnce(ctx context.Context, n int, o wsOptions) (wsResult, error) {
 	}
 	wg.Wait()
 	res.BurstTook = time.Since(burst)
+	stopProfile()
 	all := make([]time.Duration, 0, n*o.Events)
 	for _, c := range conns {
 		all = append(all, c.lat...)
@@ -315,23 +316,16 @@ func dialAll(ctx context.Context, hello wsServerHello, conns []*wsConn) error {
 	sem := make(chan struct{}, 64)
 	errs := make(chan error, 1)
 	var wg sync.WaitGroup
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: -1}}
 	for i := range conns {
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
 			dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 			defer cancel()
-			c, _, err := websocket.Dial(dctx, hello.URL, &websocket.DialOptions{HTTPHeader: hdr, HTTPClient: client})
+			c, err := dialLean(dctx, hello.URL, hdr)
 			if err == nil {
-				err = c.Write(dctx, websocket.MessageText, sub)
-			}
-			if err == nil {
-				var ack struct{ Type string }
-				var b []byte
-				_, b, err = c.Read(dctx)
-				if err == nil && (json.Unmarshal(b, &ack) != nil || ack.Type != "subscribed") {
-					err = fmt.Errorf("subscribe answered %s", b)
+				if err = subscribeLean(c, sub); err != nil {
+					_ = c.close()
 				}
 			}
 			if err != nil {
@@ -359,69 +353,61 @@ func dialAll(ctx context.Context, hello wsServerHello, conns []*wsConn) error {
 	}
 }
 
-// receive reads until m events arrived, noting each one's latency from
-// its publish. It reads with no context (a context with a deadline costs
-// a timer per read; runWSOnce closes the sockets at the timeout instead)
-// into one reused buffer, and picks seq and sent_at_ns out of the message
-// without decoding it, so the load generator spends its share of the two
-// cores on reading.
+// subscribeLean sends the subscribe message and waits for its answer.
+func subscribeLean(c *leanWS, sub []byte) error {
+	if err := c.writeText(sub); err != nil {
+		return err
+	}
+	_ = c.conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+	defer func() { _ = c.conn.SetReadDeadline(time.Time{}) }()
+	b, err := c.read(nil)
+	if err != nil {
+		return err
+	}
+	var ack struct{ Type string }
+	if json.Unmarshal(b, &ack) != nil || ack.Type != "subscribed" {
+		return fmt.Errorf("subscribe answered %s", b)
+	}
+	return nil
+}
+
+// receive reads until m events arrived, into one reused buffer, with no
+// deadline (runWSOnce closes the sockets at the timeout instead).
 func (c *wsConn) receive(m int, received *atomic.Int64) {
 	buf := make([]byte, 0, 512)
 	for len(c.lat) < m {
-		_, r, err := c.c.Reader(context.Background())
-		if err != nil {
-			return
-		}
-		b, err := readAllInto(buf[:0], r)
+		b, err := c.c.read(buf)
 		if err != nil {
 			return
 		}
 		buf = b
-		now := time.Now().UnixNano()
-		seq, ok1 := jsonInt(b, `"seq":`)
-		sent, ok2 := jsonInt(b, `"sent_at_ns":`)
-		if !ok1 || !ok2 || !bytes.Contains(b, []byte(`"type":"event"`)) {
-			continue
-		}
-		if c.lastSeq != 0 && seq != c.lastSeq+1 {
-			c.disorder++
-		}
-		c.lastSeq = seq
-		c.lat = append(c.lat, time.Duration(now-sent))
-		received.Add(1)
+		c.record(b, time.Now(), received)
 	}
 }
 
-// readAllInto appends r's bytes to b.
-func readAllInto(b []byte, r io.Reader) ([]byte, error) {
-	for {
-		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)]
-		}
-		n, err := r.Read(b[len(b):cap(b)])
-		b = b[:len(b)+n]
-		if errors.Is(err, io.EOF) {
-			return b, nil
-		}
-		if err != nil {
-			return b, err
-		}
-	}
-}
-
-// jsonInt is the integer after the first key (with its colon) in b.
-func jsonInt(b []byte, key string) (int64, bool) {
+// jsonInt is the integer after the first key (with its colon) in b, and
+// where it ends.
+func jsonInt(b []byte, key string) (v int64, end int, ok bool) {
 	i := bytes.Index(b, []byte(key))
 	if i < 0 {
-		return 0, false
+		return 0, 0, false
 	}
-	b = b[i+len(key):]
-	j := 0
-	for j < len(b) && (b[j] == '-' || b[j] >= '0' && b[j] <= '9') {
+	j := i + len(key)
+	neg := j < len(b) && b[j] == '-'
+	if neg {
 		j++
 	}
-	v, err := strconv.ParseInt(string(b[:j]), 10, 64)
-	return v, err == nil
+	start := j
+	for ; j < len(b) && b[j] >= '0' && b[j] <= '9' && j-start < 19; j++ {
+		v = v*10 + int64(b[j]-'0')
+	}
+	if j == start {
+		return 0, 0, false
+	}
+	if neg {
+		v = -v
+	}
+	return v, j, true
 }
 
 // wsTable renders the results as markdown.

@@ -1,7 +1,6 @@
 package realtime
 
 import (
-	"context"
 	"errors"
 	"os"
 	"sync"
@@ -11,13 +10,13 @@ import (
 	"github.com/kpbot/kpbot/auth"
 )
 
-// client is one socket. Its send queue is drained by a writer goroutine
-// that runs only while there is something to write, so an idle socket
-// costs one goroutine (its reader).
+// client is one socket. Its send queue of frames is drained by a writer
+// goroutine that runs only while there is something to write, so an idle
+// socket costs one goroutine (its reader).
 type client struct {
 	h    *Hub
 	conn *websocket.Conn
-	cork *corkConn // conn's socket
+	sock *frameConn // conn's socket
 
 	// follows is guarded by h.mu.
 	follows map[string]*follow
@@ -25,15 +24,15 @@ type client struct {
 	mu        sync.Mutex
 	principal *auth.Principal
 	token     string
-	queue     [][]byte
-	pending   int  // queued plus being written
-	writing   bool // a writer goroutine is running
+	queue     [][]byte // frames
+	pending   int      // queued plus being written
+	writing   bool     // a writer goroutine is running
 	closing   bool
 	room      chan struct{} // signalled when the writer frees room, for replays
 }
 
-func newClient(h *Hub, conn *websocket.Conn, cork *corkConn) *client {
-	return &client{h: h, conn: conn, cork: cork, follows: map[string]*follow{}}
+func newClient(h *Hub, conn *websocket.Conn, sock *frameConn) *client {
+	return &client{h: h, conn: conn, sock: sock, follows: map[string]*follow{}}
 }
 
 func (c *client) identity() (*auth.Principal, string) {
@@ -48,30 +47,124 @@ func (c *client) setIdentity(p *auth.Principal, token string) {
 	c.principal, c.token = p, token
 }
 
-// send queues msg; it reports false when the queue is full (the caller
-// drops the client as too slow) and true when queued or when the client is
-// closing anyway.
-func (c *client) send(msg []byte) bool {
+// send queues f and starts a writer when none runs; it reports false when
+// the queue is full (the caller drops the client as too slow) and true
+// when queued or when the client is closing anyway.
+func (c *client) send(f frame) bool {
+	ok, start := c.enqueue(f)
+	if start {
+		go c.writeLoop()
+	}
+	return ok
+}
+
+// enqueue queues f like send, but leaves starting the writer to the
+// caller: start reports that the caller must now call flush or writeLoop.
+func (c *client) enqueue(f frame) (ok, start bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closing {
-		return true
+		return true, false
 	}
 	if c.pending >= c.h.cfg.SendQueue {
-		return false
+		return false, false
 	}
-	c.queue = append(c.queue, msg)
+	c.queue = append(c.queue, f)
 	c.pending++
 	if !c.writing {
 		c.writing = true
-		go c.writeLoop()
+		return true, true
+	}
+	return true, false
+}
+
+// flush is the writer's work done on the caller's goroutine: it sends the
+// queue as far as the socket takes it at once, and starts a writer
+// goroutine only for what is left (a client that is behind). A fan-out to
+// thousands of sockets that keep up thus starts no goroutine at all.
+func (c *client) flush() {
+	for {
+		batch, ok := c.takeBatch()
+		if !ok {
+			return
+		}
+		rest, err := c.sock.writeNow(batch)
+		c.written(len(batch) - len(rest))
+		if err != nil {
+			clear(batch)
+			c.written(len(rest))
+			c.close(websocket.StatusInternalError, "write failed")
+			c.stopWriting()
+			return
+		}
+		if len(rest) > 0 {
+			go c.finishBatch(batch, rest)
+			return
+		}
+		c.recycle(batch)
+	}
+}
+
+// finishBatch sends the rest of a batch flush could not, then goes on as
+// the client's writer.
+func (c *client) finishBatch(batch, rest [][]byte) {
+	if !c.sendBatch(rest) {
+		clear(batch)
+		c.stopWriting()
+		return
+	}
+	clear(batch)
+	c.writeLoop()
+}
+
+// takeBatch takes the queue, or stops the writer when it is empty.
+func (c *client) takeBatch() ([][]byte, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closing || len(c.queue) == 0 {
+		c.writing = false
+		return nil, false
+	}
+	batch := c.queue
+	c.queue = nil
+	return batch, true
+}
+
+func (c *client) stopWriting() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.writing = false
+}
+
+// recycle keeps a sent batch's array for the next one.
+func (c *client) recycle(batch [][]byte) {
+	clear(batch)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.queue == nil && cap(batch) <= maxSpareQueue {
+		c.queue = batch[:0]
+	}
+}
+
+// sendBatch writes batch with writeBatch and handles its failure: a
+// client too slow for WriteTimeout is dropped, any other error closes it.
+// It reports whether the client can go on.
+func (c *client) sendBatch(batch [][]byte) bool {
+	err := c.writeBatch(batch)
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		c.dropSlow() // it could not take a batch within WriteTimeout
+		return false
+	}
+	if err != nil {
+		c.close(websocket.StatusInternalError, "write failed")
+		return false
 	}
 	return true
 }
 
-// sendOrDrop queues msg or closes the client as too slow.
-func (c *client) sendOrDrop(msg []byte) bool {
-	if c.send(msg) {
+// sendOrDrop queues f or closes the client as too slow.
+func (c *client) sendOrDrop(f frame) bool {
+	if c.send(f) {
 		return true
 	}
 	c.dropSlow()
@@ -118,29 +211,15 @@ func (c *client) waitRoom() bool {
 // (everything queued since the last one) at a time.
 func (c *client) writeLoop() {
 	for {
-		c.mu.Lock()
-		if c.closing || len(c.queue) == 0 {
-			c.writing = false
-			c.mu.Unlock()
+		batch, ok := c.takeBatch()
+		if !ok {
 			return
 		}
-		batch := c.queue
-		c.queue = nil
-		c.mu.Unlock()
-		err := c.writeBatch(batch)
-		c.mu.Lock()
-		if c.queue == nil && cap(batch) <= maxSpareQueue {
-			c.queue = batch[:0] // reuse the array for the next batch
-		}
-		c.mu.Unlock()
-		if errors.Is(err, os.ErrDeadlineExceeded) {
-			c.dropSlow() // it could not take a batch within WriteTimeout
+		if !c.sendBatch(batch) {
+			c.stopWriting()
 			return
 		}
-		if err != nil {
-			c.close(websocket.StatusInternalError, "write failed")
-			return
-		}
+		c.recycle(batch)
 	}
 }
 
@@ -148,38 +227,30 @@ func (c *client) writeLoop() {
 // batches; a larger one (a burst) goes back to the garbage collector.
 const maxSpareQueue = 32
 
-// maxCorked is how many bytes of frames are gathered before they are
-// sent: small messages go out many to a write, large ones one by one, so
-// the send queue frees up as they leave.
-const maxCorked = 32 << 10
+// maxWriteBytes is how many bytes of frames one write sends at most: small
+// messages go out many to a write, and a large batch leaves in steps so
+// the send queue frees up as it goes.
+const maxWriteBytes = 32 << 10
 
-// writeBatch frames the messages of batch into the corked socket and
-// sends them with one write per maxCorked bytes, each of which must
-// finish within WriteTimeout (a client that cannot take that much that
-// fast is too slow anyway). The frames are written with no context:
-// corked writes do not block, and a deadline per message would cost more
-// than the write. Every message of batch counts as written afterwards.
+// writeBatch sends the frames of batch with one vectored write per
+// maxWriteBytes, each of which must finish within WriteTimeout (a client
+// that cannot take that much that fast is too slow anyway). Every frame
+// of batch counts as written afterwards.
 func (c *client) writeBatch(batch [][]byte) error {
 	var err error
-	released := 0
-	c.cork.cork()
-	for i, msg := range batch {
-		batch[i] = nil
-		if err != nil {
-			continue
+	for len(batch) > 0 && err == nil {
+		n, size := 0, 0
+		for n < len(batch) && (n == 0 || size+len(batch[n]) <= maxWriteBytes) {
+			size += len(batch[n])
+			n++
 		}
-		err = c.conn.Write(context.Background(), websocket.MessageText, msg)
-		if err == nil && c.cork.corkedBytes() >= maxCorked && i < len(batch)-1 {
-			err = c.cork.uncork(c.h.cfg.WriteTimeout)
-			c.written(i + 1 - released)
-			released = i + 1
-			c.cork.cork()
-		}
+		err = c.sock.writeFrames(batch[:n], c.h.cfg.WriteTimeout)
+		clear(batch[:n])
+		c.written(n)
+		batch = batch[n:]
 	}
-	if uerr := c.cork.uncork(c.h.cfg.WriteTimeout); err == nil {
-		err = uerr
-	}
-	c.written(len(batch) - released)
+	c.written(len(batch))
+	clear(batch)
 	return err
 }
 

@@ -314,3 +314,37 @@ func metric(t testing.TB, in *instance, name string) float64 {
 	require.FailNow(t, fmt.Sprintf("metric %s not registered", name))
 	return 0
 }
+
+// TestWSFanOutToManySockets: a burst reaches every one of many sockets
+// whole and in order, whether the hub coalesces the burst (the default)
+// or sends each event as it comes; the fan-out spreads its writes over
+// several goroutines.
+func TestWSFanOutToManySockets(t *testing.T) {
+	t.Parallel()
+	for name, coalesce := range map[string]time.Duration{"coalesced": 0, "not coalesced": -1} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			in := newInstance(t, dbtest.SQLite(t), withHub(func(c *realtime.HubConfig) {
+				c.MaxSocketsPerUser = -1
+				c.Coalesce = coalesce
+			}))
+			u := in.newUser(auth.RoleUser)
+			ct := "campaign:" + in.newCampaign(u)
+			conns := make([]*websocket.Conn, 150)
+			for i := range conns {
+				conns[i] = in.dial(u.token)
+				subscribe(t, conns[i], nil, ct)
+				require.Equal(t, "subscribed", read(t, conns[i], 5*time.Second).Type)
+			}
+			const burst = 30
+			for i := range burst {
+				in.publish(events.RunProgress, map[string]int{"i": i}, ct)
+			}
+			var wg sync.WaitGroup
+			for _, c := range conns {
+				wg.Go(func() { requireSeqs(t, collectEvents(t, c, ct, burst, 10*time.Second), 1, burst) })
+			}
+			wg.Wait()
+		})
+	}
+}

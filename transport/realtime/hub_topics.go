@@ -3,6 +3,9 @@ package realtime
 import (
 	"context"
 	"encoding/json"
+	"runtime"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/kpbot/kpbot/events"
@@ -68,7 +71,7 @@ func (h *Hub) notice(n events.Notice) {
 	defer h.mu.Unlock()
 	if n.Lagged {
 		for _, ts := range h.topics {
-			h.dirty[ts] = struct{}{}
+			h.dirty[ts] = time.Time{} // now
 		}
 		for topic := range h.waiters {
 			h.wakeLocked(topic, -1)
@@ -77,7 +80,9 @@ func (h *Hub) notice(n events.Notice) {
 		return
 	}
 	if ts := h.topics[n.Topic]; ts != nil && n.Seq > ts.seq {
-		h.dirty[ts] = struct{}{}
+		if _, ok := h.dirty[ts]; !ok {
+			h.dirty[ts] = time.Now().Add(h.cfg.Coalesce)
+		}
 		h.work.Signal()
 	}
 	h.wakeLocked(n.Topic, n.Seq)
@@ -151,13 +156,45 @@ func (h *Hub) readerLoop() {
 	}
 }
 
+// nextDirtyLocked returns a dirty topic that is due and not being read,
+// or nil; then, when a topic is waiting out Coalesce, the readers are
+// woken when it is due.
 func (h *Hub) nextDirtyLocked() *topicState {
-	for ts := range h.dirty {
-		if _, busy := h.inflight[ts]; !busy {
+	var now, next time.Time
+	for ts, at := range h.dirty {
+		if _, busy := h.inflight[ts]; busy {
+			continue
+		}
+		if at.IsZero() {
 			return ts
+		}
+		if now.IsZero() {
+			now = time.Now()
+		}
+		if !at.After(now) {
+			return ts
+		}
+		if next.IsZero() || at.Before(next) {
+			next = at
+		}
+	}
+	if !next.IsZero() && (h.wakeAt.IsZero() || next.Before(h.wakeAt)) {
+		h.wakeAt = next
+		if h.wake == nil {
+			h.wake = time.AfterFunc(next.Sub(now), h.wakeReaders)
+		} else {
+			h.wake.Reset(next.Sub(now))
 		}
 	}
 	return nil
+}
+
+// wakeReaders wakes the readers when a coalesced topic is due.
+func (h *Hub) wakeReaders() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.wakeAt = time.Time{}
+	h.work.Broadcast()
 }
 
 // readTopic reads ts after the hub's seq until it has everything, handing
@@ -180,11 +217,12 @@ func (h *Hub) readTopic(ts *topicState) {
 		if len(evs) == 0 {
 			return
 		}
-		msgs := make([][]byte, len(evs))
+		msgs := make([]frame, len(evs))
 		for i, ev := range evs {
 			msgs[i] = encodeEvent(ev)
 		}
 		sent := 0
+		var ready []*client
 		h.mu.Lock()
 		ts.seq = max(ts.seq, evs[len(evs)-1].Seq)
 		for f := range ts.followers {
@@ -195,7 +233,11 @@ func (h *Hub) readTopic(ts *topicState) {
 				if ev.Seq <= f.cursor {
 					continue
 				}
-				if !f.c.send(msgs[i]) {
+				ok, start := f.c.enqueue(msgs[i])
+				if start {
+					ready = append(ready, f.c)
+				}
+				if !ok {
 					// The page does not fit the client's queue (the
 					// readers fell behind, or the client did): it catches
 					// up from the Log at its own pace, then goes live
@@ -210,11 +252,33 @@ func (h *Hub) readTopic(ts *topicState) {
 			}
 		}
 		h.mu.Unlock()
+		flushAll(ready)
 		h.m.sent.Add(float64(sent))
 		if len(evs) < h.cfg.ReplayPage {
 			return
 		}
 	}
+}
+
+// flushAll flushes clients on as many goroutines as there are processors.
+func flushAll(clients []*client) {
+	workers := min(runtime.GOMAXPROCS(0), (len(clients)+63)/64)
+	if workers <= 1 {
+		for _, c := range clients {
+			c.flush()
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	per := (len(clients) + workers - 1) / workers
+	for part := range slices.Chunk(clients, per) {
+		wg.Go(func() {
+			for _, c := range part {
+				c.flush()
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // retryLater marks ts dirty again after a pause, after a failed read.
@@ -223,19 +287,19 @@ func (h *Hub) retryLater(ts *topicState) {
 		h.mu.Lock()
 		defer h.mu.Unlock()
 		if h.topics[ts.name] == ts {
-			h.dirty[ts] = struct{}{}
+			h.dirty[ts] = time.Time{}
 			h.work.Signal()
 		}
 	})
 }
 
-// encodeEvent is the event message of ev, shared by every follower.
-func encodeEvent(ev events.Event) []byte {
+// encodeEvent is the framed event message of ev, shared by every follower.
+func encodeEvent(ev events.Event) frame {
 	b, err := json.Marshal(httpapi.NewEventMessage(ev))
 	if err != nil { // Data is valid JSON from the Log; keep the seq anyway
 		b = mustJSON(httpapi.NewEventMessage(events.Event{Topic: ev.Topic, Seq: ev.Seq, Name: ev.Name, Data: json.RawMessage("null"), At: ev.At}))
 	}
-	return b
+	return textFrame(b)
 }
 
 // addFollow makes c follow topic from cursor (in replay); last is the
@@ -301,7 +365,7 @@ func (h *Hub) replay(f *follow, clientTopic string) {
 			if h.ctx.Err() == nil {
 				h.log.Error("realtime hub: replay events", "topic", f.ts.name, "after", f.cursor, "error", err.Error())
 				h.removeFollow(f.c, f.ts.name)
-				f.c.sendOrDrop(mustJSON(errorMessage{Type: "error", Code: CodeInternal, Topic: clientTopic,
+				f.c.sendOrDrop(jsonFrame(errorMessage{Type: "error", Code: CodeInternal, Topic: clientTopic,
 					Message: "could not read the topic's events; subscribe again with since"}))
 			}
 			return

@@ -165,7 +165,7 @@ func (c *client) firstAuth() (*auth.Principal, string, bool) {
 		c.close(CloseTooManySockets, "too many open WebSocket connections for this user")
 		return nil, "", false
 	}
-	c.sendOrDrop(mustJSON(authenticatedMessage{Type: "authenticated", UserID: p.User.ID, ExpiresAt: p.ExpiresAt.UTC()}))
+	c.sendOrDrop(jsonFrame(authenticatedMessage{Type: "authenticated", UserID: p.User.ID, ExpiresAt: p.ExpiresAt.UTC()}))
 	return p, m.Token, true
 }
 
@@ -209,14 +209,14 @@ func (c *client) handle(data []byte) {
 	case "auth":
 		c.reauth(m.Token)
 	case "ping":
-		c.sendOrDrop(mustJSON(typeOnly{Type: "pong"}))
+		c.sendOrDrop(jsonFrame(typeOnly{Type: "pong"}))
 	default:
 		c.sendOrDrop(errMsg(CodeBadRequest, "", "unknown message type; use subscribe, unsubscribe, auth or ping"))
 	}
 }
 
-func errMsg(code, topic, message string) []byte {
-	return mustJSON(errorMessage{Type: "error", Code: code, Topic: topic, Message: message})
+func errMsg(code, topic, message string) frame {
+	return jsonFrame(errorMessage{Type: "error", Code: code, Topic: topic, Message: message})
 }
 
 // subscribe follows each topic of m, from since when given (replaying the
@@ -274,7 +274,7 @@ func (c *client) subscribe(m inMessage) {
 			c.sendOrDrop(errMsg(CodeTooManyTopics, raw, "this socket follows too many topics; unsubscribe some first"))
 			continue
 		}
-		if !c.sendOrDrop(mustJSON(subscribedMessage{Type: "subscribed", Topic: shown, Seq: last})) {
+		if !c.sendOrDrop(jsonFrame(subscribedMessage{Type: "subscribed", Topic: shown, Seq: last})) {
 			return
 		}
 		go h.replay(f, shown)
@@ -290,7 +290,7 @@ func (c *client) unsubscribe(m inMessage) {
 			continue
 		}
 		c.h.removeFollow(c, topic)
-		c.sendOrDrop(mustJSON(unsubscribedMessage{Type: "unsubscribed", Topic: httpapi.ClientTopic(topic)}))
+		c.sendOrDrop(jsonFrame(unsubscribedMessage{Type: "unsubscribed", Topic: httpapi.ClientTopic(topic)}))
 	}
 }
 
@@ -310,6 +310,6 @@ func (c *client) reauth(token string) {
 		c.sendOrDrop(errMsg(CodeBadRequest, "", "the token belongs to another user"))
 	default:
 		c.setIdentity(p, token)
-		c.sendOrDrop(mustJSON(authenticatedMessage{Type: "authenticated", UserID: p.User.ID, ExpiresAt: p.ExpiresAt.UTC()}))
+		c.sendOrDrop(jsonFrame(authenticatedMessage{Type: "authenticated", UserID: p.User.ID, ExpiresAt: p.ExpiresAt.UTC()}))
 	}
 }

@@ -1,61 +1,109 @@
 package realtime
 
 import (
+	"bytes"
+	"context"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/coder/websocket"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-// TestCorkConnOneWritePerBatch: corked writes leave in one write.
-func TestCorkConnOneWritePerBatch(t *testing.T) {
+// TestTextFrameHeader: the three length encodings of RFC 6455 5.2.
+func TestTextFrameHeader(t *testing.T) {
 	t.Parallel()
-	a, b := net.Pipe()
-	defer a.Close()
-	defer b.Close()
-	c := &corkConn{Conn: a}
-	c.cork()
-	for _, s := range []string{"one ", "two ", "three"} {
-		n, err := c.Write([]byte(s))
-		require.NoError(t, err)
-		assert.Equal(t, len(s), n)
+	for _, tc := range []struct {
+		n      int
+		header []byte
+	}{
+		{0, []byte{0x81, 0}},
+		{125, []byte{0x81, 125}},
+		{126, []byte{0x81, 126, 0, 126}},
+		{65535, []byte{0x81, 126, 0xFF, 0xFF}},
+		{65536, []byte{0x81, 127, 0, 0, 0, 0, 0, 1, 0, 0}},
+	} {
+		payload := bytes.Repeat([]byte("x"), tc.n)
+		f := textFrame(payload)
+		assert.Equal(t, tc.header, []byte(f[:len(tc.header)]), "length %d", tc.n)
+		assert.Equal(t, payload, []byte(f[len(tc.header):]), "length %d", tc.n)
 	}
-	assert.Equal(t, len("one two three"), c.corkedBytes())
-	done := make(chan error, 1)
-	go func() { done <- c.uncork(time.Second) }()
-	buf := make([]byte, 64)
-	n, err := b.Read(buf) // net.Pipe hands over one Write per Read
-	require.NoError(t, err)
-	assert.Equal(t, "one two three", string(buf[:n]))
-	require.NoError(t, <-done)
-	assert.Zero(t, c.corkedBytes())
-
-	go func() { _, _ = c.Write([]byte("direct")) }() // uncorked: straight through
-	n, err = b.Read(buf)
-	require.NoError(t, err)
-	assert.Equal(t, "direct", string(buf[:n]))
 }
 
-// TestCorkConnUncorkTimeout: a batch the peer does not read fails within
+// TestFrameConnWithLibraryFrames: frames the hub writes and the library's
+// own control frames share one socket; a real client reads every message
+// whole, of each length encoding, while the server pings it throughout.
+func TestFrameConnWithLibraryFrames(t *testing.T) {
+	t.Parallel()
+	sizes := []int{5, 126, 300, 70000}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		uw := &upgradeWriter{ResponseWriter: w}
+		conn, err := websocket.Accept(uw, r, &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled})
+		if !assert.NoError(t, err) {
+			return
+		}
+		ctx := conn.CloseRead(r.Context()) // reads the client's pongs
+		pings := make(chan error, 1)
+		go func() {
+			var err error
+			for range 50 {
+				if err = conn.Ping(ctx); err != nil {
+					break
+				}
+			}
+			pings <- err
+		}()
+		for round := range 20 {
+			var frames [][]byte
+			for _, n := range sizes {
+				frames = append(frames, textFrame(bytes.Repeat([]byte{byte('a' + round)}, n)))
+			}
+			if !assert.NoError(t, uw.conn.writeFrames(frames, 5*time.Second)) {
+				return
+			}
+		}
+		assert.NoError(t, <-pings)
+		_ = conn.Close(websocket.StatusNormalClosure, "done")
+	}))
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(srv.URL, "http"), nil)
+	require.NoError(t, err)
+	defer c.CloseNow()
+	c.SetReadLimit(1 << 20)
+	for round := range 20 {
+		for _, n := range sizes {
+			typ, b, err := c.Read(ctx)
+			require.NoError(t, err, "round %d size %d", round, n)
+			assert.Equal(t, websocket.MessageText, typ)
+			require.Len(t, b, n)
+			assert.Equal(t, bytes.Repeat([]byte{byte('a' + round)}, n), b)
+		}
+	}
+	_, _, err = c.Read(ctx)
+	assert.Equal(t, websocket.StatusNormalClosure, websocket.CloseStatus(err))
+}
+
+// TestFrameConnWriteTimeout: frames the peer does not read fail within
 // the timeout, as os.ErrDeadlineExceeded (the hub drops the client as too
 // slow).
-func TestCorkConnUncorkTimeout(t *testing.T) {
+func TestFrameConnWriteTimeout(t *testing.T) {
 	t.Parallel()
 	a, b := net.Pipe()
 	defer a.Close()
 	defer b.Close()
-	c := &corkConn{Conn: a}
-	c.cork()
-	_, err := c.Write([]byte("nobody reads this"))
-	require.NoError(t, err)
+	c := &frameConn{Conn: a}
 	start := time.Now()
-	err = c.uncork(50 * time.Millisecond)
+	err := c.writeFrames([][]byte{textFrame([]byte("nobody reads this"))}, 50*time.Millisecond)
 	require.Error(t, err)
 	assert.ErrorIs(t, err, os.ErrDeadlineExceeded)
 	assert.Less(t, time.Since(start), 2*time.Second)

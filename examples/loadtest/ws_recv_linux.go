@@ -1,0 +1,121 @@
+//go:build linux
+
+package main
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// receiver reads a burst on many connections. On Linux one goroutine
+// serves every socket through its own epoll set, reading whatever has
+// arrived and parsing the frames in place: a goroutine per socket would
+// cost the load generator a wake-up and a scheduling round per socket and
+// batch of events, CPU taken from the server it shares the cores with.
+type receiver struct {
+	conns []*wsConn
+	epfd  int
+	open  int
+	plain []*wsConn // read with a goroutine each (no descriptor, bytes buffered)
+}
+
+// newReceiver registers every connection, before the burst.
+func newReceiver(conns []*wsConn) *receiver {
+	r := &receiver{conns: conns, epfd: -1}
+	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	if err != nil {
+		r.plain = conns
+		return r
+	}
+	r.epfd = epfd
+	for i, c := range conns {
+		ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLRDHUP, Fd: int32(i)}
+		if c.c.br.Buffered() > 0 || !c.rawFD() || unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, c.fd, &ev) != nil {
+			r.plain = append(r.plain, c)
+			continue
+		}
+		r.open++
+	}
+	return r
+}
+
+// run reads until every connection got m events or ctx ends.
+func (r *receiver) run(ctx context.Context, m int, received *atomic.Int64) {
+	if r.epfd >= 0 {
+		defer unix.Close(r.epfd)
+	}
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for _, c := range r.plain {
+		wg.Go(func() { c.receive(m, received) })
+	}
+	events := make([]unix.EpollEvent, 256)
+	buf := make([]byte, 64<<10)
+	for r.open > 0 && ctx.Err() == nil {
+		n, err := unix.EpollWait(r.epfd, events, 50)
+		if errors.Is(err, syscall.EINTR) {
+			continue
+		}
+		if err != nil {
+			return
+		}
+		now := time.Now()
+		for _, ev := range events[:n] {
+			c := r.conns[ev.Fd]
+			if !c.done && c.readReady(buf, m, now, received) {
+				c.done = true // its socket stays in the set, silent, until the set closes
+				r.open--
+			}
+		}
+	}
+}
+
+// rawFD notes the socket's descriptor, which stays valid while the
+// connection is open (the scenario closes it only after the burst).
+func (c *wsConn) rawFD() bool {
+	sc, ok := c.c.conn.(syscall.Conn)
+	if !ok {
+		return false
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return false
+	}
+	c.fd = -1
+	_ = rc.Control(func(fd uintptr) { c.fd = int(fd) })
+	return c.fd >= 0
+}
+
+// readReady reads what has arrived on c (its socket is non-blocking) and
+// handles its frames; it reports whether c is done: every event in, or
+// the connection failed.
+func (c *wsConn) readReady(buf []byte, m int, now time.Time, received *atomic.Int64) bool {
+	for {
+		n, err := unix.Read(c.fd, buf)
+		if errors.Is(err, syscall.EAGAIN) || errors.Is(err, syscall.EINTR) {
+			return false
+		}
+		if err != nil || n == 0 {
+			return true // closed: what did not arrive counts as lost
+		}
+		data := buf[:n]
+		if len(c.pending) > 0 {
+			c.pending = append(c.pending, data...)
+			data = c.pending
+		}
+		used, done, err := c.handleFrames(data, m, now, received)
+		if err != nil || done {
+			return true
+		}
+		c.pending = append(c.pending[:0], data[used:]...)
+		if n < len(buf) {
+			return false // drained; epoll says when more comes
+		}
+	}
+}
