@@ -28,6 +28,7 @@ type leanWS struct {
 	conn net.Conn
 	br   *bufio.Reader
 	wmu  sync.Mutex // serialises frames written (the subscribe, pongs)
+	out  io.Writer  // where frames go: conn, or the receiver's descriptor
 }
 
 // wsGUID is RFC 6455's handshake constant.
@@ -93,7 +94,7 @@ func handshake(conn net.Conn, u *url.URL, hdr http.Header) (*leanWS, error) {
 	if ext := resp.Header.Get("Sec-WebSocket-Extensions"); ext != "" {
 		return nil, fmt.Errorf("handshake: unasked-for extensions %q", ext)
 	}
-	return &leanWS{conn: conn, br: br}, nil
+	return &leanWS{conn: conn, br: br, out: conn}, nil
 }
 
 // WebSocket opcodes.
@@ -132,7 +133,7 @@ func (w *leanWS) writeFrame(op byte, p []byte) error {
 	}
 	w.wmu.Lock()
 	defer w.wmu.Unlock()
-	_, err := w.conn.Write(frame)
+	_, err := w.out.Write(frame)
 	return err
 }
 

@@ -92,7 +92,7 @@ func TestHandleFrames(t *testing.T) {
 	a, b := net.Pipe()
 	defer a.Close()
 	defer b.Close()
-	c := &wsConn{c: &leanWS{conn: a}, lat: make([]time.Duration, 0, 3)}
+	c := &wsConn{c: &leanWS{conn: a, out: a}, lat: make([]time.Duration, 0, 3)}
 	sent := time.Now().Add(-time.Millisecond).UnixNano()
 	ev := func(seq int) []byte {
 		return []byte(`{"type":"event","topic":"campaign:x","seq":` + itoa(seq) + `,"event":"run.progress","data":{"i":0,"sent_at_ns":` + itoa64(sent) + `},"at":"2026-11-27T00:00:00Z"}`)

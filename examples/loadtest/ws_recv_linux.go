@@ -36,8 +36,12 @@ func newReceiver(conns []*wsConn) *receiver {
 	r.epfd = epfd
 	for i, c := range conns {
 		ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLRDHUP, Fd: int32(i)}
-		if c.c.br.Buffered() > 0 || !c.rawFD() || unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, c.fd, &ev) != nil {
+		if c.c.br.Buffered() > 0 || !c.rawFD() {
 			r.plain = append(r.plain, c)
+			continue
+		}
+		if unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, c.fd, &ev) != nil {
+			c.done = true // its events count as lost
 			continue
 		}
 		r.open++
@@ -76,8 +80,11 @@ func (r *receiver) run(ctx context.Context, m int, received *atomic.Int64) {
 	}
 }
 
-// rawFD notes the socket's descriptor, which stays valid while the
-// connection is open (the scenario closes it only after the burst).
+// rawFD takes the socket over from the Go runtime: it keeps a duplicate
+// of its descriptor (non-blocking, like the original) and closes the
+// connection, which drops the original from the runtime's own epoll set.
+// Otherwise every arriving segment would wake two epoll sets, at a cost
+// paid partly by the server's writes.
 func (c *wsConn) rawFD() bool {
 	sc, ok := c.c.conn.(syscall.Conn)
 	if !ok {
@@ -88,8 +95,48 @@ func (c *wsConn) rawFD() bool {
 		return false
 	}
 	c.fd = -1
-	_ = rc.Control(func(fd uintptr) { c.fd = int(fd) })
-	return c.fd >= 0
+	if err := rc.Control(func(fd uintptr) {
+		if nfd, err := unix.Dup(int(fd)); err == nil {
+			c.fd = nfd
+		}
+	}); err != nil || c.fd < 0 {
+		return false
+	}
+	if err := unix.SetNonblock(c.fd, true); err != nil {
+		_ = unix.Close(c.fd)
+		c.fd = -1
+		return false
+	}
+	c.ownFD = true
+	c.c.out = fdWriter(c.fd)
+	_ = c.c.conn.Close()
+	return true
+}
+
+// closeFD closes the descriptor rawFD took.
+func (c *wsConn) closeFD() {
+	if c.ownFD {
+		c.ownFD = false
+		_ = unix.Close(c.fd)
+	}
+}
+
+// fdWriter writes a few bytes (a pong) to a non-blocking socket.
+type fdWriter int
+
+func (w fdWriter) Write(p []byte) (int, error) {
+	total := 0
+	for total < len(p) {
+		n, err := unix.Write(int(w), p[total:])
+		if errors.Is(err, syscall.EINTR) {
+			continue
+		}
+		if err != nil {
+			return total, err
+		}
+		total += n
+	}
+	return total, nil
 }
 
 // readReady reads what has arrived on c (its socket is non-blocking) and

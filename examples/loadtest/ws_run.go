@@ -193,6 +193,7 @@ func (p *wsServerProc) stop() error {
 type wsConn struct {
 	c        *leanWS
 	fd       int    // the socket's descriptor, for the epoll receiver
+	ownFD    bool   // fd is the receiver's own duplicate, to close
 	pending  []byte // bytes of a frame not yet whole
 	msg      []byte // a fragmented message being put together
 	done     bool   // every event in, or the connection failed
@@ -235,7 +236,7 @@ func runWSOnce(ctx context.Context, n int, o wsOptions) (wsResult, error) {
 	defer func() {
 		for _, c := range conns {
 			if c != nil {
-				_ = c.c.close()
+				c.close()
 			}
 		}
 	}()
@@ -253,6 +254,7 @@ func runWSOnce(ctx context.Context, n int, o wsOptions) (wsResult, error) {
 
 	var received atomic.Int64
 	var wg sync.WaitGroup
+	defer wg.Wait() // the receiver is done before the sockets close
 	rctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	defer cancel()
 	stopTimeout := context.AfterFunc(rctx, func() {
@@ -351,6 +353,12 @@ func dialAll(ctx context.Context, hello wsServerHello, conns []*wsConn) error {
 	default:
 		return nil
 	}
+}
+
+// close closes the connection and the receiver's descriptor of it.
+func (c *wsConn) close() {
+	_ = c.c.close()
+	c.closeFD()
 }
 
 // subscribeLean sends the subscribe message and waits for its answer.
