@@ -31,47 +31,62 @@ type Candidate struct {
 	Source string
 }
 
-// Discover finds up to maxPosts candidate posts from a seed URL. It reads
-// the seed page (which may itself be a feed), then tries in order: feeds
-// named by <link rel="alternate"> and at common paths (/feed, /rss.xml,
-// /atom.xml, /index.xml, /feed.xml); the sitemaps listed in robots.txt and
-// /sitemap.xml (indexes followed, bounded); same-site links from the seed
-// to depth 2 with a page cap. The first source that yields posts wins.
-// Candidates are canonicalised and deduplicated, and URLs robots.txt
-// disallows are skipped without being fetched. It fails only when ctx
-// ends, the seed is invalid or refused by the address guard, or nothing
-// was found and the seed itself could not be fetched.
+// Discover finds up to maxPosts candidate posts from a seed URL and
+// returns them; DiscoverEach says how.
 func (f *Fetcher) Discover(ctx context.Context, seedURL string, maxPosts int) ([]Candidate, error) {
+	var out []Candidate
+	_, err := f.DiscoverEach(ctx, seedURL, maxPosts, func(c Candidate) error {
+		out = append(out, c)
+		return nil
+	})
+	return out, err
+}
+
+// DiscoverEach finds up to maxPosts candidate posts from a seed URL and
+// hands each to found as it is found, returning how many. It reads the
+// seed page (which may itself be a feed), then tries in order: feeds named
+// by <link rel="alternate"> and at common paths (/feed, /rss.xml,
+// /atom.xml, /index.xml, /feed.xml), following their next pages (RFC
+// 5005); the sitemaps listed in robots.txt and /sitemap.xml (indexes
+// followed, bounded); same-site links from the seed to depth 2 with a
+// page cap. The first source that yields posts wins. Candidates are
+// canonicalised and deduplicated, and URLs robots.txt disallows are
+// skipped without being fetched. found is never called while a host's
+// turn is held, so it may wait on fetches of the same hosts (a feed
+// page's items are handed over once the page is read). It fails when ctx
+// ends, found fails, the seed is invalid or refused by the address guard,
+// or nothing was found and the seed itself could not be fetched.
+func (f *Fetcher) DiscoverEach(ctx context.Context, seedURL string, maxPosts int, found func(Candidate) error) (int, error) {
 	seed, err := parseHTTPURL(seedURL)
 	if err != nil {
-		return nil, fmt.Errorf("discover: %w", err)
+		return 0, fmt.Errorf("discover: %w", err)
 	}
 	if err := f.policy.checkHost(seed.Hostname()); err != nil {
-		return nil, fmt.Errorf("discover %s: %w", seed, err)
+		return 0, fmt.Errorf("discover %s: %w", seed, err)
 	}
 	if maxPosts <= 0 {
 		maxPosts = DefaultMaxPosts
 	}
-	d := &discovery{f: f, seed: seed, max: maxPosts, seen: NewURLSet()}
+	d := &discovery{f: f, seed: seed, max: maxPosts, seen: NewURLSet(), found: found}
 	d.seen.Add(CanonicalURL(seed.String()))
 
 	page, seedErr := f.Fetch(ctx, seed.String(), append(append([]string{}, htmlTypes...), feedTypes...)...)
 	if seedErr != nil && fatal(ctx, seedErr) {
-		return nil, fmt.Errorf("discover %s: %w", seed, seedErr)
+		return 0, fmt.Errorf("discover %s: %w", seed, seedErr)
 	}
 	steps := []func(context.Context, *Page) error{d.fromFeeds, d.fromSitemaps, d.fromLinks}
 	for _, step := range steps {
 		if err := step(ctx, page); err != nil {
-			return d.out, fmt.Errorf("discover %s: %w", seed, err)
+			return d.n, fmt.Errorf("discover %s: %w", seed, err)
 		}
-		if len(d.out) > 0 {
-			return d.out, nil
+		if d.n > 0 {
+			return d.n, nil
 		}
 	}
 	if seedErr != nil {
-		return nil, fmt.Errorf("discover %s: %w", seed, seedErr)
+		return 0, fmt.Errorf("discover %s: %w", seed, seedErr)
 	}
-	return d.out, nil
+	return d.n, nil
 }
 
 // fatal reports errors that end discovery rather than skip one source.
@@ -79,23 +94,25 @@ func fatal(ctx context.Context, err error) bool {
 	return ctx.Err() != nil || errors.Is(err, ErrBlockedAddress)
 }
 
-// discovery is the state of one Discover call.
+// discovery is the state of one DiscoverEach call.
 type discovery struct {
-	f    *Fetcher
-	seed *url.URL
-	max  int
-	seen *URLSet
-	out  []Candidate
-	// later holds candidates found while a response was streaming whose
-	// origin's robots.txt was not cached: fetching it then could wait on
-	// a host turn another streaming discovery holds.
+	f     *Fetcher
+	seed  *url.URL
+	max   int
+	seen  *URLSet
+	found func(Candidate) error
+	n     int // candidates handed to found
+	// later holds the candidates read from a response while it streamed,
+	// handed over (robots.txt checked) once it is read: found, or a fetch
+	// of robots.txt, could wait on the host turn the response holds.
 	later []Candidate
 }
 
-func (d *discovery) full() bool { return len(d.out)+len(d.later) >= d.max }
+func (d *discovery) full() bool { return d.n+len(d.later) >= d.max }
 
-// add records a candidate unless it is a duplicate, not http(s), refused
-// by the address guard or disallowed by robots.txt. It returns ctx errors.
+// add hands a candidate over unless it is a duplicate, not http(s),
+// refused by the address guard or disallowed by robots.txt. It returns
+// ctx's and found's errors.
 func (d *discovery) add(ctx context.Context, base *url.URL, c Candidate) error {
 	c, u, ok := d.admit(base, c)
 	if !ok {
@@ -104,27 +121,20 @@ func (d *discovery) add(ctx context.Context, base *url.URL, c Candidate) error {
 	return d.place(ctx, c, u)
 }
 
-// addStreaming is add for use while a response streams: it never fetches,
-// and puts candidates of origins whose robots.txt is not cached in later.
-func (d *discovery) addStreaming(base *url.URL, c Candidate) {
-	c, u, ok := d.admit(base, c)
-	if !ok {
-		return
-	}
-	rules, cached := d.f.cachedRobots(u)
-	switch {
-	case !cached:
+// addLater is add for use while a response streams: the candidate waits
+// in later.
+func (d *discovery) addLater(base *url.URL, c Candidate) {
+	if c, _, ok := d.admit(base, c); ok {
 		d.later = append(d.later, c)
-	case rules.allowed(u):
-		d.out = append(d.out, c)
 	}
 }
 
-// flushLater checks robots.txt for the candidates addStreaming put off.
+// flushLater hands over the candidates addLater kept.
 func (d *discovery) flushLater(ctx context.Context) error {
 	later := d.later
 	d.later = nil
-	for _, c := range later {
+	for i, c := range later {
+		later[i] = Candidate{}
 		u, err := url.Parse(c.URL)
 		if err != nil {
 			continue
@@ -159,7 +169,7 @@ func (d *discovery) admit(base *url.URL, c Candidate) (Candidate, *url.URL, bool
 	return c, u, true
 }
 
-// place appends an admitted candidate that robots.txt allows.
+// place hands an admitted candidate over when robots.txt allows it.
 func (d *discovery) place(ctx context.Context, c Candidate, u *url.URL) error {
 	rules, err := d.f.robotsFor(ctx, u)
 	if err != nil {
@@ -168,8 +178,9 @@ func (d *discovery) place(ctx context.Context, c Candidate, u *url.URL) error {
 		}
 		return nil
 	}
-	if rules.allowed(u) {
-		d.out = append(d.out, c)
+	if !rules.allowed(u) {
+		return nil
 	}
-	return nil
+	d.n++
+	return d.found(c)
 }

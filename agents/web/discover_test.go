@@ -2,9 +2,11 @@ package web_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -217,4 +219,38 @@ func TestDiscoverFeedAcrossHosts(t *testing.T) {
 	wg.Wait()
 	assert.Equal(t, []string{aURL + "/own", bURL + "/theirs"}, got[0])
 	assert.Equal(t, []string{bURL + "/own", aURL + "/theirs"}, got[1])
+}
+
+// TestDiscoverFollowsFeedPages: a feed paged fifty posts a page yields
+// every post of its site, page after page, up to maxPosts.
+func TestDiscoverFollowsFeedPages(t *testing.T) {
+	t.Parallel()
+	c := webtest.NewLargeCorpus(t, 600) // 150 posts a site: three pages
+	f := newFetcher(t, web.Config{})
+	seed := c.SeedURLs()[0]
+	cands, err := f.Discover(context.Background(), seed, 1000)
+	require.NoError(t, err)
+	urls := candidateURLs(cands)
+	assert.Len(t, urls, 150)
+	assert.Len(t, slices.Compact(slices.Sorted(slices.Values(urls))), 150, "no duplicates")
+	for _, cd := range cands {
+		assert.Equal(t, web.SourceFeed, cd.Source)
+		assert.True(t, strings.HasPrefix(cd.URL, strings.TrimSuffix(seed, "/")), cd.URL)
+	}
+
+	var n int
+	got, err := f.DiscoverEach(context.Background(), seed, 70, func(web.Candidate) error { n++; return nil })
+	require.NoError(t, err)
+	assert.Equal(t, 70, got, "maxPosts stops in the middle of the second page")
+	assert.Equal(t, 70, n)
+
+	stop := errors.New("enough")
+	got, err = f.DiscoverEach(context.Background(), seed, 1000, func(web.Candidate) error {
+		if n++; n > 80 {
+			return stop
+		}
+		return nil
+	})
+	require.ErrorIs(t, err, stop, "found's error ends discovery")
+	assert.Less(t, got, 150)
 }

@@ -23,15 +23,21 @@ var feedTypes = []string{
 // maxFeedTries bounds how many feed URLs one seed may probe.
 const maxFeedTries = 8
 
+// maxFeedPages bounds the pages of one paged feed that are read.
+const maxFeedPages = 100
+
 // fromFeeds uses the seed when it is a feed, else the first feed (linked
-// or at a common path) that has items. Feeds are read as they stream, so a
-// feed of any length costs the same memory.
+// or at a common path) that has items, following its next pages. Feeds
+// are read as they stream, a page at a time.
 func (d *discovery) fromFeeds(ctx context.Context, page *Page) error {
 	var urls []string
 	if page != nil {
 		if isFeedBody(page.Body) {
-			d.readFeed(page.FinalURL, bytes.NewReader(page.Body))
-			return d.flushLater(ctx)
+			next := d.readFeed(page.FinalURL, bytes.NewReader(page.Body))
+			if err := d.flushLater(ctx); err != nil {
+				return err
+			}
+			return d.feedPages(ctx, page.FinalURL, next, map[string]bool{CanonicalURL(page.FinalURL): true})
 		}
 		urls = linkedFeeds(page)
 	}
@@ -43,21 +49,51 @@ func (d *discovery) fromFeeds(ctx context.Context, page *Page) error {
 			continue
 		}
 		tried[c] = true
-		err := d.f.Stream(ctx, fu, feedTypes, func(p *Page, body io.Reader) error {
-			d.readFeed(p.FinalURL, body)
-			return nil
-		})
-		if err != nil && ctx.Err() != nil {
-			return ctx.Err()
-		}
-		if err := d.flushLater(ctx); err != nil {
+		finalURL, next, err := d.streamFeed(ctx, fu)
+		if err != nil {
 			return err
 		}
-		if len(d.out) > 0 {
-			return nil
+		if d.n > 0 {
+			return d.feedPages(ctx, finalURL, next, tried)
 		}
 	}
 	return nil
+}
+
+// feedPages reads a feed's next pages until there are none, discovery is
+// full or maxFeedPages were read.
+func (d *discovery) feedPages(ctx context.Context, from, next string, seen map[string]bool) error {
+	for pages := 1; next != "" && !d.full() && pages < maxFeedPages; pages++ {
+		base, err := url.Parse(from)
+		if err != nil {
+			return nil
+		}
+		nu, err := base.Parse(next)
+		if err != nil || seen[CanonicalURL(nu.String())] {
+			return nil
+		}
+		seen[CanonicalURL(nu.String())] = true
+		if from, next, err = d.streamFeed(ctx, nu.String()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// streamFeed reads one feed page as it streams and hands its items over;
+// it returns the URL that answered and the feed's next page. A page that
+// cannot be read is skipped; only ctx's and found's errors are returned.
+func (d *discovery) streamFeed(ctx context.Context, feedURL string) (finalURL, next string, err error) {
+	finalURL = feedURL
+	serr := d.f.Stream(ctx, feedURL, feedTypes, func(p *Page, body io.Reader) error {
+		finalURL = p.FinalURL
+		next = d.readFeed(p.FinalURL, body)
+		return nil
+	})
+	if serr != nil && ctx.Err() != nil {
+		return finalURL, "", ctx.Err()
+	}
+	return finalURL, next, d.flushLater(ctx)
 }
 
 // isFeedBody reports whether body parses as RSS, Atom or JSON Feed.
@@ -65,16 +101,17 @@ func isFeedBody(body []byte) bool {
 	return gofeed.DetectFeedType(bytes.NewReader(body)) != gofeed.FeedTypeUnknown
 }
 
-// readFeed adds a feed's items as they are read from body, until full.
-// Item links resolve against the feed's site link, else its own URL. A
-// feed that breaks off keeps the items read before the break.
-func (d *discovery) readFeed(feedURL string, body io.Reader) {
+// readFeed keeps a feed's items in later as they are read from body,
+// until full, and returns the feed's next page. Item links resolve
+// against the feed's site link, else its own URL. A feed that breaks off
+// keeps the items read before the break.
+func (d *discovery) readFeed(feedURL string, body io.Reader) (next string) {
 	base, err := url.Parse(feedURL)
 	if err != nil {
-		return
+		return ""
 	}
 	var siteBase *url.URL
-	_ = readFeed(body, func(site string, it feedItem) bool {
+	next, _ = readFeed(body, func(site string, it feedItem) bool {
 		if siteBase == nil {
 			siteBase = base
 			if site != "" {
@@ -84,10 +121,11 @@ func (d *discovery) readFeed(feedURL string, body io.Reader) {
 			}
 		}
 		if it.Link != "" {
-			d.addStreaming(siteBase, Candidate{URL: it.Link, Title: it.Title, Published: it.Published, Source: SourceFeed})
+			d.addLater(siteBase, Candidate{URL: it.Link, Title: it.Title, Published: it.Published, Source: SourceFeed})
 		}
 		return !d.full()
 	})
+	return next
 }
 
 // linkedFeeds lists <link rel="alternate"> feed URLs of an HTML page.

@@ -32,11 +32,13 @@ type feedItem struct {
 // false to stop. site is the feed's own site link when the feed names one
 // before its items (for resolving relative item links), else "". Only one
 // item is held at a time, so memory does not grow with the feed's length.
-func readFeed(r io.Reader, yield func(site string, it feedItem) bool) error {
+// next is the feed's next page, when it names one (RFC 5005
+// <link rel="next">, JSON Feed's next_url) before reading stopped.
+func readFeed(r io.Reader, yield func(site string, it feedItem) bool) (next string, err error) {
 	br := bufio.NewReader(r)
 	first, err := firstByte(br)
 	if err != nil {
-		return errNotFeed
+		return "", errNotFeed
 	}
 	if first == '{' {
 		return readJSONFeed(br, yield)
@@ -63,7 +65,7 @@ func firstByte(br *bufio.Reader) (byte, error) {
 }
 
 // readXMLFeed walks an RSS, RDF or Atom document token by token.
-func readXMLFeed(r io.Reader, yield func(string, feedItem) bool) error {
+func readXMLFeed(r io.Reader, yield func(string, feedItem) bool) (next string, err error) {
 	dec := xml.NewDecoder(r)
 	dec.Strict = false
 	dec.Entity = xml.HTMLEntity
@@ -75,13 +77,13 @@ func readXMLFeed(r io.Reader, yield func(string, feedItem) bool) error {
 	for {
 		tok, err := dec.Token()
 		if err == io.EOF && rooted {
-			return nil
+			return next, nil
 		}
 		if err != nil {
 			if !rooted {
-				return errNotFeed
+				return "", errNotFeed
 			}
-			return fmt.Errorf("read feed: %w", err)
+			return next, fmt.Errorf("read feed: %w", err)
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
@@ -89,7 +91,7 @@ func readXMLFeed(r io.Reader, yield func(string, feedItem) bool) error {
 			name := strings.ToLower(t.Name.Local)
 			if depth == 1 {
 				if name != "rss" && name != "rdf" && name != "feed" {
-					return errNotFeed
+					return "", errNotFeed
 				}
 				rooted = true
 				continue
@@ -99,19 +101,27 @@ func readXMLFeed(r io.Reader, yield func(string, feedItem) bool) error {
 				it, err := readXMLItem(dec)
 				depth--
 				if err != nil {
-					return fmt.Errorf("read feed item: %w", err)
+					return next, fmt.Errorf("read feed item: %w", err)
 				}
 				if !yield(site, it) {
-					return nil
+					return next, nil
 				}
-			case name == "link" && site == "" && depth <= 3:
-				// <channel><link> in RSS, <feed><link rel=alternate> in Atom.
+			case name == "link" && depth <= 3:
+				// <channel><link> or <atom:link rel=next> in RSS,
+				// <feed><link rel=alternate|next> in Atom.
+				isNext := strings.EqualFold(attr(t, "rel"), "next")
+				href := strings.TrimSpace(attr(t, "href"))
 				l, err := linkOf(dec, t)
 				depth--
 				if err != nil {
-					return fmt.Errorf("read feed link: %w", err)
+					return next, fmt.Errorf("read feed link: %w", err)
 				}
-				site = l
+				switch {
+				case isNext && href != "" && next == "":
+					next = href
+				case site == "":
+					site = l
+				}
 			}
 		case xml.EndElement:
 			depth--
@@ -235,41 +245,45 @@ type jsonFeedItem struct {
 
 // readJSONFeed walks a JSON Feed's top-level object, decoding one item at
 // a time.
-func readJSONFeed(r io.Reader, yield func(string, feedItem) bool) error {
+func readJSONFeed(r io.Reader, yield func(string, feedItem) bool) (next string, err error) {
 	dec := json.NewDecoder(r)
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return errNotFeed
+		return "", errNotFeed
 	}
 	var site string
 	sawVersion := false
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
-			return fmt.Errorf("read JSON feed: %w", err)
+			return next, fmt.Errorf("read JSON feed: %w", err)
 		}
 		key, _ := tok.(string)
 		switch key {
 		case "version":
 			var v string
 			if err := dec.Decode(&v); err != nil || !strings.Contains(v, "jsonfeed.org") {
-				return errNotFeed
+				return "", errNotFeed
 			}
 			sawVersion = true
 		case "home_page_url":
 			if err := dec.Decode(&site); err != nil {
-				return fmt.Errorf("read JSON feed: home_page_url: %w", err)
+				return next, fmt.Errorf("read JSON feed: home_page_url: %w", err)
+			}
+		case "next_url":
+			if err := dec.Decode(&next); err != nil {
+				return "", fmt.Errorf("read JSON feed: next_url: %w", err)
 			}
 		case "items":
 			if !sawVersion {
-				return errNotFeed
+				return "", errNotFeed
 			}
 			if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
-				return fmt.Errorf("read JSON feed: items is not an array")
+				return next, fmt.Errorf("read JSON feed: items is not an array")
 			}
 			for dec.More() {
 				var ji jsonFeedItem
 				if err := dec.Decode(&ji); err != nil {
-					return fmt.Errorf("read JSON feed item: %w", err)
+					return next, fmt.Errorf("read JSON feed item: %w", err)
 				}
 				var id string
 				_ = json.Unmarshal(ji.ID, &id)
@@ -283,19 +297,21 @@ func readJSONFeed(r io.Reader, yield func(string, feedItem) bool) error {
 					Published: parseDate(firstNonEmpty(ji.DatePublished, ji.DateModified)),
 				}
 				if !yield(site, it) {
-					return nil
+					return next, nil
 				}
 			}
-			return nil
+			if _, err := dec.Token(); err != nil { // the closing ]
+				return next, fmt.Errorf("read JSON feed: %w", err)
+			}
 		default:
 			var skip json.RawMessage
 			if err := dec.Decode(&skip); err != nil {
-				return fmt.Errorf("read JSON feed: %s: %w", key, err)
+				return next, fmt.Errorf("read JSON feed: %s: %w", key, err)
 			}
 		}
 	}
 	if !sawVersion {
-		return errNotFeed
+		return "", errNotFeed
 	}
-	return nil
+	return next, nil
 }

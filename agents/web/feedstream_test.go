@@ -92,7 +92,7 @@ func date(s string) *time.Time {
 
 func readAll(t *testing.T, doc io.Reader) (site string, items []feedItem, err error) {
 	t.Helper()
-	err = readFeed(doc, func(s string, it feedItem) bool {
+	_, err = readFeed(doc, func(s string, it feedItem) bool {
 		site = s
 		items = append(items, it)
 		return true
@@ -142,6 +142,34 @@ func TestReadFeedAgreesWithGofeed(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestReadFeedNextPage: the next page of a paged feed (RFC 5005 in RSS
+// and Atom, next_url in JSON Feed), wherever it stands in the document.
+func TestReadFeedNextPage(t *testing.T) {
+	for _, doc := range []string{
+		`<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel><link>https://p.example/</link>
+<atom:link rel="self" href="https://p.example/feed?page=1"/><atom:link rel="next" href="/feed?page=2"/>
+<item><link>https://p.example/a</link></item></channel></rss>`,
+		`<feed xmlns="http://www.w3.org/2005/Atom"><link rel="alternate" href="https://p.example/"/>
+<entry><link href="https://p.example/a"/></entry><link rel="next" href="/feed?page=2"/></feed>`,
+		`{"version":"https://jsonfeed.org/version/1.1","home_page_url":"https://p.example/","items":[{"url":"https://p.example/a"}],"next_url":"/feed?page=2"}`,
+	} {
+		var site string
+		var items int
+		next, err := readFeed(strings.NewReader(doc), func(s string, it feedItem) bool {
+			site = s
+			items++
+			return true
+		})
+		require.NoError(t, err, doc)
+		assert.Equal(t, "/feed?page=2", next, doc)
+		assert.Equal(t, "https://p.example/", site, doc)
+		assert.Equal(t, 1, items, doc)
+	}
+	next, err := readFeed(strings.NewReader(feedDocs[0].doc), func(string, feedItem) bool { return true })
+	require.NoError(t, err)
+	assert.Empty(t, next, "a feed without a next page")
 }
 
 func TestReadFeedLatin1(t *testing.T) {
@@ -206,7 +234,7 @@ func TestReadFeedStreams(t *testing.T) {
 	doc := bigFeed(20000)
 	cr := &countingReader{r: bytes.NewReader(doc)}
 	var got int
-	err := readFeed(cr, func(_ string, it feedItem) bool {
+	_, err := readFeed(cr, func(_ string, it feedItem) bool {
 		got++
 		return got < 3
 	})
@@ -224,7 +252,7 @@ func BenchmarkReadFeed(b *testing.B) {
 		b.SetBytes(int64(len(doc)))
 		for b.Loop() {
 			n := 0
-			if err := readFeed(bytes.NewReader(doc), func(string, feedItem) bool { n++; return true }); err != nil || n != 5000 {
+			if _, err := readFeed(bytes.NewReader(doc), func(string, feedItem) bool { n++; return true }); err != nil || n != 5000 {
 				b.Fatal(n, err)
 			}
 		}
@@ -249,7 +277,7 @@ func FuzzReadFeed(f *testing.F) {
 	f.Add([]byte(`<feed><entry><link href="x"/><title>t</title></entry>`))
 	f.Fuzz(func(t *testing.T, doc []byte) {
 		n := 0
-		err := readFeed(bytes.NewReader(doc), func(_ string, it feedItem) bool {
+		_, err := readFeed(bytes.NewReader(doc), func(_ string, it feedItem) bool {
 			n++
 			if len(it.Title) > titleBytes {
 				t.Fatalf("title of %d bytes", len(it.Title))

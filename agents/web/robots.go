@@ -58,24 +58,6 @@ func newRobotsCache() *robotsCache {
 	return &robotsCache{entries: make(map[string]*robotsEntry)}
 }
 
-// cachedRobots returns the cached, fresh rules of u's origin without
-// fetching; ok is false when there are none yet.
-func (f *Fetcher) cachedRobots(u *url.URL) (rules *robotsRules, ok bool) {
-	c := f.robots
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e := c.entries[u.Scheme+"://"+hostKey(u)]
-	if e == nil {
-		return nil, false
-	}
-	select {
-	case <-e.ready:
-		return e.rules, e.err == nil && time.Now().Before(e.expires)
-	default:
-		return nil, false
-	}
-}
-
 // robotsFor returns the robots rules of u's origin, fetching robots.txt
 // when it is not cached or has expired. A 4xx means no rules, a 5xx means
 // everything is disallowed; a network failure is returned as an error.

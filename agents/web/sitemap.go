@@ -49,7 +49,7 @@ func (d *discovery) fromSitemaps(ctx context.Context, _ *Page) error {
 	root := url.URL{Scheme: d.seed.Scheme, Host: d.seed.Host}
 	queue = append(queue, root.JoinPath("sitemap.xml").String())
 
-	newest := &newestURLs{max: d.max - len(d.out)}
+	newest := &newestURLs{max: d.max - d.n}
 	fetched := map[string]bool{}
 	for depth := 0; depth < 2 && len(queue) > 0; depth++ {
 		var next []sitemapEntry

@@ -7,7 +7,8 @@ import (
 
 // NewLargeCorpus serves posts posts spread over four sites (three on the
 // Go/PostgreSQL/database topics, one on cooking), each with an RSS feed
-// at /feed.xml listing all its posts, a sitemap and a home page linking
+// at /feed.xml listing all its posts fifty a page (?page=N, with RFC 5005
+// next links, as paged blog feeds do), a sitemap and a home page linking
 // the newest twenty. Posts are generated on request from their index and
 // never stored, and the request log is off (TotalRequests still counts),
 // so the corpus's own memory does not grow with posts.
@@ -23,7 +24,7 @@ func NewLargeCorpus(t testing.TB, posts int) *Corpus {
 			n++
 		}
 		sp := &siteSpec{name: names[i], title: "Bulk " + topic, tagline: "Generated posts about " + topic + ".",
-			topic: topic, index: i, meta: metaOGArticle, feedKind: "rss", feedPath: "/feed.xml",
+			topic: topic, index: i, meta: metaOGArticle, feedKind: "rss", feedPath: "/feed.xml", feedPage: 50,
 			feedLinked: true, sitemap: true, pathStyle: "large", regular: n,
 			commentStyle: func(j int) string {
 				if j%3 == 0 {

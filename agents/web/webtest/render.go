@@ -201,8 +201,12 @@ func feedLink(s *siteSpec, base string, p Post, dup bool) string {
 }
 
 // renderRSS writes an RSS 2.0 feed of posts.
-func renderRSS(w io.Writer, s *siteSpec, base string, posts iter.Seq[Post], withDup bool) {
+// next, when set, is the URL of the feed's next page (RFC 5005).
+func renderRSS(w io.Writer, s *siteSpec, base string, posts iter.Seq[Post], withDup bool, next string) {
 	fmt.Fprintf(w, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\" xmlns:atom=\"http://www.w3.org/2005/Atom\">\n<channel>\n<title>%s</title>\n<link>%s/</link>\n<description>%s</description>\n<language>en</language>\n", esc(s.title), base, esc(s.tagline))
+	if next != "" {
+		fmt.Fprintf(w, "<atom:link rel=\"next\" href=\"%s\"/>\n", esc(next))
+	}
 	item := func(p Post, dup bool) {
 		fmt.Fprintf(w, "<item>\n<title>%s</title>\n<link>%s</link>\n<guid isPermaLink=\"false\">%s-%s</guid>\n<pubDate>%s</pubDate>\n<dc:creator>%s</dc:creator>\n<description>%s</description>\n</item>\n",
 			esc(p.Title), esc(feedLink(s, base, p, dup)), s.name, esc(p.Path), p.Published.Format(time.RFC1123Z), esc(p.Author), esc("<p>"+esc(excerpt(p))+"</p>"))
@@ -218,10 +222,13 @@ func renderRSS(w io.Writer, s *siteSpec, base string, posts iter.Seq[Post], with
 	io.WriteString(w, "</channel>\n</rss>\n")
 }
 
-// renderAtom writes an Atom feed of posts.
-func renderAtom(w io.Writer, s *siteSpec, base string, posts iter.Seq[Post]) {
+// renderAtom writes an Atom feed of posts; next as for renderRSS.
+func renderAtom(w io.Writer, s *siteSpec, base string, posts iter.Seq[Post], next string) {
 	updated := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC).Format(time.RFC3339)
 	fmt.Fprintf(w, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n<title>%s</title>\n<subtitle>%s</subtitle>\n<link href=\"%s/\"/>\n<link rel=\"self\" href=\"%s%s\"/>\n<id>%s/</id>\n<updated>%s</updated>\n", esc(s.title), esc(s.tagline), base, base, s.feedPath, base, updated)
+	if next != "" {
+		fmt.Fprintf(w, "<link rel=\"next\" href=\"%s\"/>\n", esc(next))
+	}
 	for p := range posts {
 		fmt.Fprintf(w, "<entry>\n<title>%s</title>\n<link rel=\"alternate\" href=\"%s\"/>\n<id>%s</id>\n<published>%s</published>\n<updated>%s</updated>\n<author><name>%s</name></author>\n<summary>%s</summary>\n</entry>\n",
 			esc(p.Title), esc(feedLink(s, base, p, false)), esc(base+p.Path), p.Published.Format(time.RFC3339), p.Published.Format(time.RFC3339), esc(p.Author), esc(excerpt(p)))

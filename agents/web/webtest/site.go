@@ -22,6 +22,7 @@ type siteSpec struct {
 	feedLinked                  bool // <link rel="alternate"> on every page
 	feedTracking                bool // feed links carry utm_* parameters
 	feedDuplicate               bool // the first item appears twice
+	feedPage                    int  // items per feed page (?page=N, RFC 5005 next links); 0: one page
 	homeTracking                bool // home links carry ?ref=home
 	sitemap                     bool // robots.txt Sitemap: line and a sitemap index
 	listingPath                 string
@@ -113,18 +114,22 @@ func (s *Site) serve(w http.ResponseWriter, r *http.Request) {
 		s.serveHome(w)
 		return
 	case sp.feedKind != "" && p == sp.feedPath:
-		posts := s.all(true)
+		posts, next, ok := s.feedPage(r)
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
 		if sp.feedKind == "atom" {
 			xml("application/atom+xml; charset=utf-8")
-			renderAtom(w, sp, base, posts)
+			renderAtom(w, sp, base, posts, next)
 		} else {
 			xml("application/rss+xml; charset=utf-8")
-			renderRSS(w, sp, base, posts, sp.feedDuplicate)
+			renderRSS(w, sp, base, posts, sp.feedDuplicate, next)
 		}
 		return
 	case sp.wordpress && p == "/comments/feed/":
 		xml("application/rss+xml; charset=utf-8")
-		renderRSS(w, sp, base, slices.Values([]Post(nil)), false)
+		renderRSS(w, sp, base, slices.Values([]Post(nil)), false, "")
 		return
 	case sp.sitemap && p == "/sitemap_index.xml":
 		xml("application/xml")
@@ -188,6 +193,38 @@ func (s *Site) all(withDisallowed bool) iter.Seq[Post] {
 			}
 		}
 	}
+}
+
+// feedPage is the page of the feed r asks for (?page=N, from 1) and the
+// URL of the next one ("" on the last); ok is false for a page past the end.
+func (s *Site) feedPage(r *http.Request) (posts iter.Seq[Post], next string, ok bool) {
+	sp := s.spec
+	if sp.feedPage <= 0 {
+		return s.all(true), "", true
+	}
+	page := 1
+	if q := r.URL.Query().Get("page"); q != "" {
+		n, err := strconv.Atoi(q)
+		if err != nil || n < 1 {
+			return nil, "", false
+		}
+		page = n
+	}
+	from, total := (page-1)*sp.feedPage, s.posts.count()
+	if from >= total && page > 1 {
+		return nil, "", false
+	}
+	to := min(from+sp.feedPage, total)
+	if to < total {
+		next = fmt.Sprintf("%s%s?page=%d", s.URL, sp.feedPath, page+1)
+	}
+	return func(yield func(Post) bool) {
+		for i := from; i < to; i++ {
+			if !yield(s.posts.meta(i)) {
+				return
+			}
+		}
+	}, next, true
 }
 
 // recent lists up to five other posts for a sidebar.
