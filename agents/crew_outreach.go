@@ -4,20 +4,25 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
+	"sync/atomic"
 	"time"
 )
 
 // Researcher is the blog researcher's port: it finds candidate posts for a
 // brief (seed sites, search).
 type Researcher interface {
-	// Research returns the brief's candidate posts, deduplicated by URL.
-	// It fails only when it found nothing and could not read any source.
-	Research(ctx context.Context, b Brief) (ResearchResult, error)
+	// Research hands the brief's candidate posts to found as it finds
+	// them, deduplicated by URL; found may be called from several
+	// goroutines at once, and its error ends the research. Research fails
+	// when ctx ends, found fails, or it found nothing and could not read
+	// any source.
+	Research(ctx context.Context, b Brief, found func(Candidate) error) (ResearchResult, error)
 }
 
-// ResearchResult is what the researcher found.
+// ResearchResult is what the researcher counted.
 type ResearchResult struct {
-	Candidates  []Candidate
+	Found       int      // candidates handed to found
 	SeedsFailed int      // seeds that could not be read
 	Problems    []string // one line per failed seed or search
 }
@@ -26,10 +31,11 @@ type ResearchResult struct {
 // relevant ones, streaming (it never keeps more page text than the
 // prospects it is holding).
 type Analyst interface {
-	// Analyze fetches and scores the candidates and returns at most
-	// b.ProspectLimit() prospects, best first; progress is called as
-	// candidates are done. Failing posts are counted, not fatal.
-	Analyze(ctx context.Context, b Brief, cands []Candidate, progress func(done, total int)) (AnalysisResult, error)
+	// Analyze fetches and scores the candidates as they come and returns
+	// at most b.ProspectLimit() prospects, best first; progress, when not
+	// nil, is called with the number of candidates done. Failing posts are
+	// counted, not fatal.
+	Analyze(ctx context.Context, b Brief, cands iter.Seq[Candidate], progress func(done int)) (AnalysisResult, error)
 	// Reload fetches a prospect's post again to fill in its Text (a
 	// resumed run's checkpoint keeps prospects without text).
 	Reload(ctx context.Context, b Brief, p ProspectResult) (ProspectResult, error)
@@ -71,9 +77,11 @@ const (
 	TaskDrafting = "drafting"
 )
 
-// OutreachCrew returns the crew a campaign run executes: research, then
-// analysis (prospects saved and checkpointed), then drafting (each draft
-// reviewed, retried with the reviewer's reasons and saved).
+// OutreachCrew returns the crew a campaign run executes: research feeding
+// analysis as it finds posts (prospects saved and checkpointed), then
+// drafting (each draft reviewed, retried with the reviewer's reasons and
+// saved). Research and analysis run together, so the candidates are never
+// all held at once.
 func OutreachCrew(m Members) (Crew, error) {
 	if m.Researcher == nil || m.Analyst == nil || m.Writer == nil || m.Sink == nil {
 		return Crew{}, errors.New("outreach crew: researcher, analyst, writer and sink are required")
@@ -83,7 +91,7 @@ func OutreachCrew(m Members) (Crew, error) {
 	}
 	researcher, analyst, writer := BlogResearcher, ContentAnalyst, CommentWriter
 	return Crew{Name: "outreach", Tasks: []Task{
-		{Name: TaskResearch, Agent: &researcher, Weight: 1, Run: m.research,
+		{Name: TaskResearch, Agent: &researcher, Weight: 1, Feeds: true, Run: m.research,
 			Description: "find candidate posts from the seed sites and search"},
 		{Name: TaskAnalysis, Agent: &analyst, Weight: 4, Checkpoint: true, Run: m.analyze,
 			Description: "fetch, extract, score and keep the most relevant posts as prospects"},
@@ -93,31 +101,34 @@ func OutreachCrew(m Members) (Crew, error) {
 }
 
 func (m Members) research(ctx context.Context, tc *TaskContext) error {
-	res, err := m.Researcher.Research(ctx, tc.Brief)
+	var found atomic.Int64
+	tc.UpdateStats(func(s *Stats) { s.PostsDiscovered = 0 }) // counted again on resume
+	res, err := m.Researcher.Research(ctx, tc.Brief, func(c Candidate) error {
+		if err := Send(ctx, tc, c); err != nil {
+			return err
+		}
+		found.Add(1)
+		tc.UpdateStats(func(s *Stats) { s.PostsDiscovered++ })
+		return nil
+	})
 	if err != nil {
 		return fmt.Errorf("blog researcher: %w", err)
 	}
-	tc.UpdateStats(func(s *Stats) {
-		s.PostsDiscovered = len(res.Candidates)
-		s.SeedsFailed = res.SeedsFailed
-	})
-	tc.Count("candidates", len(res.Candidates))
+	tc.UpdateStats(func(s *Stats) { s.SeedsFailed = res.SeedsFailed })
+	tc.Count("candidates", int(found.Load()))
 	tc.Count("seeds_failed", res.SeedsFailed)
-	SetOutput(tc, res.Candidates)
 	return nil
 }
 
 func (m Members) analyze(ctx context.Context, tc *TaskContext) error {
-	cands, ok, err := Input[[]Candidate](tc, TaskResearch)
-	if err != nil {
-		return err
-	}
+	cands, ok := Receive[Candidate](tc, TaskResearch)
 	if !ok {
-		return errors.New("content analyst: no research output")
+		return errors.New("content analyst: research does not feed it")
 	}
-	res, err := m.Analyst.Analyze(ctx, tc.Brief, cands, func(done, total int) {
-		if total > 0 {
-			tc.Progress(ctx, float64(done)/float64(total)*0.95)
+	res, err := m.Analyst.Analyze(ctx, tc.Brief, cands, func(done int) {
+		// Of the posts found so far: research may still be finding more.
+		if found := tc.Stats().PostsDiscovered; found > 0 {
+			tc.Progress(ctx, float64(done)/float64(max(found, done))*0.95)
 		}
 	})
 	if err != nil {

@@ -362,19 +362,25 @@ type extraCandidates struct {
 	urls  []string
 }
 
-type researcherFunc func(ctx context.Context, b agents.Brief) (agents.ResearchResult, error)
+type researcherFunc func(ctx context.Context, b agents.Brief, found func(agents.Candidate) error) (agents.ResearchResult, error)
 
-func (f researcherFunc) Research(ctx context.Context, b agents.Brief) (agents.ResearchResult, error) {
-	return f(ctx, b)
+func (f researcherFunc) Research(ctx context.Context, b agents.Brief, found func(agents.Candidate) error) (agents.ResearchResult, error) {
+	return f(ctx, b, found)
 }
 
 func (e *extraCandidates) wrap(r agents.Researcher) agents.Researcher {
-	return researcherFunc(func(ctx context.Context, b agents.Brief) (agents.ResearchResult, error) {
-		res, err := r.Research(ctx, b)
-		for _, u := range e.urls {
-			res.Candidates = append(res.Candidates, agents.Candidate{URL: u})
+	return researcherFunc(func(ctx context.Context, b agents.Brief, found func(agents.Candidate) error) (agents.ResearchResult, error) {
+		res, err := r.Research(ctx, b, found)
+		if err != nil {
+			return res, err
 		}
-		return res, err
+		for _, u := range e.urls {
+			if err := found(agents.Candidate{URL: u}); err != nil {
+				return res, err
+			}
+			res.Found++
+		}
+		return res, nil
 	})
 }
 

@@ -53,11 +53,14 @@ func NewRunner(crew Crew, store RunStore, events EventSink, cfg RunnerConfig) (*
 		return nil, errors.New("new runner: the crew has no tasks")
 	}
 	seen := map[string]bool{}
-	for _, t := range crew.Tasks {
+	for i, t := range crew.Tasks {
 		if t.Name == "" || t.Run == nil || seen[t.Name] {
 			return nil, fmt.Errorf("new runner: task %q needs a unique name and a Run func", t.Name)
 		}
 		seen[t.Name] = true
+		if t.Feeds && (t.Checkpoint || i == len(crew.Tasks)-1 || crew.Tasks[i+1].Feeds) {
+			return nil, fmt.Errorf("new runner: task %q feeds the next task, so it cannot checkpoint, be last or feed a task that feeds", t.Name)
+		}
 	}
 	if store == nil || events == nil {
 		return nil, errors.New("new runner: store and events are required")
@@ -254,7 +257,13 @@ func (r *Runner) Execute(ctx context.Context, runID string) error {
 	ex := newExecution(r, run)
 	var taskErr error
 	for i := resumeIndex(run.Steps); i < len(r.crew.Tasks); i++ {
-		if taskErr = ex.runTask(ctx, i, resumed); taskErr != nil {
+		if r.crew.Tasks[i].Feeds {
+			taskErr = ex.runFed(ctx, i, resumed)
+			i++
+		} else {
+			taskErr = ex.runTask(ctx, i, resumed)
+		}
+		if taskErr != nil {
 			break
 		}
 	}
@@ -355,8 +364,10 @@ func (r *Runner) finish(ctx context.Context, ex *execution, taskErr error) error
 		// Interrupted from outside (shutdown, crash of the worker): leave
 		// the run running so the next execution resumes it.
 		_, err := ex.save(saveCtx, func(run *Run) error {
-			if s := &run.Steps[ex.cur]; s.Status == StepRunning {
-				s.Status, s.Error = StepPending, "interrupted: "+cause.Error()
+			for i := range run.Steps {
+				if s := &run.Steps[i]; s.Status == StepRunning {
+					s.Status, s.Error = StepPending, "interrupted: "+cause.Error()
+				}
 			}
 			return nil
 		})
@@ -394,7 +405,7 @@ type lastFlush struct {
 }
 
 func newExecution(r *Runner, run *Run) *execution {
-	ex := &execution{runner: r, runID: run.ID, run: run, outMem: map[string]any{}, index: map[string]int{}}
+	ex := &execution{runner: r, runID: run.ID, run: run, outMem: map[string]any{}, index: map[string]int{}, pipes: map[string]chan any{}}
 	var total float64
 	for _, t := range r.crew.Tasks {
 		w := t.Weight
@@ -415,6 +426,102 @@ func newExecution(r *Runner, run *Run) *execution {
 
 // runTask runs task i and records its step.
 func (ex *execution) runTask(ctx context.Context, i int, resumed bool) error {
+	if err := ex.startStep(ctx, i); err != nil {
+		return err
+	}
+	task := ex.runner.crew.Tasks[i]
+	tc := &TaskContext{RunID: ex.runID, Brief: ex.run.Brief, Resumed: resumed, task: task.Name, exec: ex}
+	if err := task.Run(ctx, tc); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return fmt.Errorf("%s: %w", task.Name, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return ex.finishStep(ctx, i)
+}
+
+// pipeBuffer is how many items a feeding task may send ahead of the task
+// it feeds.
+const pipeBuffer = 64
+
+// runFed runs the feeding task i alongside task i+1, which reads what i
+// sends (Receive) while it runs. The feeding task's step ends when it
+// returns; task i+1's step succeeds (and checkpoints) only once both have
+// succeeded. When task i+1 returns first or fails, task i is stopped; when
+// task i fails, the pair fails on i's step with i's error.
+func (ex *execution) runFed(ctx context.Context, i int, resumed bool) error {
+	feeder, reader := ex.runner.crew.Tasks[i], ex.runner.crew.Tasks[i+1]
+	pipe := make(chan any, pipeBuffer)
+	ex.mu.Lock()
+	ex.pipes[feeder.Name] = pipe
+	ex.mu.Unlock()
+	if err := ex.startStep(ctx, i); err != nil {
+		return err
+	}
+	fctx, stopFeeder := context.WithCancelCause(ctx)
+	defer stopFeeder(nil)
+	// failed is the feeding task's own failure: an error it returned
+	// before anyone stopped it.
+	failed := make(chan error, 1)
+	go func() {
+		defer close(pipe)
+		tc := &TaskContext{RunID: ex.runID, Brief: ex.run.Brief, Resumed: resumed, task: feeder.Name, exec: ex}
+		err := feeder.Run(fctx, tc)
+		stopped := fctx.Err() != nil
+		if err == nil && !stopped {
+			ex.mu.Lock()
+			now := ex.runner.now()
+			s := &ex.run.Steps[i]
+			s.Status, s.FinishedAt = StepSucceeded, &now
+			ex.mu.Unlock()
+		}
+		if stopped {
+			err = nil
+		}
+		failed <- err
+	}()
+
+	if err := ex.startStep(ctx, i+1); err != nil {
+		stopFeeder(err)
+		<-failed
+		return err
+	}
+	tc := &TaskContext{RunID: ex.runID, Brief: ex.run.Brief, Resumed: resumed, task: reader.Name, exec: ex}
+	readErr := reader.Run(ctx, tc)
+	stopFeeder(errFedDone)
+	feedErr := <-failed
+	switch {
+	case ctx.Err() != nil:
+		return ctx.Err()
+	case readErr != nil:
+		return fmt.Errorf("%s: %w", reader.Name, readErr)
+	case feedErr != nil:
+		ex.mu.Lock()
+		now := ex.runner.now()
+		s := &ex.run.Steps[i+1]
+		s.Status, s.FinishedAt, s.Error = StepFailed, &now, "stopped: "+feeder.Name+" failed"
+		ex.cur = i // the run fails on the feeding task's step
+		ex.mu.Unlock()
+		return fmt.Errorf("%s: %w", feeder.Name, feedErr)
+	}
+	ex.mu.Lock()
+	if s := &ex.run.Steps[i]; s.Status == StepRunning {
+		// Stopped because its reader had all it needed: done too.
+		now := ex.runner.now()
+		s.Status, s.FinishedAt = StepSucceeded, &now
+	}
+	ex.mu.Unlock()
+	return ex.finishStep(ctx, i+1)
+}
+
+// errFedDone stops a feeding task whose reader has returned.
+var errFedDone = errors.New("the fed task has finished")
+
+// startStep marks task i's step running and saves it.
+func (ex *execution) startStep(ctx context.Context, i int) error {
 	task := ex.runner.crew.Tasks[i]
 	ex.mu.Lock()
 	ex.cur, ex.frac = i, 0
@@ -427,21 +534,16 @@ func (ex *execution) runTask(ctx context.Context, i int, resumed bool) error {
 	if _, err := ex.save(ctx, nil); err != nil {
 		return fmt.Errorf("start step %s: %w", task.Name, err)
 	}
+	return nil
+}
 
-	tc := &TaskContext{RunID: ex.runID, Brief: ex.run.Brief, Resumed: resumed, task: task.Name, exec: ex}
-	if err := task.Run(ctx, tc); err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		return fmt.Errorf("%s: %w", task.Name, err)
-	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-
+// finishStep marks task i's step succeeded (with its checkpoint), saves
+// it and emits the run's progress.
+func (ex *execution) finishStep(ctx context.Context, i int) error {
+	task := ex.runner.crew.Tasks[i]
 	ex.mu.Lock()
-	now = ex.runner.now()
-	s = &ex.run.Steps[i]
+	now := ex.runner.now()
+	s := &ex.run.Steps[i]
 	s.Status, s.FinishedAt = StepSucceeded, &now
 	if task.Checkpoint {
 		out, ok := ex.outMem[task.Name]

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"iter"
 	"sync"
 )
 
@@ -25,6 +26,11 @@ type Task struct {
 	// Tasks without it run again on resume if a later task still needs to
 	// run, which is safe because every write is idempotent.
 	Checkpoint bool
+	// Feeds runs the task alongside the next one, which reads the items
+	// it sends (Send, Receive) as they come, so a long list of them is
+	// never held at once. A feeding task cannot checkpoint: on resume it
+	// runs again with the task it feeds.
+	Feeds bool
 	// Run does the work.
 	Run TaskFunc
 }
@@ -42,6 +48,13 @@ type TaskContext struct {
 // Progress reports how far the task is, 0..1.
 func (tc *TaskContext) Progress(ctx context.Context, frac float64) {
 	tc.exec.progress(ctx, tc.task, frac)
+}
+
+// Stats returns a copy of the run's stats.
+func (tc *TaskContext) Stats() Stats {
+	tc.exec.mu.Lock()
+	defer tc.exec.mu.Unlock()
+	return tc.exec.run.Stats
 }
 
 // UpdateStats changes the run's stats.
@@ -81,6 +94,50 @@ func Input[T any](tc *TaskContext, task string) (v T, ok bool, err error) {
 		return v, false, fmt.Errorf("input of task %s: decode checkpoint: %w", task, err)
 	}
 	return v, true, nil
+}
+
+// Send hands item to the task that tc's task feeds (Task.Feeds), waiting
+// while that task is behind. It fails when ctx ends (the fed task may
+// have finished) or when tc's task feeds no task.
+func Send[T any](ctx context.Context, tc *TaskContext, item T) error {
+	pipe := tc.exec.pipe(tc.task)
+	if pipe == nil {
+		return fmt.Errorf("send from task %s: it feeds no task", tc.task)
+	}
+	select {
+	case pipe <- item:
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
+}
+
+// Receive returns the items the feeding task sends to tc's task, in the
+// order sent, ending when that task returns; ok is false when task is not
+// feeding this one. Items of another type than T end the sequence with a
+// panic: the crew pairs the two tasks, so a mismatch is a bug.
+func Receive[T any](tc *TaskContext, task string) (items iter.Seq[T], ok bool) {
+	pipe := tc.exec.pipe(task)
+	if pipe == nil || tc.exec.index[task]+1 != tc.exec.index[tc.task] {
+		return nil, false
+	}
+	return func(yield func(T) bool) {
+		for v := range pipe {
+			item, isT := v.(T)
+			if !isT {
+				panic(fmt.Sprintf("receive from task %s: got %T, want %T", task, v, item))
+			}
+			if !yield(item) {
+				return
+			}
+		}
+	}, true
+}
+
+func (ex *execution) pipe(task string) chan any {
+	ex.mu.Lock()
+	defer ex.mu.Unlock()
+	return ex.pipes[task]
 }
 
 // Verdict is a guardrail's judgement of one attempt.
@@ -135,7 +192,8 @@ type execution struct {
 	mu     sync.Mutex
 	run    *Run // the working copy; saved by flush
 	outMem map[string]any
-	weight []float64 // per task
+	pipes  map[string]chan any // a feeding task's items, by its name
+	weight []float64           // per task
 	index  map[string]int
 	frac   float64 // current task's progress
 	cur    int

@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"net/url"
 	"slices"
 	"strings"
@@ -80,11 +81,11 @@ func New(fetch PageFetcher, cfg Config) (*Analyst, error) {
 	return &Analyst{fetch: fetch, cfg: cfg}, nil
 }
 
-// Analyze reads every candidate (Parallel at a time) and returns the best
-// b.ProspectLimit() posts above the bar, at most MaxPerSite per host, by
-// relevance (ties by URL). Posts that fail to fetch or extract are counted
-// in FetchFailed and skipped.
-func (a *Analyst) Analyze(ctx context.Context, b agents.Brief, cands []agents.Candidate, progress func(done, total int)) (agents.AnalysisResult, error) {
+// Analyze reads every candidate as it comes (Parallel at a time) and
+// returns the best b.ProspectLimit() posts above the bar, at most
+// MaxPerSite per host, by relevance (ties by URL). Posts that fail to
+// fetch or extract are counted in FetchFailed and skipped.
+func (a *Analyst) Analyze(ctx context.Context, b agents.Brief, cands iter.Seq[agents.Candidate], progress func(done int)) (agents.AnalysisResult, error) {
 	scorer, err := relevance.NewScorer(a.cfg.Scorer, b.Keywords...)
 	if err != nil {
 		return agents.AnalysisResult{}, fmt.Errorf("analyst: %w", err)
@@ -95,18 +96,18 @@ func (a *Analyst) Analyze(ctx context.Context, b agents.Brief, cands []agents.Ca
 	}
 	jobs := make(chan agents.Candidate)
 	var wg sync.WaitGroup
-	for range min(a.cfg.Parallel, max(len(cands), 1)) {
+	for range a.cfg.Parallel {
 		wg.Go(func() {
 			for c := range jobs {
 				a.readOne(ctx, b, scorer, c, st)
 				if progress != nil {
-					progress(st.done(), len(cands))
+					progress(st.done())
 				}
 			}
 		})
 	}
 feed:
-	for _, c := range cands {
+	for c := range cands {
 		select {
 		case jobs <- c:
 		case <-ctx.Done():

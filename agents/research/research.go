@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/kpbot/kpbot/agents"
 	"github.com/kpbot/kpbot/agents/web"
@@ -25,9 +26,10 @@ const (
 	DefaultParallelSeeds   = 4
 )
 
-// Discoverer finds candidate posts from a seed URL; *web.Fetcher is one.
+// Discoverer finds candidate posts from a seed URL and hands each over as
+// it finds it; *web.Fetcher is one.
 type Discoverer interface {
-	Discover(ctx context.Context, seedURL string, maxPosts int) ([]web.Candidate, error)
+	DiscoverEach(ctx context.Context, seedURL string, maxPosts int, found func(web.Candidate) error) (int, error)
 }
 
 // Config tunes the researcher. Zero fields take the defaults.
@@ -64,15 +66,47 @@ func New(disc Discoverer, searcher agents.Searcher, cfg Config) (*Researcher, er
 }
 
 // Research discovers candidates from every seed (several at once) and the
-// search, deduplicated by canonical URL, seeds first in seed order. A seed
-// that fails is counted and reported; Research fails only when ctx ends or
-// every source failed.
-func (r *Researcher) Research(ctx context.Context, b agents.Brief) (agents.ResearchResult, error) {
-	type seedResult struct {
-		cands []web.Candidate
-		err   error
+// search, and hands each to found once, deduplicated by canonical URL, as
+// it is found: seeds' candidates as they stream in, the search's after
+// the seeds. A seed that fails is counted and reported; Research fails
+// when ctx ends, found fails, or every source failed and nothing was
+// found.
+func (r *Researcher) Research(ctx context.Context, b agents.Brief, found func(agents.Candidate) error) (agents.ResearchResult, error) {
+	sources := len(b.SeedURLs)
+	if r.searcher != nil {
+		sources++
 	}
-	results := make([]seedResult, len(b.SeedURLs))
+	if sources == 0 {
+		return agents.ResearchResult{}, fmt.Errorf("research: %w: no seed URLs and no searcher is configured", agents.ErrInvalidBrief)
+	}
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+
+	var mu sync.Mutex
+	seen := web.NewURLSet()
+	var n atomic.Int64
+	var handErr error // found's first error
+	hand := func(c agents.Candidate) error {
+		mu.Lock()
+		fresh := c.URL != "" && seen.Add(c.URL)
+		mu.Unlock()
+		if !fresh {
+			return nil
+		}
+		if err := found(c); err != nil {
+			mu.Lock()
+			if handErr == nil {
+				handErr = err
+			}
+			mu.Unlock()
+			stop(err)
+			return err
+		}
+		n.Add(1)
+		return nil
+	}
+
+	seedErrs := make([]error, len(b.SeedURLs))
 	sem := make(chan struct{}, r.cfg.ParallelSeeds)
 	var wg sync.WaitGroup
 	for i, seed := range b.SeedURLs {
@@ -80,12 +114,13 @@ func (r *Researcher) Research(ctx context.Context, b agents.Brief) (agents.Resea
 			select {
 			case sem <- struct{}{}:
 			case <-ctx.Done():
-				results[i].err = ctx.Err()
+				seedErrs[i] = context.Cause(ctx)
 				return
 			}
 			defer func() { <-sem }()
-			cands, err := r.disc.Discover(ctx, seed, r.cfg.MaxPostsPerSeed)
-			results[i] = seedResult{cands, err}
+			_, seedErrs[i] = r.disc.DiscoverEach(ctx, seed, r.cfg.MaxPostsPerSeed, func(c web.Candidate) error {
+				return hand(agents.Candidate{URL: c.URL, Title: c.Title, Published: c.Published, Source: c.Source})
+			})
 		})
 	}
 	var hits []agents.SearchResult
@@ -94,47 +129,34 @@ func (r *Researcher) Research(ctx context.Context, b agents.Brief) (agents.Resea
 		hits, searchErr = r.searcher.Search(ctx, strings.Join(b.Keywords, " "), r.cfg.SearchResults)
 	}
 	wg.Wait()
+	if handErr != nil {
+		return agents.ResearchResult{Found: int(n.Load())}, handErr
+	}
 	if err := ctx.Err(); err != nil {
-		return agents.ResearchResult{}, err
+		return agents.ResearchResult{Found: int(n.Load())}, err
 	}
-
 	var out agents.ResearchResult
-	seen := web.NewURLSet()
-	add := func(c agents.Candidate) {
-		if c.URL == "" || !seen.Add(c.URL) {
-			return
-		}
-		out.Candidates = append(out.Candidates, c)
-	}
-	for i, res := range results {
-		if res.err != nil {
+	for i, err := range seedErrs {
+		if err != nil {
 			out.SeedsFailed++
-			out.Problems = append(out.Problems, fmt.Sprintf("seed %s: %v", b.SeedURLs[i], res.err))
-			continue
-		}
-		for _, c := range res.cands {
-			add(agents.Candidate{URL: c.URL, Title: c.Title, Published: c.Published, Source: c.Source})
+			out.Problems = append(out.Problems, fmt.Sprintf("seed %s: %v", b.SeedURLs[i], err))
 		}
 	}
 	if searchErr != nil {
 		out.Problems = append(out.Problems, fmt.Sprintf("search: %v", searchErr))
 	}
 	for _, h := range hits {
-		add(agents.Candidate{URL: web.CanonicalURL(h.URL), Title: h.Title, Source: SourceSearch})
+		if err := hand(agents.Candidate{URL: web.CanonicalURL(h.URL), Title: h.Title, Source: SourceSearch}); err != nil {
+			return out, err
+		}
 	}
-	sources := len(b.SeedURLs)
-	if r.searcher != nil {
-		sources++
-	}
+	out.Found = int(n.Load())
 	failed := out.SeedsFailed
 	if searchErr != nil {
 		failed++
 	}
-	if sources > 0 && failed == sources {
+	if failed == sources && out.Found == 0 {
 		return out, fmt.Errorf("research: %w: %s", agents.ErrNoSources, strings.Join(out.Problems, "; "))
-	}
-	if sources == 0 {
-		return out, fmt.Errorf("research: %w: no seed URLs and no searcher is configured", agents.ErrInvalidBrief)
 	}
 	return out, nil
 }

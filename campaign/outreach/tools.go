@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kpbot/kpbot/agents"
@@ -47,7 +49,14 @@ func (t *Tools) Research(ctx context.Context, ownerID string, in ResearchInput) 
 	ctx, cancel := context.WithTimeout(ctx, t.timeout)
 	defer cancel()
 	brief := agents.Brief{CampaignID: "adhoc", OwnerID: ownerID, Keywords: in.Keywords, SeedURLs: in.SeedURLs, MaxProspects: in.MaxResults}
-	found, err := t.researcher.Research(ctx, brief)
+	var mu sync.Mutex
+	var cands []agents.Candidate
+	found, err := t.researcher.Research(ctx, brief, func(c agents.Candidate) error {
+		mu.Lock()
+		defer mu.Unlock()
+		cands = append(cands, c)
+		return nil
+	})
 	if errors.Is(err, agents.ErrNoSources) {
 		// The caller's seeds are the problem, not us.
 		return nil, fmt.Errorf("%w: %s", ErrNothingFound, strings.Join(found.Problems, "; "))
@@ -55,7 +64,7 @@ func (t *Tools) Research(ctx context.Context, ownerID string, in ResearchInput) 
 	if err != nil {
 		return nil, t.explain(ctx, "research", err)
 	}
-	res, err := t.analyst.Analyze(ctx, brief, found.Candidates, nil)
+	res, err := t.analyst.Analyze(ctx, brief, slices.Values(cands), nil)
 	if err != nil {
 		return nil, t.explain(ctx, "analysis", err)
 	}
