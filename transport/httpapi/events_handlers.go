@@ -90,7 +90,7 @@ func RegisterEvents(s *Server, log events.Log, authorize TopicAuthorizer, waiter
 				WithField("query.topic", "must be user, campaign:<id> or run:<id>")
 		}
 		if err := authorize(ctx, p, topic); err != nil {
-			if ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) {
+			if !errors.Is(err, ErrTopicForbidden) {
 				return nil, s.Error(ctx, err)
 			}
 			return nil, NewProblem(http.StatusForbidden, "you may not read this topic")

@@ -9,7 +9,9 @@ import (
 	"strings"
 
 	"github.com/kpbot/kpbot/auth"
+	"github.com/kpbot/kpbot/campaign"
 	"github.com/kpbot/kpbot/events"
+	"github.com/kpbot/kpbot/storage"
 )
 
 // ErrTopicForbidden refuses a topic the caller may not read: another
@@ -21,15 +23,19 @@ var ErrTopicForbidden = errors.New("you may not read this topic")
 // WebSocket hub and GET /api/events share it.
 type TopicAuthorizer func(ctx context.Context, p *auth.Principal, topic string) error
 
-// ReadableCheck reports whether p may read the campaign or run id; any
-// error means no (e.g. campaign.ErrNotFound for another user's campaign).
+// ReadableCheck reports whether p may read the campaign or run id: nil for
+// yes; an error wrapping campaign.ErrNotFound, campaign.ErrForbidden,
+// storage.ErrNotFound or ErrTopicForbidden for no; any other error when it
+// could not tell (a database down), which the callers report as a failure
+// to retry rather than as a refusal.
 type ReadableCheck func(ctx context.Context, p *auth.Principal, id string) error
 
 // NewTopicAuthorizer returns the topic rights of the contract: a user
 // reads only their own user topic; a campaign topic is readable when
 // campaign says its campaign is (owners; moderators and admins for any
 // campaign); a run topic when run says its run is. A nil check refuses
-// every topic of its kind. Every refusal wraps ErrTopicForbidden.
+// every topic of its kind. Every refusal wraps ErrTopicForbidden; an error
+// that does not is a failure to decide.
 func NewTopicAuthorizer(campaign, run ReadableCheck) TopicAuthorizer {
 	return func(ctx context.Context, p *auth.Principal, topic string) error {
 		kind, id, err := events.ParseTopic(topic)
@@ -52,10 +58,20 @@ func NewTopicAuthorizer(campaign, run ReadableCheck) TopicAuthorizer {
 			return fmt.Errorf("%w: %s", ErrTopicForbidden, topic)
 		}
 		if err := check(ctx, p, id); err != nil {
-			return fmt.Errorf("%w: %s: %w", ErrTopicForbidden, topic, err)
+			if refusal(err) {
+				return fmt.Errorf("%w: %s: %w", ErrTopicForbidden, topic, err)
+			}
+			return fmt.Errorf("check the rights on %s: %w", topic, err)
 		}
 		return nil
 	}
+}
+
+// refusal reports whether a ReadableCheck error means no (rather than
+// "could not tell").
+func refusal(err error) bool {
+	return errors.Is(err, ErrTopicForbidden) || errors.Is(err, campaign.ErrNotFound) ||
+		errors.Is(err, campaign.ErrForbidden) || errors.Is(err, storage.ErrNotFound)
 }
 
 // ResolveTopic turns a topic as a client spells it into the stored topic:

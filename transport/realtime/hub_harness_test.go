@@ -55,10 +55,11 @@ type instance struct {
 }
 
 type instanceOpts struct {
-	hub   realtime.HubConfig
-	cors  []string
-	clock *authtest.Clock
-	bus   events.Bus
+	hub      realtime.HubConfig
+	cors     []string
+	clock    *authtest.Clock
+	bus      events.Bus
+	runCheck httpapi.ReadableCheck // replaces the run rights check
 }
 
 type instOpt func(*instanceOpts)
@@ -67,6 +68,7 @@ func withHub(fn func(*realtime.HubConfig)) instOpt { return func(o *instanceOpts
 func withClock(c *authtest.Clock) instOpt          { return func(o *instanceOpts) { o.clock = c } }
 func withBus(b events.Bus) instOpt                 { return func(o *instanceOpts) { o.bus = b } }
 func withCORS(origins ...string) instOpt           { return func(o *instanceOpts) { o.cors = origins } }
+func withRunCheck(c httpapi.ReadableCheck) instOpt { return func(o *instanceOpts) { o.runCheck = c } }
 
 // newInstance runs the real HTTP server, auth service, campaign service,
 // notification service and hub on db, with quick test timings.
@@ -98,15 +100,19 @@ func newInstance(t testing.TB, db *bun.DB, opts ...instOpt) *instance {
 	log := bunstore.NewEvents(db)
 	pub := events.NewPublisher(log, o.bus)
 	runs := outreach.NewRuns(camps, bunstore.NewRuns(db), nil)
+	runCheck := o.runCheck
+	if runCheck == nil {
+		runCheck = func(ctx context.Context, p *auth.Principal, id string) error {
+			_, err := runs.Get(ctx, p, id)
+			return err
+		}
+	}
 	authorize := httpapi.NewTopicAuthorizer(
 		func(ctx context.Context, p *auth.Principal, id string) error {
 			_, err := camps.Get(ctx, p, id)
 			return err
 		},
-		func(ctx context.Context, p *auth.Principal, id string) error {
-			_, err := runs.Get(ctx, p, id)
-			return err
-		},
+		runCheck,
 	)
 	hub, err := realtime.NewHub(o.hub, realtime.HubDeps{Log: log, Bus: o.bus, Authorize: authorize})
 	require.NoError(t, err)

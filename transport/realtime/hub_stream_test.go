@@ -3,8 +3,10 @@ package realtime_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -347,4 +349,30 @@ func TestWSFanOutToManySockets(t *testing.T) {
 			wg.Wait()
 		})
 	}
+}
+
+// TestTopicRightsUnknown: when the rights on a topic cannot be checked (a
+// database down), the socket is told to retry (internal), not that the
+// topic is forbidden, and GET /api/events answers 500, not 403.
+func TestTopicRightsUnknown(t *testing.T) {
+	t.Parallel()
+	in := newInstance(t, dbtest.SQLite(t), withRunCheck(func(context.Context, *auth.Principal, string) error {
+		return errors.New("database down")
+	}))
+	u := in.newUser(auth.RoleUser)
+	camp := in.newCampaign(u)
+	run := in.newRun(u, camp)
+	c := in.dial(u.token)
+	subscribe(t, c, nil, "run:"+run, "campaign:"+camp)
+	byTopic := map[string]msg{}
+	for range 2 {
+		m := read(t, c, 5*time.Second)
+		byTopic[m.Topic] = m
+	}
+	assert.Equal(t, "error", byTopic["run:"+run].Type)
+	assert.Equal(t, realtime.CodeInternal, byTopic["run:"+run].Code)
+	assert.Equal(t, "subscribed", byTopic["campaign:"+camp].Type, "the other topic is not affected")
+
+	assert.Equal(t, http.StatusInternalServerError, in.call(u, http.MethodGet, "/api/events?topic=run:"+run, nil))
+	assert.Equal(t, http.StatusOK, in.call(u, http.MethodGet, "/api/events?topic=campaign:"+camp, nil))
 }

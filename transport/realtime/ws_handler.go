@@ -258,10 +258,11 @@ func (c *client) subscribe(m inMessage) {
 		}
 		cancel()
 		if err != nil {
-			if h.ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) {
-				c.sendOrDrop(errMsg(CodeInternal, raw, "could not check the topic; try again"))
-			} else {
+			if errors.Is(err, httpapi.ErrTopicForbidden) {
 				c.sendOrDrop(errMsg(CodeForbidden, raw, "you may not read this topic"))
+			} else {
+				h.log.Error("realtime hub: check topic rights", "topic", topic, "error", err.Error())
+				c.sendOrDrop(errMsg(CodeInternal, raw, "could not check the topic; try again"))
 			}
 			continue
 		}
