@@ -139,6 +139,11 @@ type RunPage struct {
 type RunStore interface {
 	// Create inserts a new run.
 	Create(ctx context.Context, r *Run) error
+	// CreateWithin inserts a new run unless its owner already has
+	// maxActive queued or running runs; then it inserts nothing and
+	// returns a *RunLimitError (LimitPerUser). Counting and inserting are
+	// one step: racing calls never pass the limit together.
+	CreateWithin(ctx context.Context, r *Run, maxActive int) error
 	// Get returns the run with that ID.
 	Get(ctx context.Context, id string) (*Run, error)
 	// ListByCampaign returns the campaign's runs, newest first, a page at

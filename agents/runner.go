@@ -126,6 +126,20 @@ func (r *Runner) Create(ctx context.Context, brief Brief) (*Run, error) {
 	return run, nil
 }
 
+// CreateWithin is Create, refused with a *RunLimitError when the brief's
+// owner already has maxActive queued or running runs.
+func (r *Runner) CreateWithin(ctx context.Context, brief Brief, maxActive int) (*Run, error) {
+	run, err := r.NewRun(brief)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.store.CreateWithin(ctx, run, maxActive); err != nil {
+		return nil, fmt.Errorf("create run of campaign %s: %w", brief.CampaignID, err)
+	}
+	r.emit(ctx, run, EventRunQueued, r.runData(run, false))
+	return run, nil
+}
+
 // Cancel marks an active run cancelled, emits run.cancelled and interrupts
 // it if it executes in this process (elsewhere it notices within
 // CancelPollInterval). A finished run is ErrRunFinished.

@@ -53,6 +53,26 @@ func (s *RunStore) Create(_ context.Context, r *agents.Run) error {
 	return nil
 }
 
+// CreateWithin inserts r unless its owner has maxActive active runs.
+func (s *RunStore) CreateWithin(_ context.Context, r *agents.Run, maxActive int) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.runs[r.ID]; ok {
+		return fmt.Errorf("create run %s: %w", r.ID, storage.ErrConflict)
+	}
+	n := 0
+	for _, o := range s.runs {
+		if o.Active() && o.OwnerID == r.OwnerID {
+			n++
+		}
+	}
+	if r.Active() && n >= maxActive {
+		return &agents.RunLimitError{Scope: agents.LimitPerUser, Limit: maxActive, Active: n}
+	}
+	s.runs[r.ID] = clone(r)
+	return nil
+}
+
 // Get returns a copy of the run.
 func (s *RunStore) Get(_ context.Context, id string) (*agents.Run, error) {
 	s.mu.Lock()

@@ -202,19 +202,17 @@ func (q *Queue) StopAndCancel(ctx context.Context) error {
 
 // Submit creates a queued run of brief and enqueues it. It refuses with
 // an *agents.RunLimitError (errors.Is agents.ErrTooManyRuns) when the owner
-// already has MaxRunsPerUser queued or running runs. The check and the
-// insert are not one transaction, so two racing submits may both pass.
+// already has MaxRunsPerUser queued or running runs; the count and the
+// insert are one step in the store, so racing submits never pass the
+// limit together.
 func (q *Queue) Submit(ctx context.Context, brief agents.Brief) (*agents.Run, error) {
+	var run *agents.Run
+	var err error
 	if q.cfg.MaxRunsPerUser > 0 {
-		n, err := q.store.CountActive(ctx, brief.OwnerID)
-		if err != nil {
-			return nil, fmt.Errorf("submit run: %w", err)
-		}
-		if n >= q.cfg.MaxRunsPerUser {
-			return nil, &agents.RunLimitError{Scope: agents.LimitPerUser, Limit: q.cfg.MaxRunsPerUser, Active: n}
-		}
+		run, err = q.runner.CreateWithin(ctx, brief, q.cfg.MaxRunsPerUser)
+	} else {
+		run, err = q.runner.Create(ctx, brief)
 	}
-	run, err := q.runner.Create(ctx, brief)
 	if err != nil {
 		return nil, fmt.Errorf("submit run: %w", err)
 	}

@@ -108,6 +108,42 @@ func (s *Runs) Create(ctx context.Context, r *agents.Run) error {
 	return nil
 }
 
+// CreateWithin inserts r unless its owner already has maxActive queued or
+// running runs. The insert comes first and the count after it, in one
+// transaction: on SQLite the insert takes the database's write lock, so
+// racing transactions queue behind it; on PostgreSQL, whose concurrent
+// transactions would not see each other's rows, a transaction-scoped
+// advisory lock on the owner queues them.
+func (s *Runs) CreateWithin(ctx context.Context, r *agents.Run, maxActive int) error {
+	row, err := newRunRow(r)
+	if err != nil {
+		return fmt.Errorf("create run %s: %w", r.ID, err)
+	}
+	err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		if tx.Dialect().Name() == dialect.PG {
+			if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", "kpbot/runs/"+r.OwnerID); err != nil {
+				return fmt.Errorf("lock the owner's runs: %w", mapErr(err))
+			}
+		}
+		if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
+			return mapErr(err)
+		}
+		n, err := tx.NewSelect().Model((*runRow)(nil)).
+			Where("r.owner_id = ?", r.OwnerID).Where("r.status IN (?)", bun.In(activeStatuses)).Count(ctx)
+		if err != nil {
+			return fmt.Errorf("count active runs: %w", mapErr(err))
+		}
+		if active := int(n) - 1; r.Active() && active >= maxActive {
+			return &agents.RunLimitError{Scope: agents.LimitPerUser, Limit: maxActive, Active: active}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("create run %s: %w", r.ID, err)
+	}
+	return nil
+}
+
 // Get returns the run with that ID.
 func (s *Runs) Get(ctx context.Context, id string) (*agents.Run, error) {
 	row := new(runRow)

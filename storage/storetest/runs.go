@@ -2,8 +2,10 @@ package storetest
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -45,6 +47,7 @@ func TestRunStore(t *testing.T, newFixture func(t *testing.T) RunFixture) {
 		{"UpdateErrorRollsBack", testRunUpdateErrorRollsBack},
 		{"UpdateConcurrent", testRunUpdateConcurrent},
 		{"CountActivePerOwner", testRunCountActive},
+		{"CreateWithinRacing", testRunCreateWithin},
 		{"CampaignDeleteCascades", testRunCampaignDeleteCascades},
 	}
 	for _, sc := range scenarios {
@@ -299,6 +302,50 @@ func testRunCountActive(t *testing.T, f RunFixture) {
 	n, err = f.Runs.CountActive(t.Context(), owner)
 	require.NoError(t, err)
 	assert.Equal(t, 1, n)
+}
+
+// testRunCreateWithin: submits racing for one owner never pass the limit
+// together; other owners and finished runs do not count.
+func testRunCreateWithin(t *testing.T, f RunFixture) {
+	const limit, racers = 2, 8
+	owner := newID()
+	camp := f.NewCampaign(t, owner)
+	createRun(t, f, camp, owner, agents.RunSucceeded)
+	other := newID()
+	createRun(t, f, f.NewCampaign(t, other), other, agents.RunQueued)
+	createRun(t, f, f.NewCampaign(t, other), other, agents.RunRunning)
+
+	var created, refused atomic.Int64
+	var wg sync.WaitGroup
+	for range racers {
+		wg.Go(func() {
+			err := f.Runs.CreateWithin(t.Context(), newRun(camp, owner, agents.RunQueued), limit)
+			var le *agents.RunLimitError
+			switch {
+			case err == nil:
+				created.Add(1)
+			case errors.As(err, &le):
+				assert.Equal(t, limit, le.Limit)
+				assert.Equal(t, agents.LimitPerUser, le.Scope)
+				assert.ErrorIs(t, err, agents.ErrTooManyRuns)
+				refused.Add(1)
+			default:
+				t.Errorf("create within: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	assert.EqualValues(t, limit, created.Load(), "exactly the limit got in")
+	assert.EqualValues(t, racers-limit, refused.Load())
+	n, err := f.Runs.CountActive(t.Context(), owner)
+	require.NoError(t, err)
+	assert.Equal(t, limit, n, "the refused runs were not stored")
+
+	assert.NoError(t, f.Runs.CreateWithin(t.Context(), newRun(camp, owner, agents.RunSucceeded), limit),
+		"a finished run is no active run")
+	dup := newRun(camp, owner, agents.RunQueued)
+	require.NoError(t, f.Runs.Create(t.Context(), dup))
+	assert.ErrorIs(t, f.Runs.CreateWithin(t.Context(), dup, 100), storage.ErrConflict)
 }
 
 func testRunCountActiveAll(t *testing.T, f RunFixture) {
