@@ -86,7 +86,7 @@ func New(fetch PageFetcher, cfg Config) (*Analyst, error) {
 // MaxPerSite per host, by relevance (ties by URL). Posts that fail to
 // fetch or extract are counted in FetchFailed and skipped.
 func (a *Analyst) Analyze(ctx context.Context, b agents.Brief, cands iter.Seq[agents.Candidate], progress func(done int)) (agents.AnalysisResult, error) {
-	scorer, err := relevance.NewScorer(a.cfg.Scorer, b.Keywords...)
+	scorer, err := relevance.NewTopicScorer(a.cfg.Scorer, b.Keywords, b.Topics)
 	if err != nil {
 		return agents.AnalysisResult{}, fmt.Errorf("analyst: %w", err)
 	}

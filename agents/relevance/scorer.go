@@ -16,6 +16,7 @@ type Config struct {
 	TitleWeight   float64       // a title occurrence counts as this many body occurrences; default 3
 	RecencyWeight float64       // share of the score that depends on age, 0..1; default 0.2
 	HalfLife      time.Duration // age at which the recency factor halves; default 90 days
+	TopicWeight   float64       // a topic term counts as this share of a keyword term, 0..1; default 0.5
 	// DefaultDocLength is the average document length, in terms, assumed
 	// until a document has been observed; default 400.
 	DefaultDocLength float64
@@ -40,6 +41,9 @@ func (c Config) withDefaults() Config {
 	if c.DefaultDocLength == 0 {
 		c.DefaultDocLength = 400
 	}
+	if c.TopicWeight == 0 {
+		c.TopicWeight = 0.5
+	}
 	return c
 }
 
@@ -51,8 +55,8 @@ func (c Config) Validate() error {
 		return errors.New("relevance config: K1, TitleWeight and DefaultDocLength must not be negative")
 	case c.B < 0 || c.B > 1:
 		return errors.New("relevance config: B must be within 0..1")
-	case c.RecencyWeight < 0 || c.RecencyWeight > 1:
-		return errors.New("relevance config: RecencyWeight must be within 0..1")
+	case c.RecencyWeight < 0 || c.RecencyWeight > 1, c.TopicWeight < 0 || c.TopicWeight > 1:
+		return errors.New("relevance config: RecencyWeight and TopicWeight must be within 0..1")
 	case c.HalfLife < 0:
 		return errors.New("relevance config: HalfLife must not be negative")
 	}
@@ -72,8 +76,9 @@ func (c Config) Validate() error {
 //
 // A Scorer is safe for concurrent use.
 type Scorer struct {
-	cfg   Config
-	terms []string // distinct keyword terms, sorted
+	cfg     Config
+	terms   []string // distinct keyword and topic terms, sorted
+	keyword []bool   // per term: a keyword's (else only a topic's)
 
 	mu       sync.RWMutex
 	docs     int
@@ -85,27 +90,49 @@ type Scorer struct {
 // each of their terms. It fails when the config is invalid or the keywords
 // hold no term (only stopwords, say).
 func NewScorer(cfg Config, keywords ...string) (*Scorer, error) {
+	return NewTopicScorer(cfg, keywords, nil)
+}
+
+// NewTopicScorer is NewScorer with a campaign's topics as well. Topics
+// only ever add: a post's text score is k + TopicWeight × t × (1 - k),
+// where k is its keyword score and t its topic score (each 0..1), so a
+// post on the topics without the keywords scores at most TopicWeight,
+// and a post with the keywords scores no less for missing the topics.
+func NewTopicScorer(cfg Config, keywords, topics []string) (*Scorer, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	set := map[string]struct{}{}
+	cfg = cfg.withDefaults()
+	isKeyword := map[string]bool{}
 	for _, k := range keywords {
-		EachTerm(k, func(t string) { set[t] = struct{}{} })
+		EachTerm(k, func(t string) { isKeyword[t] = true })
 	}
-	if len(set) == 0 {
+	if len(isKeyword) == 0 {
 		return nil, fmt.Errorf("relevance: keywords %q hold no searchable term", keywords)
 	}
-	terms := make([]string, 0, len(set))
-	df := make(map[string]int, len(set))
-	for t := range set {
+	for _, k := range topics {
+		EachTerm(k, func(t string) {
+			if !isKeyword[t] {
+				isKeyword[t] = false
+			}
+		})
+	}
+	terms := make([]string, 0, len(isKeyword))
+	df := make(map[string]int, len(isKeyword))
+	for t := range isKeyword {
 		terms = append(terms, t)
 		df[t] = 0
 	}
 	sort.Strings(terms)
-	return &Scorer{cfg: cfg.withDefaults(), terms: terms, df: df}, nil
+	s := &Scorer{cfg: cfg, terms: terms, df: df, keyword: make([]bool, len(terms))}
+	for i, t := range terms {
+		s.keyword[i] = isKeyword[t]
+	}
+	return s, nil
 }
 
-// Terms returns the stemmed keyword terms the Scorer looks for, sorted.
+// Terms returns the stemmed keyword and topic terms the Scorer looks for,
+// sorted.
 func (s *Scorer) Terms() []string { return append([]string(nil), s.terms...) }
 
 // Observe adds one document (its title and text) to the corpus
@@ -135,10 +162,12 @@ func (s *Scorer) Observed() int {
 // Text relevance is BM25 over the keyword terms, with title occurrences
 // weighted by TitleWeight, divided by the score a document would reach if
 // every term's frequency saturated (IDF × (K1+1) per term) — so 1 means
-// "every keyword, many times", 0 means none. The recency factor is
+// "every keyword, many times", 0 means none; a Scorer with topics adds
+// theirs as NewTopicScorer says. The recency factor is
 // (1 - RecencyWeight) + RecencyWeight × 2^(-age/HalfLife); an unknown
 // published time counts as one half-life old, a future one as new. Recency
-// therefore only scales: a post without any keyword scores 0 however new.
+// therefore only scales: a post without any keyword or topic scores 0
+// however new.
 func (s *Scorer) Score(text, title string, published *time.Time, now time.Time) float64 {
 	return s.TextScore(text, title) * s.Recency(published, now)
 }
@@ -164,20 +193,31 @@ func (s *Scorer) TextScore(text, title string) float64 {
 	if avg > 0 {
 		norm += b * float64(length) / avg
 	}
-	var score, best float64
+	// Keyword terms and topic terms are scored apart, each against its
+	// own saturated best; topics then fill part of what the keywords
+	// leave: k + TopicWeight × t × (1 - k).
+	var score, best [2]float64 // [0] keywords, [1] topics
 	for i, t := range s.terms {
-		best += idf[i] * (k1 + 1)
+		kind := 1
+		if s.keyword[i] {
+			kind = 0
+		}
+		best[kind] += idf[i] * (k1 + 1)
 		c := counts[t]
 		tf := float64(c.body) + s.cfg.TitleWeight*float64(c.title)
 		if tf == 0 {
 			continue
 		}
-		score += idf[i] * tf * (k1 + 1) / (tf + k1*norm)
+		score[kind] += idf[i] * tf * (k1 + 1) / (tf + k1*norm)
 	}
-	if best == 0 {
-		return 0
+	var k, topic float64
+	if best[0] > 0 {
+		k = math.Min(1, score[0]/best[0])
 	}
-	return math.Min(1, score/best)
+	if best[1] > 0 {
+		topic = math.Min(1, score[1]/best[1])
+	}
+	return k + s.cfg.TopicWeight*topic*(1-k)
 }
 
 // Recency returns the recency factor of Score, within

@@ -164,3 +164,35 @@ func BenchmarkScore2000Words(b *testing.B) {
 		_ = s.Score(text, "Database indexing", &now, now)
 	}
 }
+
+// TestTopicsOnlyAdd: a campaign's topics raise the score of posts about
+// them, less than keywords would, and never lower a post with the
+// keywords.
+func TestTopicsOnlyAdd(t *testing.T) {
+	t.Parallel()
+	plain, err := NewScorer(Config{}, "database")
+	require.NoError(t, err)
+	topical, err := NewTopicScorer(Config{}, []string{"database"}, []string{"gardening", "tomatoes"})
+	require.NoError(t, err)
+	asKeywords, err := NewScorer(Config{}, "database", "gardening", "tomatoes")
+	require.NoError(t, err)
+	for _, s := range []*Scorer{plain, topical, asKeywords} {
+		for _, d := range []string{dbPost, gardenPost, goPost} {
+			s.Observe(d, "")
+		}
+	}
+	assert.Zero(t, plain.TextScore(gardenPost, "Tomatoes in a dry summer"))
+	garden := topical.TextScore(gardenPost, "Tomatoes in a dry summer")
+	assert.Positive(t, garden, "a post on the topics scores")
+	assert.Less(t, garden, asKeywords.TextScore(gardenPost, "Tomatoes in a dry summer"), "less than if they were keywords")
+	assert.InDelta(t, plain.TextScore(dbPost, ""), topical.TextScore(dbPost, ""), 1e-12, "the keywords' scale is unchanged")
+	assert.Equal(t, []string{Stem("database"), Stem("gardening"), Stem("tomatoes")}, topical.Terms())
+
+	both, err := NewTopicScorer(Config{}, []string{"database"}, []string{"database"})
+	require.NoError(t, err)
+	assert.Equal(t, []string{Stem("database")}, both.Terms(), "a keyword that is also a topic counts once, as a keyword")
+	_, err = NewTopicScorer(Config{TopicWeight: 2}, []string{"database"}, nil)
+	assert.Error(t, err)
+	_, err = NewTopicScorer(Config{}, nil, []string{"gardening"})
+	assert.Error(t, err, "topics alone are not enough")
+}
