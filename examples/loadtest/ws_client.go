@@ -29,6 +29,9 @@ type leanWS struct {
 	br   *bufio.Reader
 	wmu  sync.Mutex // serialises frames written (the subscribe, pongs)
 	out  io.Writer  // where frames go: conn, or the receiver's descriptor
+
+	pending []byte // bytes read, not yet parsed into frames
+	spare   []byte // pending's array, kept while pending is empty
 }
 
 // wsGUID is RFC 6455's handshake constant.
@@ -143,84 +146,77 @@ func (w *leanWS) read(buf []byte) ([]byte, error) {
 	msg := buf[:0]
 	inMessage := false
 	for {
-		var hdr [2]byte
-		if _, err := io.ReadFull(w.br, hdr[:]); err != nil {
+		f, n, err := parseFrame(w.pending)
+		if err != nil {
 			return nil, err
 		}
-		fin, op := hdr[0]&0x80 != 0, hdr[0]&0x0F
-		if hdr[0]&0x70 != 0 {
-			return nil, errors.New("websocket: reserved bits set")
-		}
-		if hdr[1]&0x80 != 0 {
-			return nil, errors.New("websocket: masked frame from the server")
-		}
-		n := uint64(hdr[1] & 0x7F)
-		switch n {
-		case 126:
-			var ext [2]byte
-			if _, err := io.ReadFull(w.br, ext[:]); err != nil {
+		if n == 0 {
+			if err := w.fill(); err != nil {
 				return nil, err
-			}
-			n = uint64(binary.BigEndian.Uint16(ext[:]))
-		case 127:
-			var ext [8]byte
-			if _, err := io.ReadFull(w.br, ext[:]); err != nil {
-				return nil, err
-			}
-			n = binary.BigEndian.Uint64(ext[:])
-		}
-		if n > maxLeanMessage || uint64(len(msg))+n > maxLeanMessage {
-			return nil, fmt.Errorf("websocket: message over %d bytes", maxLeanMessage)
-		}
-		switch op {
-		case opPing, opPong, opClose:
-			if !fin || n > 125 {
-				return nil, errors.New("websocket: bad control frame")
-			}
-			var ctl [125]byte
-			if _, err := io.ReadFull(w.br, ctl[:n]); err != nil {
-				return nil, err
-			}
-			switch op {
-			case opPing:
-				if err := w.writeFrame(opPong, ctl[:n]); err != nil {
-					return nil, err
-				}
-			case opClose:
-				return nil, errWSClosed
 			}
 			continue
-		case opText, opBinary:
-			if inMessage {
-				return nil, errors.New("websocket: new message inside a fragmented one")
-			}
-			inMessage = true
-		case opContinuation:
-			if !inMessage {
-				return nil, errors.New("websocket: continuation without a message")
-			}
-		default:
-			return nil, fmt.Errorf("websocket: unknown opcode %#x", op)
 		}
-		start := len(msg)
-		msg = growTo(msg, start+int(n))
-		if _, err := io.ReadFull(w.br, msg[start:]); err != nil {
+		data, err := w.frame(f, &inMessage)
+		if err == nil && data {
+			if len(msg)+len(f.payload) > maxLeanMessage {
+				return nil, fmt.Errorf("websocket: message over %d bytes", maxLeanMessage)
+			}
+			msg = append(msg, f.payload...)
+		}
+		w.pending = w.pending[n:]
+		if err != nil {
 			return nil, err
 		}
-		if fin {
+		if data && f.fin {
 			return msg, nil
 		}
 	}
 }
 
-// growTo returns b resliced to n bytes, reallocated when too small.
-func growTo(b []byte, n int) []byte {
-	if n <= cap(b) {
-		return b[:n]
+// fill reads what has arrived onto pending.
+func (w *leanWS) fill() error {
+	if len(w.pending) == 0 {
+		w.pending = w.spare[:0]
 	}
-	nb := make([]byte, n, max(n, 2*cap(b)))
-	copy(nb, b)
-	return nb
+	if cap(w.pending)-len(w.pending) < 4096 {
+		w.pending = append(w.pending, make([]byte, 4096)...)[:len(w.pending)]
+	}
+	n, err := w.br.Read(w.pending[len(w.pending):cap(w.pending)])
+	w.pending = w.pending[:len(w.pending)+n]
+	w.spare = w.pending[:0]
+	if n > 0 {
+		return nil
+	}
+	return err
+}
+
+// frame handles a control frame (a ping is answered, a pong skipped, a
+// close ends the connection) and checks the order of data frames; data
+// reports a data frame, whose payload belongs to the message.
+func (w *leanWS) frame(f wireFrame, inMessage *bool) (data bool, err error) {
+	switch f.op {
+	case opPing:
+		if !f.fin || len(f.payload) > 125 {
+			return false, errors.New("websocket: bad control frame")
+		}
+		return false, w.writeFrame(opPong, f.payload)
+	case opPong:
+		return false, nil
+	case opClose:
+		return false, errWSClosed
+	case opText, opBinary:
+		if *inMessage {
+			return false, errors.New("websocket: new message inside a fragmented one")
+		}
+	case opContinuation:
+		if !*inMessage {
+			return false, errors.New("websocket: continuation without a message")
+		}
+	default:
+		return false, fmt.Errorf("websocket: unknown opcode %#x", f.op)
+	}
+	*inMessage = !f.fin
+	return true, nil
 }
 
 // close ends the connection without a closing handshake.

@@ -92,28 +92,26 @@ func (c *wsConn) handleFrames(b []byte, m int, now time.Time, received *atomic.I
 			return used, false, nil
 		}
 		used += n
-		switch f.op {
-		case opPing:
-			if err := c.c.writeFrame(opPong, f.payload); err != nil {
-				return used, true, err
-			}
-		case opPong:
-		case opClose:
+		data, err := c.c.frame(f, &c.inMessage)
+		if errors.Is(err, errWSClosed) {
 			return used, true, nil
-		case opText, opBinary, opContinuation:
-			if !f.fin || len(c.msg) > 0 {
-				c.msg = append(c.msg, f.payload...)
-				if !f.fin {
-					continue
-				}
-				f.payload, c.msg = c.msg, c.msg[:0]
+		}
+		if err != nil {
+			return used, true, err
+		}
+		if !data {
+			continue
+		}
+		if !f.fin || len(c.msg) > 0 {
+			c.msg = append(c.msg, f.payload...)
+			if !f.fin {
+				continue
 			}
-			c.record(f.payload, now, received)
-			if len(c.lat) >= m {
-				return used, true, nil
-			}
-		default:
-			return used, true, fmt.Errorf("websocket: unknown opcode %#x", f.op)
+			f.payload, c.msg = c.msg, c.msg[:0]
+		}
+		c.record(f.payload, now, received)
+		if len(c.lat) >= m {
+			return used, true, nil
 		}
 	}
 }

@@ -36,7 +36,7 @@ func newReceiver(conns []*wsConn) *receiver {
 	r.epfd = epfd
 	for i, c := range conns {
 		ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLRDHUP, Fd: int32(i)}
-		if c.c.br.Buffered() > 0 || !c.rawFD() {
+		if c.c.br.Buffered() > 0 || len(c.c.pending) > 0 || !c.rawFD() {
 			r.plain = append(r.plain, c)
 			continue
 		}

@@ -191,15 +191,16 @@ func (p *wsServerProc) stop() error {
 
 // wsConn is one client and what it received.
 type wsConn struct {
-	c        *leanWS
-	fd       int    // the socket's descriptor, for the epoll receiver
-	ownFD    bool   // fd is the receiver's own duplicate, to close
-	pending  []byte // bytes of a frame not yet whole
-	msg      []byte // a fragmented message being put together
-	done     bool   // every event in, or the connection failed
-	lat      []time.Duration
-	lastSeq  int64
-	disorder int64
+	c         *leanWS
+	fd        int    // the socket's descriptor, for the epoll receiver
+	ownFD     bool   // fd is the receiver's own duplicate, to close
+	pending   []byte // bytes of a frame not yet whole
+	msg       []byte // a fragmented message being put together
+	inMessage bool   // a fragmented message is being put together
+	done      bool   // every event in, or the connection failed
+	lat       []time.Duration
+	lastSeq   int64
+	disorder  int64
 }
 
 func clientMem() uint64 {
