@@ -9,26 +9,13 @@ import (
 	"github.com/kpbot/kpbot/agents"
 )
 
-// Budget tracks LLM spending per key (a campaign, usually) and refuses
-// once a limit is reached. Implementations are safe for concurrent use.
-type Budget interface {
-	// Spend records tokens and cost against key. It records even past the
-	// limit (the tokens were spent); its error is for storage failures.
-	Spend(ctx context.Context, key string, tokens int, cost float64) error
-	// Check returns an error wrapping agents.ErrBudgetExceeded when key's
-	// budget for the current period is spent.
-	Check(ctx context.Context, key string) error
-}
+// Limits is a daily budget (agents.BudgetLimits).
+type Limits = agents.BudgetLimits
 
-// Limits is a daily budget. A zero field means no limit on that measure.
-type Limits struct {
-	DailyTokens  int     // tokens per UTC day
-	DailyCostUSD float64 // US dollars per UTC day
-}
-
-// MemoryBudget is an in-process Budget with daily limits that reset at
-// midnight UTC. Limits are soft under concurrency: calls already past
-// Check when the budget runs out still record their usage.
+// MemoryBudget is an in-process agents.Budget with daily limits that reset
+// at midnight UTC; each process keeps its own (bunstore.LLMSpend is the
+// one several instances share). Limits are soft under concurrency: calls
+// already past Check when the budget runs out still record their usage.
 type MemoryBudget struct {
 	now func() time.Time
 
@@ -62,7 +49,7 @@ func NewMemoryBudget(defaults Limits, opts ...BudgetOption) *MemoryBudget {
 	return b
 }
 
-var _ Budget = (*MemoryBudget)(nil)
+var _ agents.Budget = (*MemoryBudget)(nil)
 
 // SetLimits gives key its own limits instead of the defaults.
 func (b *MemoryBudget) SetLimits(key string, l Limits) {
@@ -102,15 +89,7 @@ func (b *MemoryBudget) Check(_ context.Context, key string) error {
 		l = b.defaults
 	}
 	s := b.used[key]
-	switch {
-	case l.DailyTokens > 0 && s.tokens >= l.DailyTokens:
-		return fmt.Errorf("budget %q: %d of %d daily tokens used (resets at 00:00 UTC): %w",
-			key, s.tokens, l.DailyTokens, agents.ErrBudgetExceeded)
-	case l.DailyCostUSD > 0 && s.cost >= l.DailyCostUSD:
-		return fmt.Errorf("budget %q: $%.4f of $%.4f daily cost used (resets at 00:00 UTC): %w",
-			key, s.cost, l.DailyCostUSD, agents.ErrBudgetExceeded)
-	}
-	return nil
+	return l.Exceeded(key, s.tokens, s.cost)
 }
 
 // rollover forgets yesterday's usage. Callers hold mu.
@@ -129,7 +108,7 @@ func CampaignKey(req agents.GenerateRequest) string { return req.CampaignID }
 // keyFn gives the request (CampaignKey when keyFn is nil) and is refused
 // with an error wrapping agents.ErrBudgetExceeded when it is spent; after a
 // successful call the response's usage is recorded with b.Spend.
-func WithBudget(llm agents.LLM, b Budget, keyFn func(agents.GenerateRequest) string) agents.LLM {
+func WithBudget(llm agents.LLM, b agents.Budget, keyFn func(agents.GenerateRequest) string) agents.LLM {
 	if keyFn == nil {
 		keyFn = CampaignKey
 	}
@@ -138,7 +117,7 @@ func WithBudget(llm agents.LLM, b Budget, keyFn func(agents.GenerateRequest) str
 
 type budgeted struct {
 	next   agents.LLM
-	budget Budget
+	budget agents.Budget
 	key    func(agents.GenerateRequest) string
 }
 

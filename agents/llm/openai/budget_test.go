@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kpbot/kpbot/agents"
+	"github.com/kpbot/kpbot/storage/storetest"
 )
 
 // clock is a settable test clock.
@@ -107,4 +108,14 @@ func TestWithBudgetCustomKeyAndFailures(t *testing.T) {
 	require.ErrorContains(t, err, "boom")
 	tokens, _ := b.Used("comment")
 	assert.Zero(t, tokens, "failed calls record nothing")
+}
+
+// TestMemoryBudgetSuite runs the shared budget suite on MemoryBudget.
+func TestMemoryBudgetSuite(t *testing.T) {
+	storetest.TestBudget(t, func(_ *testing.T, l agents.BudgetLimits, now func() time.Time) (agents.Budget, agents.Budget) {
+		if now == nil {
+			return NewMemoryBudget(l), nil
+		}
+		return NewMemoryBudget(l, WithClock(now)), nil
+	})
 }

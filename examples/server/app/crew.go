@@ -54,8 +54,9 @@ func ProvideFetcher(cfg Config) (*web.Fetcher, error) {
 }
 
 // ProvideLLM is the offline writer unless an OpenAI-compatible server is
-// configured; a daily per-campaign token budget wraps the latter.
-func ProvideLLM(cfg Config, logger *slog.Logger) (agents.LLM, error) {
+// configured; a daily per-campaign token budget, kept in the database so
+// every instance shares it, wraps the latter.
+func ProvideLLM(cfg Config, d *Database, logger *slog.Logger) (agents.LLM, error) {
 	if cfg.LLMBaseURL == "" {
 		llm, err := offline.New(offline.Config{})
 		if err != nil {
@@ -68,7 +69,8 @@ func ProvideLLM(cfg Config, logger *slog.Logger) (agents.LLM, error) {
 		return nil, fmt.Errorf("LLM client: %w", err)
 	}
 	if cfg.LLMDailyTokens > 0 {
-		return openai.WithBudget(client, openai.NewMemoryBudget(openai.Limits{DailyTokens: cfg.LLMDailyTokens}), nil), nil
+		budget := bunstore.NewLLMSpend(d.Bun, agents.BudgetLimits{DailyTokens: cfg.LLMDailyTokens}, nil)
+		return openai.WithBudget(client, budget, nil), nil
 	}
 	return client, nil
 }

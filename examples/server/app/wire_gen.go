@@ -65,7 +65,7 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 		cleanup()
 		return nil, nil, err
 	}
-	llm, err := ProvideLLM(cfg, logger)
+	llm, err := ProvideLLM(cfg, database, logger)
 	if err != nil {
 		cleanup3()
 		cleanup2()

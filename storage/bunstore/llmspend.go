@@ -1,0 +1,75 @@
+package bunstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/kpbot/kpbot/agents"
+	"github.com/kpbot/kpbot/storage"
+)
+
+// LLMSpend is an agents.Budget kept in the database, so every instance
+// that shares the database shares the budget: a campaign's daily limit
+// holds however many instances run its drafts. Like any budget checked
+// before a call, it is soft under concurrency: calls already past Check
+// when the budget runs out still record their usage.
+type LLMSpend struct {
+	db       bun.IDB
+	defaults agents.BudgetLimits
+	now      func() time.Time
+}
+
+var _ agents.Budget = (*LLMSpend)(nil)
+
+// NewLLMSpend returns a budget on db with the same limits for every key;
+// now is the clock (nil for time.Now).
+func NewLLMSpend(db bun.IDB, limits agents.BudgetLimits, now func() time.Time) *LLMSpend {
+	if now == nil {
+		now = time.Now
+	}
+	return &LLMSpend{db: db, defaults: limits, now: now}
+}
+
+type llmSpendRow struct {
+	bun.BaseModel `bun:"table:kpbot_llm_spend,alias:s"`
+
+	Key     string  `bun:"key,pk"`
+	Day     string  `bun:"day,pk"`
+	Tokens  int64   `bun:"tokens"`
+	CostUSD float64 `bun:"cost_usd"`
+}
+
+func (s *LLMSpend) today() string { return s.now().UTC().Format(time.DateOnly) }
+
+// Spend adds tokens and cost to key's usage today, in one statement, and
+// forgets key's earlier days.
+func (s *LLMSpend) Spend(ctx context.Context, key string, tokens int, cost float64) error {
+	row := &llmSpendRow{Key: key, Day: s.today(), Tokens: int64(max(tokens, 0)), CostUSD: max(cost, 0)}
+	_, err := s.db.NewInsert().Model(row).
+		On("CONFLICT (key, day) DO UPDATE").
+		Set("tokens = s.tokens + EXCLUDED.tokens").
+		Set("cost_usd = s.cost_usd + EXCLUDED.cost_usd").
+		Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("record llm spend of %q: %w", key, mapErr(err))
+	}
+	if _, err := s.db.NewDelete().Model((*llmSpendRow)(nil)).
+		Where("key = ?", key).Where("day < ?", row.Day).Exec(ctx); err != nil {
+		return fmt.Errorf("forget old llm spend of %q: %w", key, mapErr(err))
+	}
+	return nil
+}
+
+// Check refuses once key's usage today has reached the limits.
+func (s *LLMSpend) Check(ctx context.Context, key string) error {
+	var row llmSpendRow
+	err := s.db.NewSelect().Model(&row).Where("key = ?", key).Where("day = ?", s.today()).Scan(ctx)
+	if err := mapErr(err); err != nil && !errors.Is(err, storage.ErrNotFound) {
+		return fmt.Errorf("read llm spend of %q: %w", key, err)
+	}
+	return s.defaults.Exceeded(key, int(row.Tokens), row.CostUSD)
+}

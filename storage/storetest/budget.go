@@ -1,0 +1,117 @@
+package storetest
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kpbot/kpbot/agents"
+)
+
+// BudgetFactory returns a Budget with limits reading the time from now,
+// and a second Budget on the same store when the store is shared between
+// instances (nil when it is not, like an in-process budget).
+type BudgetFactory func(t *testing.T, limits agents.BudgetLimits, now func() time.Time) (agents.Budget, agents.Budget)
+
+// TestBudget runs every budget scenario against newBudget.
+func TestBudget(t *testing.T, newBudget BudgetFactory) {
+	t.Helper()
+	for name, fn := range map[string]func(*testing.T, BudgetFactory){
+		"TokensRunOut":        testBudgetTokens,
+		"CostRunsOut":         testBudgetCost,
+		"NextDayStartsAfresh": testBudgetNextDay,
+		"ConcurrentSpends":    testBudgetConcurrent,
+		"SharedByInstances":   testBudgetShared,
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			fn(t, newBudget)
+		})
+	}
+}
+
+// budgetClock is a settable clock.
+type budgetClock struct {
+	mu sync.Mutex
+	at time.Time
+}
+
+func (c *budgetClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.at
+}
+
+func (c *budgetClock) set(at time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.at = at
+}
+
+func testBudgetTokens(t *testing.T, newBudget BudgetFactory) {
+	b, _ := newBudget(t, agents.BudgetLimits{DailyTokens: 100}, nil)
+	ctx := t.Context()
+	key, other := newID(), newID()
+	require.NoError(t, b.Check(ctx, key), "nothing spent yet")
+	require.NoError(t, b.Spend(ctx, key, 60, 0))
+	require.NoError(t, b.Check(ctx, key), "60 of 100")
+	require.NoError(t, b.Spend(ctx, key, 60, 0), "spending past the limit is recorded, not refused")
+	err := b.Check(ctx, key)
+	require.ErrorIs(t, err, agents.ErrBudgetExceeded)
+	assert.Contains(t, err.Error(), "120 of 100")
+	assert.NoError(t, b.Check(ctx, other), "each key has its own budget")
+}
+
+func testBudgetCost(t *testing.T, newBudget BudgetFactory) {
+	b, _ := newBudget(t, agents.BudgetLimits{DailyCostUSD: 0.5}, nil)
+	ctx := t.Context()
+	key := newID()
+	require.NoError(t, b.Spend(ctx, key, 1_000_000, 0.25))
+	require.NoError(t, b.Check(ctx, key), "no token limit; $0.25 of $0.50")
+	require.NoError(t, b.Spend(ctx, key, 1, 0.25))
+	assert.ErrorIs(t, b.Check(ctx, key), agents.ErrBudgetExceeded)
+	require.NoError(t, b.Spend(ctx, key, -5, -1), "negative usage counts as none")
+}
+
+func testBudgetNextDay(t *testing.T, newBudget BudgetFactory) {
+	clock := &budgetClock{at: time.Date(2026, 11, 27, 23, 59, 0, 0, time.UTC)}
+	b, _ := newBudget(t, agents.BudgetLimits{DailyTokens: 10}, clock.now)
+	ctx := t.Context()
+	key := newID()
+	require.NoError(t, b.Spend(ctx, key, 10, 0))
+	require.ErrorIs(t, b.Check(ctx, key), agents.ErrBudgetExceeded)
+	clock.set(time.Date(2026, 11, 28, 0, 0, 1, 0, time.UTC))
+	assert.NoError(t, b.Check(ctx, key), "the budget is daily, UTC")
+	require.NoError(t, b.Spend(ctx, key, 9, 0))
+	assert.NoError(t, b.Check(ctx, key), "yesterday's spending does not count")
+}
+
+func testBudgetConcurrent(t *testing.T, newBudget BudgetFactory) {
+	b, _ := newBudget(t, agents.BudgetLimits{DailyTokens: 100}, nil)
+	ctx := t.Context()
+	key := newID()
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Go(func() { assert.NoError(t, b.Spend(ctx, key, 5, 0)) })
+	}
+	wg.Wait()
+	err := b.Check(ctx, key)
+	require.ErrorIs(t, err, agents.ErrBudgetExceeded)
+	assert.Contains(t, err.Error(), "100 of 100", "no spend is lost")
+}
+
+func testBudgetShared(t *testing.T, newBudget BudgetFactory) {
+	a, b := newBudget(t, agents.BudgetLimits{DailyTokens: 100}, nil)
+	if b == nil {
+		t.Skip("storetest: this budget lives in one process")
+	}
+	ctx := t.Context()
+	key := newID()
+	require.NoError(t, a.Spend(ctx, key, 70, 0))
+	require.NoError(t, b.Spend(ctx, key, 30, 0))
+	assert.ErrorIs(t, a.Check(ctx, key), agents.ErrBudgetExceeded, "one instance sees the other's spending")
+	assert.ErrorIs(t, b.Check(ctx, key), agents.ErrBudgetExceeded)
+}
