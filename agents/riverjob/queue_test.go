@@ -226,6 +226,11 @@ func TestCrashResumeWithoutDuplicates(t *testing.T) {
 		}
 		assert.Equal(t, open, len(drafts), "every open post got exactly one draft")
 		assert.Equal(t, len(drafts), done.Stats.Drafts, "stats count each draft once")
+		// The run is saved succeeded before run.succeeded is emitted.
+		wctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+		defer cancel()
+		_, err = events.Wait(wctx, run.ID, agents.EventRunSucceeded)
+		require.NoError(t, err)
 		started := 0
 		for _, e := range events.Events(run.ID) {
 			if e.Name == agents.EventRunStarted {
@@ -234,6 +239,6 @@ func TestCrashResumeWithoutDuplicates(t *testing.T) {
 		}
 		assert.Equal(t, 2, started)
 		names := events.Names(run.ID)
-		assert.Equal(t, agents.EventRunSucceeded, names[len(names)-1])
+		assert.Equal(t, agents.EventRunSucceeded, names[len(names)-1], "%v", names)
 	})
 }

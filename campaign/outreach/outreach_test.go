@@ -140,6 +140,11 @@ func TestRunOfCampaignEndToEnd(t *testing.T) {
 			res := reviewer.Review(reviewer.Config{}, d.Body, reviewer.PostInput{Title: p.Title, Text: p.Text, Keywords: c.Keywords}, nil)
 			assert.NotContains(t, res.Flags, reviewer.FlagNoPostReference, "draft %q names nothing of %s", d.Body, p.URL)
 		}
+		// The run is saved succeeded before run.succeeded is emitted.
+		wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		_, err = w.events.Wait(wctx, run.ID, agents.EventRunSucceeded)
+		require.NoError(t, err)
 		names := w.events.Names(run.ID)
 		require.NotEmpty(t, names)
 		assert.Equal(t, agents.EventRunQueued, names[0])
