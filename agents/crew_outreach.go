@@ -33,8 +33,8 @@ type ResearchResult struct {
 type Analyst interface {
 	// Analyze fetches and scores the candidates as they come and returns
 	// at most b.ProspectLimit() prospects, best first; progress, when not
-	// nil, is called with the number of candidates done. Failing posts are
-	// counted, not fatal.
+	// nil, is called with the number of candidates done, possibly from
+	// several goroutines at once. Failing posts are counted, not fatal.
 	Analyze(ctx context.Context, b Brief, cands iter.Seq[Candidate], progress func(done int)) (AnalysisResult, error)
 	// Reload fetches a prospect's post again to fill in its Text (a
 	// resumed run's checkpoint keeps prospects without text).

@@ -36,8 +36,10 @@ type PageFetcher interface {
 
 // Config tunes the analyst. Zero fields take the defaults.
 type Config struct {
-	// MinRelevance is the bar (0..1, relevance.Scorer's Score) a post must
-	// reach to become a prospect; default 0.02. Negative means no bar.
+	// MinRelevance is the bar (0..1, relevance.Scorer's Coverage) a post
+	// must reach to become a prospect; default 0.02. Negative means no bar.
+	// Coverage does not depend on the posts read before, so which posts
+	// pass does not depend on the order they arrive in.
 	MinRelevance float64
 	// MaxPerSite caps prospects from one host; default 10.
 	MaxPerSite int
@@ -145,7 +147,7 @@ func (a *Analyst) readOne(ctx context.Context, b agents.Brief, scorer *relevance
 	}
 	scorer.Observe(p.Text, p.Title)
 	p.Relevance = scorer.Score(p.Text, p.Title, p.PublishedAt, a.cfg.Now())
-	if p.Relevance < a.cfg.MinRelevance || !sameLanguage(b.Language, p.Language) {
+	if scorer.Coverage(p.Text, p.Title) < a.cfg.MinRelevance || !sameLanguage(b.Language, p.Language) {
 		st.add(func(r *agents.AnalysisResult) { r.Fetched++; r.BelowBar++ })
 		return
 	}

@@ -2,6 +2,7 @@ package analyst_test
 
 import (
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -46,12 +47,15 @@ func TestTopicsWidenTheProspects(t *testing.T) {
 	assert.Positive(t, sites(without)["pgnotes"])
 
 	brief.Topics = []string{"cooking", "skillet", "sourdough", "risotto", "kitchen"}
-	var done int
-	with, err := an.Analyze(t.Context(), brief, slices.Values(cands), func(n int) { done = max(done, n) })
+	var done atomic.Int64 // progress comes from the readers' goroutines
+	with, err := an.Analyze(t.Context(), brief, slices.Values(cands), func(n int) {
+		for old := done.Load(); int64(n) > old && !done.CompareAndSwap(old, int64(n)); old = done.Load() {
+		}
+	})
 	require.NoError(t, err)
 	assert.Positive(t, sites(with)["kitchen"], "the topics bring cooking posts in")
 	assert.Equal(t, sites(without)["pgnotes"], sites(with)["pgnotes"], "and keep every keyword post")
-	assert.Equal(t, len(cands), done, "progress counts every candidate")
+	assert.EqualValues(t, len(cands), done.Load(), "progress counts every candidate")
 	first := with.Prospects[0]
 	post, _ := corpus.Post(first.CanonicalURL)
 	assert.Equal(t, "pgnotes", post.Site, "keyword posts still rank first")

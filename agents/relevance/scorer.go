@@ -174,19 +174,39 @@ func (s *Scorer) Score(text, title string, published *time.Time, now time.Time) 
 
 // TextScore is Score without the recency factor.
 func (s *Scorer) TextScore(text, title string) float64 {
+	return s.textScore(text, title, true)
+}
+
+// Coverage is TextScore as if no document had been observed yet: every
+// term weighs the same and the length is measured against
+// DefaultDocLength. It does not depend on the documents read before, so
+// it answers "is this post about the keywords (and topics) at all?" the
+// same whatever order posts arrive in, while TextScore ranks them.
+func (s *Scorer) Coverage(text, title string) float64 {
+	return s.textScore(text, title, false)
+}
+
+// textScore is TextScore with corpus statistics, or Coverage without.
+func (s *Scorer) textScore(text, title string, corpus bool) float64 {
 	length, counts := s.count(text, title)
-	s.mu.RLock()
-	n := float64(s.docs)
-	avg := s.cfg.DefaultDocLength
-	if s.docs > 0 && s.totalLen > 0 {
-		avg = float64(s.totalLen) / n
-	}
 	idf := make([]float64, len(s.terms))
-	for i, t := range s.terms {
-		df := float64(s.df[t])
-		idf[i] = math.Log(1 + (n-df+0.5)/(df+0.5))
+	avg := s.cfg.DefaultDocLength
+	if corpus {
+		s.mu.RLock()
+		n := float64(s.docs)
+		if s.docs > 0 && s.totalLen > 0 {
+			avg = float64(s.totalLen) / n
+		}
+		for i, t := range s.terms {
+			df := float64(s.df[t])
+			idf[i] = math.Log(1 + (n-df+0.5)/(df+0.5))
+		}
+		s.mu.RUnlock()
+	} else {
+		for i := range idf {
+			idf[i] = math.Ln2 // the IDF of every term before any document
+		}
 	}
-	s.mu.RUnlock()
 
 	k1, b := s.cfg.K1, s.cfg.B
 	norm := 1 - b

@@ -196,3 +196,20 @@ func TestTopicsOnlyAdd(t *testing.T) {
 	_, err = NewTopicScorer(Config{}, nil, []string{"gardening"})
 	assert.Error(t, err, "topics alone are not enough")
 }
+
+// TestCoverageIgnoresOrder: Coverage gives a document the same value
+// whatever was observed before, where TextScore moves with the corpus.
+func TestCoverageIgnoresOrder(t *testing.T) {
+	t.Parallel()
+	fresh, err := NewScorer(Config{}, "database", "context")
+	require.NoError(t, err)
+	before := fresh.Coverage(goPost, "Context in Go")
+	textBefore := fresh.TextScore(goPost, "Context in Go")
+	for range 5 {
+		fresh.Observe(goPost, "Context in Go")
+	}
+	assert.Equal(t, before, fresh.Coverage(goPost, "Context in Go"))
+	assert.NotEqual(t, textBefore, fresh.TextScore(goPost, "Context in Go"), "the corpus statistics moved TextScore")
+	assert.Positive(t, before)
+	assert.Zero(t, fresh.Coverage(gardenPost, ""), "no term, no coverage")
+}

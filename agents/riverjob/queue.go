@@ -216,36 +216,45 @@ func (q *Queue) Submit(ctx context.Context, brief agents.Brief) (*agents.Run, er
 	if err != nil {
 		return nil, fmt.Errorf("submit run: %w", err)
 	}
-	if err := q.Enqueue(ctx, run.ID); err != nil {
+	jobID, err := q.enqueue(ctx, run.ID)
+	if err != nil {
 		reason := fmt.Sprintf("could not enqueue: %v", err)
 		if _, ferr := q.runner.Fail(context.WithoutCancel(ctx), run.ID, reason); ferr != nil {
 			q.cfg.Logger.Error("fail unqueued run", "run_id", run.ID, "err", ferr)
 		}
 		return nil, fmt.Errorf("submit run %s: %w", run.ID, err)
 	}
-	return q.store.Get(ctx, run.ID)
+	// The run as submitted: queued, whatever a worker may already be doing.
+	run.JobID = jobID
+	return run, nil
 }
 
 // Enqueue inserts the job of an existing active run and records its job
 // ID on the run. Enqueueing a run whose job is already waiting or running
 // adds nothing.
 func (q *Queue) Enqueue(ctx context.Context, runID string) error {
+	_, err := q.enqueue(ctx, runID)
+	return err
+}
+
+// enqueue is Enqueue, returning the job's ID.
+func (q *Queue) enqueue(ctx context.Context, runID string) (int64, error) {
 	res, err := q.client.Insert(ctx, RunArgs{RunID: runID}, &river.InsertOpts{
 		Queue:       q.cfg.Queue,
 		MaxAttempts: q.cfg.MaxAttempts,
 		UniqueOpts:  river.UniqueOpts{ByArgs: true},
 	})
 	if err != nil {
-		return fmt.Errorf("enqueue run %s: %w", runID, err)
+		return 0, fmt.Errorf("enqueue run %s: %w", runID, err)
 	}
 	_, err = q.store.Update(ctx, runID, func(r *agents.Run) error {
 		r.JobID = res.Job.ID
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("enqueue run %s: record job %d: %w", runID, res.Job.ID, err)
+		return 0, fmt.Errorf("enqueue run %s: record job %d: %w", runID, res.Job.ID, err)
 	}
-	return nil
+	return res.Job.ID, nil
 }
 
 // Cancel cancels an active run: it is marked cancelled at once (a

@@ -96,7 +96,7 @@ func TestRunOfCampaignEndToEnd(t *testing.T) {
 		t.Cleanup(func() { _ = w.queue.Stop(context.Background()) })
 		run, err := w.runs.Start(ctx, owner, c.ID)
 		require.NoError(t, err)
-		assert.Equal(t, agents.RunQueued, run.Status)
+		assert.Equal(t, agents.RunQueued, run.Status, "the run as submitted")
 
 		require.Eventually(t, func() bool {
 			r, err := w.runs.Get(ctx, owner, run.ID)
