@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kpbot/kpbot/agents"
+	"github.com/kpbot/kpbot/auth/authtest"
 )
 
 // BudgetFactory returns a Budget with limits reading the time from now,
@@ -31,24 +32,6 @@ func TestBudget(t *testing.T, newBudget BudgetFactory) {
 			fn(t, newBudget)
 		})
 	}
-}
-
-// budgetClock is a settable clock.
-type budgetClock struct {
-	mu sync.Mutex
-	at time.Time
-}
-
-func (c *budgetClock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.at
-}
-
-func (c *budgetClock) set(at time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.at = at
 }
 
 func testBudgetTokens(t *testing.T, newBudget BudgetFactory) {
@@ -77,13 +60,13 @@ func testBudgetCost(t *testing.T, newBudget BudgetFactory) {
 }
 
 func testBudgetNextDay(t *testing.T, newBudget BudgetFactory) {
-	clock := &budgetClock{at: time.Date(2026, 11, 27, 23, 59, 0, 0, time.UTC)}
-	b, _ := newBudget(t, agents.BudgetLimits{DailyTokens: 10}, clock.now)
+	clock := authtest.NewClock(time.Date(2026, 11, 27, 23, 59, 0, 0, time.UTC))
+	b, _ := newBudget(t, agents.BudgetLimits{DailyTokens: 10}, clock.Now)
 	ctx := t.Context()
 	key := newID()
 	require.NoError(t, b.Spend(ctx, key, 10, 0))
 	require.ErrorIs(t, b.Check(ctx, key), agents.ErrBudgetExceeded)
-	clock.set(time.Date(2026, 11, 28, 0, 0, 1, 0, time.UTC))
+	clock.Set(time.Date(2026, 11, 28, 0, 0, 1, 0, time.UTC))
 	assert.NoError(t, b.Check(ctx, key), "the budget is daily, UTC")
 	require.NoError(t, b.Spend(ctx, key, 9, 0))
 	assert.NoError(t, b.Check(ctx, key), "yesterday's spending does not count")
