@@ -38,9 +38,15 @@ import (
 // topic's next Notice or a subscriber's next read, which the Log-is-truth
 // contract tolerates.
 type Events struct {
-	db  bun.IDB
-	now func() time.Time
+	db    bun.IDB
+	now   func() time.Time
+	batch int // events one Prune statement deletes at most
 }
+
+// pruneBatch is how many events one Prune statement deletes at most, so
+// a large backlog goes in many short transactions rather than one that
+// holds its locks and its undo for minutes.
+const pruneBatch = 5000
 
 var _ events.Log = (*Events)(nil)
 
@@ -186,8 +192,10 @@ func (st *Events) Last(ctx context.Context, topic string) (int64, error) {
 }
 
 // Prune deletes events older than olderThan or beyond the newest
-// keepPerTopic of their topic, in one statement, and keeps every counter
-// row so seqs are never reused; see events.Log.
+// keepPerTopic of their topic, pruneBatch at a time (each batch its own
+// statement), and keeps every counter row so seqs are never reused; see
+// events.Log. When ctx ends, what was deleted stays deleted and the
+// count so far is returned with the error.
 func (st *Events) Prune(ctx context.Context, olderThan time.Time, keepPerTopic int) (int, error) {
 	var conds []string
 	var args []any
@@ -202,13 +210,26 @@ func (st *Events) Prune(ctx context.Context, olderThan time.Time, keepPerTopic i
 	if len(conds) == 0 {
 		return 0, nil
 	}
-	res, err := st.db.NewRaw("DELETE FROM kpbot_events WHERE "+strings.Join(conds, " OR "), args...).Exec(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("prune events: %w", mapErr(err))
+	batch := st.batch
+	if batch <= 0 {
+		batch = pruneBatch
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return 0, fmt.Errorf("prune events: count deleted: %w", err)
+	query := "DELETE FROM kpbot_events WHERE (topic, seq) IN (SELECT topic, seq FROM kpbot_events WHERE " +
+		strings.Join(conds, " OR ") + " LIMIT ?)"
+	args = append(args, batch)
+	total := 0
+	for {
+		res, err := st.db.NewRaw(query, args...).Exec(ctx)
+		if err != nil {
+			return total, fmt.Errorf("prune events: %w", mapErr(err))
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return total, fmt.Errorf("prune events: count deleted: %w", err)
+		}
+		total += int(n)
+		if int(n) < batch {
+			return total, nil
+		}
 	}
-	return int(n), nil
 }
