@@ -154,6 +154,11 @@ func (b *PostgresBus) connect(ctx context.Context) (*pgx.Conn, error) {
 	return conn, nil
 }
 
+// minPingTimeout is the least time an idle connection's ping may take
+// before the connection counts as dead: a busy server or network can be
+// slower than a short health-check interval without being gone.
+const minPingTimeout = 5 * time.Second
+
 // receive hands notifications to the subscriptions until the connection
 // fails or the Bus closes.
 func (b *PostgresBus) receive(conn *pgx.Conn) error {
@@ -168,7 +173,7 @@ func (b *PostgresBus) receive(conn *pgx.Conn) error {
 			if !pgconn.Timeout(err) && !errors.Is(err, context.DeadlineExceeded) {
 				return err
 			}
-			pctx, cancel := context.WithTimeout(b.ctx, b.o.health)
+			pctx, cancel := context.WithTimeout(b.ctx, max(b.o.health, minPingTimeout))
 			err = conn.Ping(pctx)
 			cancel()
 			if err != nil {
