@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"iter"
-	"sync/atomic"
 	"time"
 )
 
@@ -101,13 +100,11 @@ func OutreachCrew(m Members) (Crew, error) {
 }
 
 func (m Members) research(ctx context.Context, tc *TaskContext) error {
-	var found atomic.Int64
 	tc.UpdateStats(func(s *Stats) { s.PostsDiscovered = 0 }) // counted again on resume
 	res, err := m.Researcher.Research(ctx, tc.Brief, func(c Candidate) error {
 		if err := Send(ctx, tc, c); err != nil {
 			return err
 		}
-		found.Add(1)
 		tc.UpdateStats(func(s *Stats) { s.PostsDiscovered++ })
 		return nil
 	})
@@ -115,7 +112,7 @@ func (m Members) research(ctx context.Context, tc *TaskContext) error {
 		return fmt.Errorf("blog researcher: %w", err)
 	}
 	tc.UpdateStats(func(s *Stats) { s.SeedsFailed = res.SeedsFailed })
-	tc.Count("candidates", int(found.Load()))
+	tc.Count("candidates", res.Found)
 	tc.Count("seeds_failed", res.SeedsFailed)
 	return nil
 }

@@ -444,7 +444,7 @@ func (ex *execution) runTask(ctx context.Context, i int, resumed bool) error {
 		return err
 	}
 	task := ex.runner.crew.Tasks[i]
-	tc := &TaskContext{RunID: ex.runID, Brief: ex.run.Brief, Resumed: resumed, task: task.Name, exec: ex}
+	tc := ex.taskContext(task.Name, resumed)
 	if err := task.Run(ctx, tc); err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -455,6 +455,11 @@ func (ex *execution) runTask(ctx context.Context, i int, resumed bool) error {
 		return err
 	}
 	return ex.finishStep(ctx, i)
+}
+
+// taskContext is the TaskContext of task in this execution.
+func (ex *execution) taskContext(task string, resumed bool) *TaskContext {
+	return &TaskContext{RunID: ex.runID, Brief: ex.run.Brief, Resumed: resumed, task: task, exec: ex}
 }
 
 // pipeBuffer is how many items a feeding task may send ahead of the task
@@ -482,7 +487,7 @@ func (ex *execution) runFed(ctx context.Context, i int, resumed bool) error {
 	failed := make(chan error, 1)
 	go func() {
 		defer close(pipe)
-		tc := &TaskContext{RunID: ex.runID, Brief: ex.run.Brief, Resumed: resumed, task: feeder.Name, exec: ex}
+		tc := ex.taskContext(feeder.Name, resumed)
 		err := feeder.Run(fctx, tc)
 		stopped := fctx.Err() != nil
 		if err == nil && !stopped {
@@ -503,7 +508,7 @@ func (ex *execution) runFed(ctx context.Context, i int, resumed bool) error {
 		<-failed
 		return err
 	}
-	tc := &TaskContext{RunID: ex.runID, Brief: ex.run.Brief, Resumed: resumed, task: reader.Name, exec: ex}
+	tc := ex.taskContext(reader.Name, resumed)
 	readErr := reader.Run(ctx, tc)
 	stopFeeder(errFedDone)
 	feedErr := <-failed

@@ -145,9 +145,9 @@ func (a *Analyst) readOne(ctx context.Context, b agents.Brief, scorer *relevance
 		st.add(func(r *agents.AnalysisResult) { r.Fetched++; r.Duplicates++ })
 		return
 	}
-	scorer.Observe(p.Text, p.Title)
-	p.Relevance = scorer.Score(p.Text, p.Title, p.PublishedAt, a.cfg.Now())
-	if scorer.Coverage(p.Text, p.Title) < a.cfg.MinRelevance || !sameLanguage(b.Language, p.Language) {
+	var coverage float64
+	p.Relevance, coverage = scorer.Rate(p.Text, p.Title, p.PublishedAt, a.cfg.Now())
+	if coverage < a.cfg.MinRelevance || !sameLanguage(b.Language, p.Language) {
 		st.add(func(r *agents.AnalysisResult) { r.Fetched++; r.BelowBar++ })
 		return
 	}

@@ -213,3 +213,22 @@ func TestCoverageIgnoresOrder(t *testing.T) {
 	assert.Positive(t, before)
 	assert.Zero(t, fresh.Coverage(gardenPost, ""), "no term, no coverage")
 }
+
+// TestRateIsObserveScoreCoverage: Rate gives what Observe followed by
+// Score and Coverage give.
+func TestRateIsObserveScoreCoverage(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	pub := now.Add(-30 * 24 * time.Hour)
+	a, err := NewTopicScorer(Config{}, []string{"database", "index"}, []string{"context"})
+	require.NoError(t, err)
+	b, err := NewTopicScorer(Config{}, []string{"database", "index"}, []string{"context"})
+	require.NoError(t, err)
+	for _, d := range []string{dbPost, gardenPost, goPost} {
+		score, coverage := a.Rate(d, "A title", &pub, now)
+		b.Observe(d, "A title")
+		assert.Equal(t, b.Score(d, "A title", &pub, now), score)
+		assert.Equal(t, b.Coverage(d, "A title"), coverage)
+	}
+	assert.Equal(t, b.Observed(), a.Observed())
+}

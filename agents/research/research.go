@@ -79,13 +79,14 @@ func (r *Researcher) Research(ctx context.Context, b agents.Brief, found func(ag
 	if sources == 0 {
 		return agents.ResearchResult{}, fmt.Errorf("research: %w: no seed URLs and no searcher is configured", agents.ErrInvalidBrief)
 	}
+	// A failed hand-over stops every seed; its error is ctx's cause.
+	parent := ctx
 	ctx, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
 
 	var mu sync.Mutex
 	seen := web.NewURLSet()
 	var n atomic.Int64
-	var handErr error // found's first error
 	hand := func(c agents.Candidate) error {
 		mu.Lock()
 		fresh := c.URL != "" && seen.Add(c.URL)
@@ -94,11 +95,6 @@ func (r *Researcher) Research(ctx context.Context, b agents.Brief, found func(ag
 			return nil
 		}
 		if err := found(c); err != nil {
-			mu.Lock()
-			if handErr == nil {
-				handErr = err
-			}
-			mu.Unlock()
 			stop(err)
 			return err
 		}
@@ -129,11 +125,11 @@ func (r *Researcher) Research(ctx context.Context, b agents.Brief, found func(ag
 		hits, searchErr = r.searcher.Search(ctx, strings.Join(b.Keywords, " "), r.cfg.SearchResults)
 	}
 	wg.Wait()
-	if handErr != nil {
-		return agents.ResearchResult{Found: int(n.Load())}, handErr
-	}
-	if err := ctx.Err(); err != nil {
+	if err := parent.Err(); err != nil {
 		return agents.ResearchResult{Found: int(n.Load())}, err
+	}
+	if ctx.Err() != nil {
+		return agents.ResearchResult{Found: int(n.Load())}, context.Cause(ctx)
 	}
 	var out agents.ResearchResult
 	for i, err := range seedErrs {

@@ -105,7 +105,13 @@ type discovery struct {
 	// later holds the candidates read from a response while it streamed,
 	// handed over (robots.txt checked) once it is read: found, or a fetch
 	// of robots.txt, could wait on the host turn the response holds.
-	later []Candidate
+	later []admitted
+}
+
+// admitted is a candidate admit let through, with its parsed URL.
+type admitted struct {
+	c Candidate
+	u *url.URL
 }
 
 func (d *discovery) full() bool { return d.n+len(d.later) >= d.max }
@@ -124,8 +130,8 @@ func (d *discovery) add(ctx context.Context, base *url.URL, c Candidate) error {
 // addLater is add for use while a response streams: the candidate waits
 // in later.
 func (d *discovery) addLater(base *url.URL, c Candidate) {
-	if c, _, ok := d.admit(base, c); ok {
-		d.later = append(d.later, c)
+	if c, u, ok := d.admit(base, c); ok {
+		d.later = append(d.later, admitted{c, u})
 	}
 }
 
@@ -133,13 +139,9 @@ func (d *discovery) addLater(base *url.URL, c Candidate) {
 func (d *discovery) flushLater(ctx context.Context) error {
 	later := d.later
 	d.later = nil
-	for i, c := range later {
-		later[i] = Candidate{}
-		u, err := url.Parse(c.URL)
-		if err != nil {
-			continue
-		}
-		if err := d.place(ctx, c, u); err != nil {
+	for i, a := range later {
+		later[i] = admitted{}
+		if err := d.place(ctx, a.c, a.u); err != nil {
 			return err
 		}
 	}

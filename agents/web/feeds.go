@@ -69,10 +69,14 @@ func (d *discovery) feedPages(ctx context.Context, from, next string, seen map[s
 			return nil
 		}
 		nu, err := base.Parse(next)
-		if err != nil || seen[CanonicalURL(nu.String())] {
+		if err != nil {
 			return nil
 		}
-		seen[CanonicalURL(nu.String())] = true
+		canon := CanonicalURL(nu.String())
+		if seen[canon] {
+			return nil
+		}
+		seen[canon] = true
 		if from, next, err = d.streamFeed(ctx, nu.String()); err != nil {
 			return err
 		}

@@ -35,7 +35,7 @@ type feedItem struct {
 // next is the feed's next page, when it names one (RFC 5005
 // <link rel="next">, JSON Feed's next_url) before reading stopped.
 func readFeed(r io.Reader, yield func(site string, it feedItem) bool) (next string, err error) {
-	br := bufio.NewReader(r)
+	br := buffered(r)
 	first, err := firstByte(br)
 	if err != nil {
 		return "", errNotFeed
@@ -44,6 +44,24 @@ func readFeed(r io.Reader, yield func(site string, it feedItem) bool) (next stri
 		return readJSONFeed(br, yield)
 	}
 	return readXMLFeed(br, yield)
+}
+
+// buffered is r as a *bufio.Reader, wrapping it only when it is not one
+// already (Fetcher.Stream hands over a buffered body).
+func buffered(r io.Reader) *bufio.Reader {
+	if br, ok := r.(*bufio.Reader); ok {
+		return br
+	}
+	return bufio.NewReader(r)
+}
+
+// newXMLDecoder is a lenient decoder for documents from the web: not
+// strict, and reading any charset the document declares.
+func newXMLDecoder(r io.Reader) *xml.Decoder {
+	dec := xml.NewDecoder(r)
+	dec.Strict = false
+	dec.CharsetReader = charset.NewReaderLabel
+	return dec
 }
 
 // firstByte peeks at the first byte after a BOM and whitespace.
@@ -66,10 +84,8 @@ func firstByte(br *bufio.Reader) (byte, error) {
 
 // readXMLFeed walks an RSS, RDF or Atom document token by token.
 func readXMLFeed(r io.Reader, yield func(string, feedItem) bool) (next string, err error) {
-	dec := xml.NewDecoder(r)
-	dec.Strict = false
+	dec := newXMLDecoder(r)
 	dec.Entity = xml.HTMLEntity
-	dec.CharsetReader = charset.NewReaderLabel
 
 	var site string
 	depth := 0 // depth of the last start element read; the root is 1
@@ -152,7 +168,7 @@ func readXMLItem(dec *xml.Decoder) (feedItem, error) {
 			case "title":
 				var s string
 				if s, err = textOf(dec, 4*titleBytes); it.Title == "" {
-					it.Title = capText(firstNonEmpty(plainText(s)), titleBytes)
+					it.Title = capText(plainText(s), titleBytes)
 				}
 			case "link":
 				var l string

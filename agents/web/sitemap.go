@@ -3,6 +3,7 @@ package web
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"compress/gzip"
 	"container/heap"
 	"context"
@@ -12,8 +13,6 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-
-	"golang.org/x/net/html/charset"
 )
 
 // sitemapTypes are the media types sitemaps are served as.
@@ -153,17 +152,12 @@ func (n *newestURLs) offer(lastMod string, c Candidate, u *url.URL) {
 	}
 }
 
-// sorted returns the kept entries, best first.
+// sorted returns the kept entries, best first: newest lastmod, then
+// sitemap order.
 func (n *newestURLs) sorted() []newestItem {
 	out := slices.Clone(n.items)
 	slices.SortFunc(out, func(a, b newestItem) int {
-		switch {
-		case b.worse(a):
-			return -1
-		case a.worse(b):
-			return 1
-		}
-		return 0
+		return cmp.Or(strings.Compare(b.lastMod, a.lastMod), cmp.Compare(a.seq, b.seq))
 	})
 	return out
 }
@@ -190,7 +184,7 @@ func childSitemaps(children []sitemapEntry) []string {
 // child is true for an index's <sitemap> entries. A gzipped sitemap is
 // read up to limit bytes unpacked.
 func readSitemap(r io.Reader, limit int64, found func(e sitemapEntry, child bool)) error {
-	br := bufio.NewReader(r)
+	br := buffered(r)
 	if magic, _ := br.Peek(2); bytes.Equal(magic, []byte{0x1f, 0x8b}) {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
@@ -212,9 +206,7 @@ func readSitemap(r io.Reader, limit int64, found func(e sitemapEntry, child bool
 		}
 		return sc.Err()
 	}
-	dec := xml.NewDecoder(br)
-	dec.Strict = false
-	dec.CharsetReader = charset.NewReaderLabel
+	dec := newXMLDecoder(br)
 	for {
 		tok, err := dec.Token()
 		if err == io.EOF {
