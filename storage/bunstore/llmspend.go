@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -21,6 +22,7 @@ type LLMSpend struct {
 	db       bun.IDB
 	defaults agents.BudgetLimits
 	now      func() time.Time
+	pruned   atomic.Value // the day (string) earlier days were last deleted on
 }
 
 var _ agents.Budget = (*LLMSpend)(nil)
@@ -45,8 +47,9 @@ type llmSpendRow struct {
 
 func (s *LLMSpend) today() string { return s.now().UTC().Format(time.DateOnly) }
 
-// Spend adds tokens and cost to key's usage today, in one statement, and
-// forgets key's earlier days.
+// Spend adds tokens and cost to key's usage today, in one statement. The
+// first Spend of a day on this instance also deletes the days before
+// yesterday, for every key.
 func (s *LLMSpend) Spend(ctx context.Context, key string, tokens int, cost float64) error {
 	row := &llmSpendRow{Key: key, Day: s.today(), Tokens: int64(max(tokens, 0)), CostUSD: max(cost, 0)}
 	_, err := s.db.NewInsert().Model(row).
@@ -57,10 +60,16 @@ func (s *LLMSpend) Spend(ctx context.Context, key string, tokens int, cost float
 	if err != nil {
 		return fmt.Errorf("record llm spend of %q: %w", key, mapErr(err))
 	}
-	if _, err := s.db.NewDelete().Model((*llmSpendRow)(nil)).
-		Where("key = ?", key).Where("day < ?", row.Day).Exec(ctx); err != nil {
-		return fmt.Errorf("forget old llm spend of %q: %w", key, mapErr(err))
+	if s.pruned.Load() == row.Day {
+		return nil
 	}
+	// Yesterday stays: an instance whose clock is behind may still be
+	// spending it.
+	before := s.now().UTC().AddDate(0, 0, -1).Format(time.DateOnly)
+	if _, err := s.db.NewDelete().Model((*llmSpendRow)(nil)).Where("day < ?", before).Exec(ctx); err != nil {
+		return fmt.Errorf("forget llm spend before %s: %w", before, mapErr(err))
+	}
+	s.pruned.Store(row.Day)
 	return nil
 }
 

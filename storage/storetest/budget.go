@@ -56,17 +56,21 @@ func testBudgetCost(t *testing.T, newBudget BudgetFactory) {
 	require.NoError(t, b.Check(ctx, key), "no token limit; $0.25 of $0.50")
 	require.NoError(t, b.Spend(ctx, key, 1, 0.25))
 	assert.ErrorIs(t, b.Check(ctx, key), agents.ErrBudgetExceeded)
-	require.NoError(t, b.Spend(ctx, key, -5, -1), "negative usage counts as none")
+	require.NoError(t, b.Spend(ctx, key, -5, -1))
+	assert.ErrorIs(t, b.Check(ctx, key), agents.ErrBudgetExceeded, "negative usage counts as none, not as a refund")
 }
 
 func testBudgetNextDay(t *testing.T, newBudget BudgetFactory) {
-	clock := authtest.NewClock(time.Date(2026, 11, 27, 23, 59, 0, 0, time.UTC))
+	// Today and tomorrow by the real clock, so the other scenarios sharing
+	// the store (on today) and this one prune none of each other's days.
+	y, m, d := time.Now().UTC().Date()
+	clock := authtest.NewClock(time.Date(y, m, d, 23, 59, 0, 0, time.UTC))
 	b, _ := newBudget(t, agents.BudgetLimits{DailyTokens: 10}, clock.Now)
 	ctx := t.Context()
 	key := newID()
 	require.NoError(t, b.Spend(ctx, key, 10, 0))
 	require.ErrorIs(t, b.Check(ctx, key), agents.ErrBudgetExceeded)
-	clock.Set(time.Date(2026, 11, 28, 0, 0, 1, 0, time.UTC))
+	clock.Set(time.Date(y, m, d+1, 0, 0, 1, 0, time.UTC))
 	assert.NoError(t, b.Check(ctx, key), "the budget is daily, UTC")
 	require.NoError(t, b.Spend(ctx, key, 9, 0))
 	assert.NoError(t, b.Check(ctx, key), "yesterday's spending does not count")
