@@ -89,14 +89,14 @@ func (c *client) flush() {
 			return
 		}
 		rest, err := c.sock.writeNow(batch)
-		c.written(len(batch) - len(rest))
 		if err != nil {
+			c.written(len(batch))
 			clear(batch)
-			c.written(len(rest))
 			c.close(websocket.StatusInternalError, "write failed")
 			c.stopWriting()
 			return
 		}
+		c.written(len(batch) - len(rest))
 		if len(rest) > 0 {
 			go c.finishBatch(batch, rest)
 			return
@@ -108,12 +108,12 @@ func (c *client) flush() {
 // finishBatch sends the rest of a batch flush could not, then goes on as
 // the client's writer.
 func (c *client) finishBatch(batch, rest [][]byte) {
-	if !c.sendBatch(rest) {
-		clear(batch)
+	ok := c.sendBatch(rest)
+	clear(batch)
+	if !ok {
 		c.stopWriting()
 		return
 	}
-	clear(batch)
 	c.writeLoop()
 }
 
