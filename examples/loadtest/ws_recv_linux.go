@@ -152,15 +152,15 @@ func (c *wsConn) readReady(buf []byte, m int, now time.Time, received *atomic.In
 			return true // closed: what did not arrive counts as lost
 		}
 		data := buf[:n]
-		if len(c.pending) > 0 {
-			c.pending = append(c.pending, data...)
-			data = c.pending
+		if len(c.c.pending) > 0 {
+			c.c.pending = append(c.c.pending, data...)
+			data = c.c.pending
 		}
 		used, done, err := c.handleFrames(data, m, now, received)
 		if err != nil || done {
 			return true
 		}
-		c.pending = append(c.pending[:0], data[used:]...)
+		c.c.pending = append(c.c.pending[:0], data[used:]...)
 		if n < len(buf) {
 			return false // drained; epoll says when more comes
 		}

@@ -194,7 +194,6 @@ type wsConn struct {
 	c         *leanWS
 	fd        int    // the socket's descriptor, for the epoll receiver
 	ownFD     bool   // fd is the receiver's own duplicate, to close
-	pending   []byte // bytes of a frame not yet whole
 	msg       []byte // a fragmented message being put together
 	inMessage bool   // a fragmented message is being put together
 	done      bool   // every event in, or the connection failed
