@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/kpbot/kpbot/auth"
@@ -69,8 +70,8 @@ type Fallback struct {
 	log        *slog.Logger
 	now        func() time.Time
 
+	down      atomic.Bool // read without mu on every call; changed under mu
 	mu        sync.Mutex
-	down      bool
 	downSince time.Time
 	nextProbe time.Time
 }
@@ -153,11 +154,7 @@ func (f *Fallback) Peek(ctx context.Context, key string, l auth.Limit) (auth.Dec
 
 // Degraded reports whether the shared limiter is currently considered
 // unreachable.
-func (f *Fallback) Degraded() bool {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.down
-}
+func (f *Fallback) Degraded() bool { return f.down.Load() }
 
 // Probe asks the shared limiter whether it answers now, whatever the
 // probe interval, and updates the Fallback's state; it returns the
@@ -211,9 +208,12 @@ func (f *Fallback) callShared(ctx context.Context, key string, l auth.Limit, rec
 // shouldAskShared is true while the shared limiter is up, and for one
 // call per probe interval while it is down.
 func (f *Fallback) shouldAskShared() bool {
+	if !f.down.Load() {
+		return true
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if !f.down {
+	if !f.down.Load() {
 		return true
 	}
 	now := f.now()
@@ -229,10 +229,11 @@ func (f *Fallback) markDown(err error) {
 	defer f.mu.Unlock()
 	now := f.now()
 	f.nextProbe = now.Add(f.probeEvery)
-	if f.down {
+	if f.down.Load() {
 		return
 	}
-	f.down, f.downSince = true, now
+	f.down.Store(true)
+	f.downSince = now
 	what := "limits are kept in this instance's memory"
 	if f.mode == FailClosed {
 		what = "rate-limited requests are refused with 503"
@@ -242,12 +243,15 @@ func (f *Fallback) markDown(err error) {
 }
 
 func (f *Fallback) markUp() {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if !f.down {
+	if !f.down.Load() {
 		return
 	}
-	f.down = false
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !f.down.Load() {
+		return
+	}
+	f.down.Store(false)
 	f.log.Info("rate limiter: shared store answers again; limits are shared once more",
 		"outage", f.now().Sub(f.downSince).Round(time.Millisecond).String())
 }
