@@ -149,6 +149,10 @@ func ProvideRedis(cfg Config) (*Redis, func(), error) {
 		return nil, nil, fmt.Errorf("KPBOT_REDIS_URL: %w", err)
 	}
 	opts.ContextTimeoutEnabled = true
+	// One dial per command attempt (go-redis's default is five, 100 ms
+	// apart): a refused connection then costs milliseconds, and the rate
+	// limiter's fallback takes over at once.
+	opts.DialerRetries = 1
 	client := redis.NewClient(opts)
 	return &Redis{Client: client}, func() { _ = client.Close() }, nil
 }
