@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"log/slog"
 	"net"
 	"net/http"
@@ -130,11 +131,13 @@ func TestEventsCrossInstancesWhileRedisIsDown(t *testing.T) {
 	rs := ratelimittest.StartRedis(t)
 	rs.Stop()
 	env := map[string]string{
-		"KPBOT_DATABASE_URL":      dsn,
-		"KPBOT_JWT_SECRET":        strings.Repeat("s", 40),
-		"KPBOT_REDIS_URL":         rs.URL(),
-		"KPBOT_BCRYPT_COST":       "4",
-		"KPBOT_SESSION_CACHE_TTL": "1h",
+		"KPBOT_DATABASE_URL":       dsn,
+		"KPBOT_JWT_SECRET":         strings.Repeat("s", 40),
+		"KPBOT_REDIS_URL":          rs.URL(),
+		"KPBOT_BCRYPT_COST":        "4",
+		"KPBOT_SESSION_CACHE_TTL":  "1h",
+		"KPBOT_AUTH_RATE_LIMIT":    "0",
+		"KPBOT_LOGIN_MAX_FAILURES": "4",
 	}
 	a, baseA, _ := startInstance(t, env)
 	_, baseB, _ := startInstance(t, env)
@@ -180,4 +183,28 @@ func TestEventsCrossInstancesWhileRedisIsDown(t *testing.T) {
 	require.Equal(t, http.StatusNoContent, resp.StatusCode)
 	require.Eventually(t, func() bool { return me(baseA) == http.StatusUnauthorized }, 10*time.Second, 20*time.Millisecond,
 		"the revocation crosses instances on the database's bus, not the hour-long cache")
+
+	// Redis comes back: both instances share the failed-login limit again.
+	rs.Start()
+	c := redis.NewClient(&redis.Options{Addr: rs.Addr()})
+	defer func() { _ = c.Close() }()
+	loginStatus := func(base, email string) int {
+		resp, _ := postJSON(t, base+"/api/auth/login", "", map[string]any{"email": email, "password": "wrong password"})
+		return resp.StatusCode
+	}
+	for _, base := range []string{baseA, baseB} {
+		require.Eventually(t, func() bool {
+			email := "probe-" + strings.ToLower(rand.Text()[:8]) + "@example.com"
+			if loginStatus(base, email) != http.StatusUnauthorized {
+				return false
+			}
+			n, err := c.Exists(context.Background(), ratelimit.DefaultRedisPrefix+"login-failures:"+email).Result()
+			return err == nil && n == 1
+		}, 20*time.Second, 50*time.Millisecond, "%s counts failures in Redis again", base)
+	}
+	for _, base := range []string{baseA, baseB, baseA, baseB} {
+		require.Equal(t, http.StatusUnauthorized, loginStatus(base, "shared@example.com"))
+	}
+	assert.Equal(t, http.StatusTooManyRequests, loginStatus(baseA, "shared@example.com"), "two failures on each instance make four")
+	assert.Equal(t, http.StatusTooManyRequests, loginStatus(baseB, "shared@example.com"))
 }
