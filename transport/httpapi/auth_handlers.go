@@ -79,7 +79,7 @@ func (s *Server) registerAuth() {
 		Description:   "Creates a user with role `user` and opens a first session. A duplicate email (in any case) is 409. Rate limited per client IP.",
 		DefaultStatus: http.StatusCreated,
 		Middlewares:   huma.Middlewares{s.limitByIP("register")},
-		Errors:        []int{http.StatusBadRequest, http.StatusConflict, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType, http.StatusTooManyRequests},
+		Errors:        []int{http.StatusBadRequest, http.StatusConflict, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType, http.StatusTooManyRequests, http.StatusServiceUnavailable},
 	}, func(ctx context.Context, in *registerInput) (*tokenOutput, error) {
 		res, err := s.deps.Auth.Register(ctx, auth.RegisterInput{
 			Email: in.Body.Email, Password: in.Body.Password, Name: in.Body.Name,
@@ -95,7 +95,7 @@ func (s *Server) registerAuth() {
 		Summary:     "Log in",
 		Description: "Opens a session. A wrong email and a wrong password give the same 401. Too many failures for one email within the window, or too many requests from one client IP, give 429 with Retry-After.",
 		Middlewares: huma.Middlewares{s.limitByIP("login")},
-		Errors:      []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType, http.StatusTooManyRequests},
+		Errors:      []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType, http.StatusTooManyRequests, http.StatusServiceUnavailable},
 	}, func(ctx context.Context, in *loginInput) (*tokenOutput, error) {
 		res, err := s.deps.Auth.Login(ctx, in.Body.Email, in.Body.Password, clientInfo(ctx))
 		if err != nil {
@@ -111,7 +111,7 @@ func (s *Server) registerAuth() {
 			"Presenting an already-rotated token is 401 and revokes its whole session; within the configured grace window " +
 			"its immediate predecessor is 409 instead and revokes nothing.",
 		Middlewares: huma.Middlewares{s.limitByIP("refresh")},
-		Errors:      []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusConflict, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType, http.StatusTooManyRequests},
+		Errors:      []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusConflict, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType, http.StatusTooManyRequests, http.StatusServiceUnavailable},
 	}, func(ctx context.Context, in *refreshInput) (*tokenOutput, error) {
 		res, err := s.deps.Auth.Refresh(ctx, in.Body.RefreshToken, clientInfo(ctx))
 		if err != nil {
