@@ -138,7 +138,7 @@ type restartLoad struct {
 	token       string
 	clients     []*client
 	acked       atomic.Int64
-	restarted   atomic.Int64   // UnixNano when PostgreSQL started again
+	restarted   atomic.Int64    // UnixNano when PostgreSQL started again
 	writesAfter [2]atomic.Int64 // 2xx writes per instance sent after that
 
 	mu            sync.Mutex
