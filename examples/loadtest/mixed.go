@@ -164,6 +164,7 @@ type mixedReport struct {
 	Options    mixedOptions
 	Schema     string
 	Ops        []opSummary
+	All        opSummary // every request: only its latencies are filled in
 	Requests   int
 	Server5xx  int
 	NoAnswer   int
@@ -285,21 +286,21 @@ func runMixed(ctx context.Context, o mixedOptions, out io.Writer) (mixedReport, 
 	}
 	fmt.Fprintf(out, "mixed: %d users at %.0f requests/s, %d WebSocket clients, for %v...\n", o.Users, o.Rate, o.Sockets, o.Duration)
 
+	// Each socket has a session of its own, opened before the clock starts.
+	tokens := make([]string, o.Sockets)
+	for i := range tokens {
+		if tokens[i], err = m.login(ctx, users[i%len(users)].email); err != nil {
+			return rep, fmt.Errorf("socket %d: %w", i, err)
+		}
+	}
 	lctx, stopLoad := context.WithTimeout(ctx, o.Duration)
 	defer stopLoad()
 	start := time.Now()
 	var wg sync.WaitGroup
 	samples := make([][]resourceSample, len(m.instances))
 	wg.Go(func() { m.sample(lctx, start, samples, out) })
-	for i := range o.Sockets {
-		u := users[i%len(users)]
-		token, err := m.login(ctx, u.email)
-		if err != nil {
-			stopLoad()
-			wg.Wait()
-			return rep, fmt.Errorf("socket %d: %w", i, err)
-		}
-		wg.Go(func() { m.follow(lctx, i, token, u.campaign) })
+	for i, token := range tokens {
+		wg.Go(func() { m.follow(lctx, i, token, users[i%len(users)].campaign) })
 	}
 	interval := time.Duration(float64(time.Second) * float64(o.Users) / o.Rate)
 	for i, u := range users {
@@ -330,8 +331,13 @@ func runMixed(ctx context.Context, o mixedOptions, out io.Writer) (mixedReport, 
 		ir.RSSSlope = slopePerMinute(steady, func(s resourceSample) float64 { return s.RSS })
 		ir.GoroutineSlope = slopePerMinute(steady, func(s resourceSample) float64 { return s.Goroutines })
 	}
+	all := &opStats{}
 	for _, op := range mixedOps {
-		s := m.stats[op.name].summary(op.name)
+		st := m.stats[op.name]
+		st.mu.Lock()
+		all.latencies = append(all.latencies, st.latencies...)
+		st.mu.Unlock()
+		s := st.summary(op.name)
 		rep.Ops = append(rep.Ops, s)
 		rep.Requests += s.Requests
 		for _, n := range s.ServerErrors {
@@ -341,6 +347,7 @@ func runMixed(ctx context.Context, o mixedOptions, out io.Writer) (mixedReport, 
 			rep.NoAnswer += n
 		}
 	}
+	rep.All = all.summary("all")
 	m.wsMu.Lock()
 	rep.WS = m.ws
 	m.wsMu.Unlock()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -18,9 +19,11 @@ import (
 	"github.com/kpbot/kpbot/storage/dbtest"
 )
 
-// authRateLimit is the per-IP limit of the instances drill: low enough to
-// reach in a few requests, high enough for each phase's own client.
-const authRateLimit = 6
+// authRateLimit is the per-IP limit of the instances drill, per
+// operation: low enough to reach in a few requests (and one more is let
+// through only every minute/4 = 15 s), high enough for each phase's own
+// client (alice refreshes four times).
+const authRateLimit = 4
 
 // revocationBound is how long a logout on one instance may take to be
 // refused by the others. The session cache lives a minute in this drill,
@@ -38,7 +41,7 @@ func TestDrillInstancesBehindRoundRobin(t *testing.T) {
 		"KPBOT_JWT_SECRET":          strings.Repeat("d", 40),
 		"KPBOT_BCRYPT_COST":         "4",
 		"KPBOT_TRUSTED_PROXIES":     "127.0.0.1/32",
-		"KPBOT_AUTH_RATE_LIMIT":     "6",
+		"KPBOT_AUTH_RATE_LIMIT":     strconv.Itoa(authRateLimit),
 		"KPBOT_SESSION_CACHE_TTL":   "1m",
 		"KPBOT_FETCH_ALLOW_PRIVATE": "true", // the test blogs live on loopback
 		"KPBOT_FETCH_DELAY":         "100ms",
