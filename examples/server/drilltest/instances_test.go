@@ -3,6 +3,7 @@ package drilltest
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"strconv"
 	"strings"
@@ -25,6 +26,9 @@ import (
 // client (alice refreshes four times).
 const authRateLimit = 4
 
+// loginMaxFailures is the per-account failed-login limit of the drill.
+const loginMaxFailures = 3
+
 // revocationBound is how long a logout on one instance may take to be
 // refused by the others. The session cache lives a minute in this drill,
 // so only the event bus can meet it.
@@ -42,6 +46,8 @@ func TestDrillInstancesBehindRoundRobin(t *testing.T) {
 		"KPBOT_BCRYPT_COST":         "4",
 		"KPBOT_TRUSTED_PROXIES":     "127.0.0.1/32",
 		"KPBOT_AUTH_RATE_LIMIT":     strconv.Itoa(authRateLimit),
+		"KPBOT_LOGIN_MAX_FAILURES":  strconv.Itoa(loginMaxFailures),
+		"KPBOT_MAX_RUNS_PER_USER":   "2",
 		"KPBOT_SESSION_CACHE_TTL":   "1m",
 		"KPBOT_FETCH_ALLOW_PRIVATE": "true", // the test blogs live on loopback
 		"KPBOT_FETCH_DELAY":         "100ms",
@@ -167,6 +173,44 @@ func TestDrillInstancesBehindRoundRobin(t *testing.T) {
 		}
 	})
 
+	t.Run("the per-user run limit holds across instances", func(t *testing.T) {
+		// A blog that never answers keeps the runs running.
+		release := make(chan struct{})
+		stuck := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			}
+		}))
+		t.Cleanup(stuck.Close)
+		t.Cleanup(func() { close(release) }) // before Close, which waits for the handlers
+		dave := newClient(t, proxy.URL, 20*time.Second)
+		reg := dave.must(t, http.MethodPost, "/api/auth/register", "", map[string]any{"email": randomEmail(t, "dave"), "password": "dave password"})
+		require.Equal(t, http.StatusCreated, reg.status, "%v", reg.body)
+		token := str(t, reg.body, "access_token")
+		var runs []string
+		backends := map[int]bool{}
+		for i := range 3 {
+			camp := dave.must(t, http.MethodPost, "/api/campaigns", token, map[string]any{
+				"name": "stuck " + strconv.Itoa(i), "keywords": []string{"anything"}, "seed_urls": []string{stuck.URL + "/"},
+			})
+			require.Equal(t, http.StatusCreated, camp.status, "%v", camp.body)
+			r := dave.must(t, http.MethodPost, "/api/campaigns/"+str(t, camp.body, "id")+"/runs", token, nil)
+			backends[r.backend] = true
+			if i < 2 {
+				require.Equal(t, http.StatusAccepted, r.status, "run %d of 2: %v", i+1, r.body)
+				runs = append(runs, str(t, r.body, "id"))
+				continue
+			}
+			assert.Equal(t, http.StatusTooManyRequests, r.status, "a third active run is refused on instance %d too: %v", r.backend, r.body)
+		}
+		assert.Greater(t, len(backends), 1, "the runs were asked of different instances")
+		for _, id := range runs {
+			r := dave.must(t, http.MethodPost, "/api/runs/"+id+"/cancel", token, nil)
+			assert.Contains(t, []int{http.StatusAccepted, http.StatusConflict}, r.status, "%v", r.body)
+		}
+	})
+
 	t.Run("the per-IP auth limit is shared", func(t *testing.T) {
 		if redisURL == "" {
 			t.Skip("KPBOT_TEST_REDIS_URL is unset: without Redis each instance keeps its own limits")
@@ -185,6 +229,24 @@ func TestDrillInstancesBehindRoundRobin(t *testing.T) {
 		other := newClient(t, proxy.URL, 20*time.Second)
 		r = other.must(t, http.MethodPost, "/api/auth/login", "", map[string]any{"email": randomEmail(t, "nobody"), "password": "wrong password"})
 		assert.Equal(t, http.StatusUnauthorized, r.status, "another client IP has its own budget: the proxy's X-Forwarded-For is believed")
+	})
+
+	t.Run("the failed-login limit of an account is shared", func(t *testing.T) {
+		if redisURL == "" {
+			t.Skip("KPBOT_TEST_REDIS_URL is unset: without Redis each instance counts failed logins itself")
+		}
+		email := randomEmail(t, "erin")
+		reg := newClient(t, proxy.URL, 20*time.Second).must(t, http.MethodPost, "/api/auth/register", "", map[string]any{"email": email, "password": "erin password"})
+		require.Equal(t, http.StatusCreated, reg.status, "%v", reg.body)
+		backends := map[int]bool{}
+		for i := range loginMaxFailures {
+			r := newClient(t, proxy.URL, 20*time.Second).must(t, http.MethodPost, "/api/auth/login", "", map[string]any{"email": email, "password": "wrong password"})
+			require.Equal(t, http.StatusUnauthorized, r.status, "failure %d: %v", i+1, r.body)
+			backends[r.backend] = true
+		}
+		assert.Len(t, backends, len(instances), "each instance saw a failure")
+		r := newClient(t, proxy.URL, 20*time.Second).must(t, http.MethodPost, "/api/auth/login", "", map[string]any{"email": email, "password": "erin password"})
+		assert.Equal(t, http.StatusTooManyRequests, r.status, "after %d failures spread over every instance, the account's logins wait: %v", loginMaxFailures, r.body)
 	})
 
 	for i, in := range instances {
