@@ -40,6 +40,7 @@ const revocationBound = 2 * time.Second
 // cross instances unnoticed, a logout on one is refused by the others
 // within revocationBound, and (with Redis) the per-IP limit is shared.
 func TestDrillInstancesBehindRoundRobin(t *testing.T) {
+	t.Parallel()
 	env := map[string]string{
 		"KPBOT_DATABASE_URL":        dbtest.PostgresDSN(t),
 		"KPBOT_JWT_SECRET":          strings.Repeat("d", 40),

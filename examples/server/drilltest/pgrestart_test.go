@@ -31,8 +31,10 @@ const (
 // registrations, campaign writes and reads on two instances, and starts it
 // again on the same port: /readyz goes 503 and back on every instance
 // without restarting them, no request hangs, every write answered 2xx is
-// there afterwards, and revocations and runs work again.
+// there afterwards, every error is a problem document, and revocations
+// and runs work again.
 func TestDrillPostgresRestart(t *testing.T) {
+	t.Parallel()
 	if os.Getenv(dbtest.PostgresEnv) == "" {
 		t.Skipf("%s is unset: skipping the PostgreSQL restart drill with the other PostgreSQL tests (it runs a private server, never the shared one)", dbtest.PostgresEnv)
 	}
@@ -187,6 +189,9 @@ func (l *restartLoad) work(ctx context.Context, t *testing.T, w int) {
 				l.statuses = map[int]int{}
 			}
 			l.statuses[r.status]++
+			if ct := r.header.Get("Content-Type"); r.status >= 400 && !strings.HasPrefix(ct, "application/problem+json") {
+				t.Errorf("%s %s: %d answered with %q, not a problem document", method, path, r.status, ct)
+			}
 			if r.status == http.StatusCreated {
 				l.acked.Add(1)
 				if email != "" {
