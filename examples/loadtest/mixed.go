@@ -469,8 +469,8 @@ func (m *mixedRun) step(ctx context.Context, u *soakUser, op string) {
 
 // timed sends one request to the next instance and records it under op:
 // the first of want is the expected status, any other listed one an
-// expected refusal. A request cut short by the end of the run is not
-// counted.
+// expected refusal. A request in flight when the run ends is let finish
+// and counted.
 func (m *mixedRun) timed(ctx context.Context, op, method, path, token string, body any, want ...int) (int, map[string]any) {
 	start := time.Now()
 	status, out, err := m.do(context.WithoutCancel(ctx), method, path, token, body)
