@@ -16,6 +16,10 @@ import (
 	"github.com/kpbot/kpbot/storage"
 )
 
+// databaseRetryAfter is the Retry-After of a 503 while the database is
+// out of reach.
+const databaseRetryAfter = 2 * time.Second
+
 // ErrorMapper turns an error of another domain into a problem; it returns
 // nil for errors it does not know.
 type ErrorMapper func(err error) *Problem
@@ -52,6 +56,12 @@ func (s *Server) Error(ctx context.Context, err error) *Problem {
 		// Expected while a dependency is down (the adapter logs the
 		// outage once): not an internal error, and not logged per request.
 		return ServiceUnavailable(ue.RetryAfter)
+	}
+	if storage.IsUnavailable(err) {
+		// The database is out of reach (restarting, failing over): the
+		// request was not wrong and may be retried, so 503, not 500.
+		s.log.WarnContext(ctx, "database unavailable", "request_id", RequestIDFrom(ctx), "error", err.Error())
+		return ServiceUnavailable(databaseRetryAfter)
 	}
 	if p := mapKnown(err); p != nil {
 		if p.Status >= 500 {

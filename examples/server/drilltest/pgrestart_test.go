@@ -96,6 +96,8 @@ func TestDrillPostgresRestart(t *testing.T) {
 		sumValues(statuses), statuses, transport, ms(maxTook), len(campaigns), len(users))
 	assert.Zero(t, hangs, "no request ran into the %v client timeout", hangBound)
 	assert.Less(t, maxTook, hangBound)
+	assert.Zero(t, statuses[http.StatusInternalServerError], "an outage answers 503 with Retry-After, never 500")
+	assert.Positive(t, statuses[http.StatusServiceUnavailable], "requests during the outage were answered 503")
 
 	// Every acknowledged write is there, read through either instance.
 	for i, id := range campaigns {
