@@ -81,7 +81,9 @@ func ParseEmail(s string) (Email, error) {
 	if msg := refusedRunes(e); msg != "" {
 		return Email{}, emailError(msg)
 	}
-	e = norm.NFKC.String(e)
+	// Everything below works on the lower-cased NFKC form, so that the
+	// Address parses again to itself and to the same key.
+	e = norm.NFKC.String(strings.ToLower(norm.NFKC.String(e)))
 	if msg := refusedRunes(e); msg != "" { // NFKC can make a space: ¨ is " \u0308"
 		return Email{}, emailError(msg)
 	}
@@ -114,7 +116,7 @@ func ParseEmail(s string) (Email, error) {
 	}
 
 	out := Email{
-		Address:  norm.NFKC.String(strings.ToLower(e)),
+		Address:  e,
 		Key:      localKey + "@" + domainKey,
 		Skeleton: skeleton(localKey) + "@" + skeleton(domainUnicode),
 	}
