@@ -137,14 +137,20 @@ func LegacyEmailKey(s string) string {
 }
 
 // StoredEmailKeys returns the key and skeleton for an address already
-// stored, never failing: ParseEmail's, after dropping the invisible
-// characters it would refuse (so a stored "a\u200bb@x.io" gets the key
-// of ab@x.io); when that still fails, LegacyEmailKey for both, and ok is
-// false.
-func StoredEmailKeys(stored string) (key, skeleton string, ok bool) {
+// stored, and never fails. canonical reports whether the key is
+// ParseEmail's. Otherwise the key is LegacyEmailKey(stored), by which the
+// account still signs in with the exact address it registered with:
+//
+//   - an address ParseEmail accepts gets its key and skeleton;
+//   - one it accepts only without the invisible characters it refuses (a
+//     stored "a\u200bb@x.io") keeps its legacy key but takes the visible
+//     address's skeleton, so ab@x.io cannot register beside it;
+//   - any other gets the legacy key as its skeleton too.
+func StoredEmailKeys(stored string) (key, skeleton string, canonical bool) {
 	if e, err := ParseEmail(stored); err == nil {
 		return e.Key, e.Skeleton, true
 	}
+	legacy := LegacyEmailKey(stored)
 	visible := strings.Map(func(r rune) rune {
 		if invisible(r) {
 			return -1
@@ -152,10 +158,9 @@ func StoredEmailKeys(stored string) (key, skeleton string, ok bool) {
 		return r
 	}, stored)
 	if e, err := ParseEmail(visible); err == nil {
-		return e.Key, e.Skeleton, true
+		return legacy, e.Skeleton, false
 	}
-	k := LegacyEmailKey(stored)
-	return k, k, false
+	return legacy, legacy, false
 }
 
 // loginKeys are the keys Login looks an address up by, preferred first:
