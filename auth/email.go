@@ -126,6 +126,16 @@ func ParseEmail(s string) (Email, error) {
 	return out, nil
 }
 
+// NormalizeEmail returns the Address form of ParseEmail: what kpbot stores
+// and shows for email.
+func NormalizeEmail(email string) (string, error) {
+	e, err := ParseEmail(email)
+	if err != nil {
+		return "", err
+	}
+	return e.Address, nil
+}
+
 // LegacyEmailKey is the key of an account whose stored address predates
 // ParseEmail and could not take its canonical key (see StoredEmailKeys):
 // the address trimmed and lower-cased as kpbot stored it then, after a

@@ -208,6 +208,15 @@ func TestStoredEmailKeys(t *testing.T) {
 	}
 }
 
+func TestNormalizeEmail(t *testing.T) {
+	t.Parallel()
+	got, err := auth.NormalizeEmail(" Ａda@Example.COM ")
+	require.NoError(t, err)
+	assert.Equal(t, "ada@example.com", got)
+	_, err = auth.NormalizeEmail("a\u200bda@example.com")
+	requireEmailRefusal(t, err, "U+200B")
+}
+
 func TestLegacyEmailKey(t *testing.T) {
 	t.Parallel()
 	assert.Equal(t, "legacy ada@example.com", auth.LegacyEmailKey("  Ada@Example.COM "))
