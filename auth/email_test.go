@@ -273,3 +273,17 @@ func FuzzParseEmail(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkParseEmail is the normalisation every register and login pays.
+func BenchmarkParseEmail(b *testing.B) {
+	for _, s := range []string{"ada.lovelace@example.com", "Straße.Müller@bücher.example", "сосо@пример.рф"} {
+		b.Run(s, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := auth.ParseEmail(s); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
