@@ -14,7 +14,7 @@ import (
 // RegisterRequest is a self-service sign-up. Any other field (a role, say)
 // is refused with 422: new users are always "user".
 type RegisterRequest struct {
-	Email    string `json:"email" maxLength:"254" doc:"Trimmed and compared case-insensitively."`
+	Email    string `json:"email" maxLength:"254" doc:"Trimmed, NFKC-normalised and compared by its case-folded key (see auth.ParseEmail); an address that looks like a registered one is 409."`
 	Password string `json:"password" maxLength:"1024" doc:"At least 8 characters, no NUL; longer than 72 bytes is fine (pre-hashed)."`
 	Name     string `json:"name,omitempty" maxLength:"100"`
 }

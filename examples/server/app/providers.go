@@ -77,7 +77,7 @@ func ProvideDatabase(ctx context.Context, cfg Config, logger *slog.Logger) (*Dat
 			d.Pool.Close()
 		}
 	}
-	if err := bunstore.Migrate(ctx, d.Bun); err != nil {
+	if err := bunstore.Migrate(ctx, d.Bun, bunstore.WithMigrateLogger(logger)); err != nil {
 		cleanup()
 		return nil, nil, fmt.Errorf("migrate: %w", err)
 	}
