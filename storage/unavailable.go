@@ -3,7 +3,6 @@ package storage
 import (
 	"database/sql/driver"
 	"errors"
-	"io"
 	"net"
 	"strings"
 	"syscall"
@@ -22,8 +21,8 @@ type sqlStateError interface {
 
 // IsUnavailable reports whether err means the database is out of reach
 // rather than that the operation was wrong: ErrUnavailable, a broken or
-// refused connection (driver.ErrBadConn, a network error, an unexpected
-// EOF, ECONNREFUSED/ECONNRESET/EPIPE) or a PostgreSQL connection exception
+// refused connection (driver.ErrBadConn, a network error,
+// ECONNREFUSED/ECONNRESET/EPIPE) or a PostgreSQL connection exception
 // (SQLSTATE class 08, or 57P01..57P03: the server is shutting down or not
 // yet accepting connections). The HTTP adapter answers these with 503 and
 // Retry-After instead of a 500 (see docs/contract.md, Conventions).
@@ -32,7 +31,7 @@ func IsUnavailable(err error) bool {
 		return false
 	}
 	if errors.Is(err, ErrUnavailable) || errors.Is(err, driver.ErrBadConn) ||
-		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) ||
+		errors.Is(err, net.ErrClosed) ||
 		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
 		errors.Is(err, syscall.EPIPE) {
 		return true

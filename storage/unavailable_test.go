@@ -34,7 +34,7 @@ func TestIsUnavailable(t *testing.T) {
 		{"bad conn", fmt.Errorf("query: %w", driver.ErrBadConn), true},
 		{"refused dial", fmt.Errorf("connect: %w", refused), true},
 		{"reset", fmt.Errorf("read: %w", syscall.ECONNRESET), true},
-		{"unexpected EOF", fmt.Errorf("receive: %w", io.ErrUnexpectedEOF), true},
+		{"truncated body is the client's", fmt.Errorf("decode: %w", io.ErrUnexpectedEOF), false},
 		{"admin shutdown", fmt.Errorf("query: %w", &pgErr{"57P01"}), true},
 		{"cannot connect now", &pgErr{"57P03"}, true},
 		{"connection failure", &pgErr{"08006"}, true},

@@ -47,7 +47,6 @@ func TestRegisterLookAlikeEmails(t *testing.T) {
 			{"Cyrillic capitals", "СОСО@example.com"},
 			{"Turkish dotless i", "ıvan@example.com"},
 			{"punycode of the domain", "b@xn--bcher-kva.example"},
-			{"digit one for l", "paypa1@example.com"},
 		}
 		for _, c := range conflicts {
 			t.Run("409 "+c.name, func(t *testing.T) {
