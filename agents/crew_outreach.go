@@ -122,6 +122,7 @@ func (m Members) analyze(ctx context.Context, tc *TaskContext) error {
 	if !ok {
 		return errors.New("content analyst: research does not feed it")
 	}
+	tc.UpdateStats(func(s *Stats) { s.Prospects = 0 }) // counted again on resume
 	res, err := m.Analyst.Analyze(ctx, tc.Brief, cands, func(done int) {
 		// Of the posts found so far: research may still be finding more.
 		if found := tc.Stats().PostsDiscovered; found > 0 {

@@ -189,6 +189,8 @@ func RetryGuarded[T any](ctx context.Context, maxRetries int,
 type execution struct {
 	runner *Runner
 	runID  string
+	holder string                  // the lease holder every save is fenced by
+	stop   context.CancelCauseFunc // ends the execution's context
 	mu     sync.Mutex
 	run    *Run // the working copy; saved by flush
 	outMem map[string]any
