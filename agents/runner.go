@@ -403,9 +403,10 @@ var errLeaseLapsed = errors.New("run lease not renewed: the run store did not an
 
 // keepLease renews the execution's lease every Lease/3 until done. When
 // another execution has taken the lease, it stops the execution with
-// ErrLeaseLost; when renewals have failed for 2/3 of Lease, with
-// errLeaseLapsed, a third of Lease before the lease may lapse and be taken.
-// It measures with the monotonic clock, not RunnerConfig.Now.
+// ErrLeaseLost. A renewal may take until 2/3 of Lease after the start of
+// the last one that succeeded; past that, the execution stops itself with
+// errLeaseLapsed, a third of Lease before the lease may lapse and be
+// taken. It measures with the monotonic clock, not RunnerConfig.Now.
 func (r *Runner) keepLease(ctx context.Context, runID, holder string, cancel context.CancelCauseFunc, done <-chan struct{}) {
 	every := r.cfg.Lease / 3
 	t := time.NewTicker(every)
@@ -420,7 +421,8 @@ func (r *Runner) keepLease(ctx context.Context, runID, holder string, cancel con
 		case <-t.C:
 		}
 		start := time.Now()
-		rctx, rcancel := context.WithTimeout(ctx, every)
+		deadline := lastOK.Add(r.cfg.Lease - every)
+		rctx, rcancel := context.WithDeadline(ctx, deadline)
 		err := r.store.RenewLease(rctx, runID, holder, r.cfg.Lease)
 		rcancel()
 		switch {
@@ -434,7 +436,7 @@ func (r *Runner) keepLease(ctx context.Context, runID, holder string, cancel con
 			return
 		default:
 			r.cfg.Logger.Warn("renew run lease", "run_id", runID, "err", err)
-			if time.Since(lastOK) >= r.cfg.Lease-every {
+			if !time.Now().Before(deadline) {
 				cancel(errLeaseLapsed)
 				return
 			}
@@ -682,7 +684,9 @@ func (ex *execution) finishStep(ctx context.Context, i int) error {
 	ex.frac = 1
 	ex.advance()
 	ex.mu.Unlock()
-	run, err := ex.save(ctx, nil)
+	ex.saveMu.Lock()
+	defer ex.saveMu.Unlock()
+	run, err := ex.saveLocked(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("finish step %s: %w", task.Name, err)
 	}
@@ -714,6 +718,14 @@ func (ex *execution) advance() {
 // its status stays and the steps are kept. A lease another execution has
 // taken is ErrLeaseLost and stops this execution.
 func (ex *execution) save(ctx context.Context, fn func(*Run) error) (*Run, error) {
+	ex.saveMu.Lock()
+	defer ex.saveMu.Unlock()
+	return ex.saveLocked(ctx, fn)
+}
+
+// saveLocked is save for a caller holding ex.saveMu, which keeps saves in
+// the order of their snapshots. The stored progress only ever rises.
+func (ex *execution) saveLocked(ctx context.Context, fn func(*Run) error) (*Run, error) {
 	ex.mu.Lock()
 	snap := *ex.run
 	snap.Steps = cloneSteps(ex.run.Steps)
@@ -723,7 +735,7 @@ func (ex *execution) save(ctx context.Context, fn func(*Run) error) (*Run, error
 		terminal := run.Status.Terminal()
 		run.Stats, run.Usage = snap.Stats, snap.Usage
 		if !terminal {
-			run.Progress, run.Steps = snap.Progress, snap.Steps
+			run.Progress, run.Steps = max(run.Progress, snap.Progress), snap.Steps
 		}
 		if fn != nil {
 			return fn(run)
@@ -771,7 +783,13 @@ func (ex *execution) progress(ctx context.Context, task string, frac float64) {
 	if !due {
 		return
 	}
-	run, err := ex.save(ctx, nil)
+	// Tasks report from several goroutines: one saves and emits at a
+	// time, in order, and the others skip (a later report saves).
+	if !ex.saveMu.TryLock() {
+		return
+	}
+	defer ex.saveMu.Unlock()
+	run, err := ex.saveLocked(ctx, nil)
 	if err != nil {
 		if ctx.Err() == nil {
 			ex.runner.cfg.Logger.Warn("save run progress", "run_id", ex.runID, "err", err)

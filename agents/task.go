@@ -191,6 +191,7 @@ type execution struct {
 	runID  string
 	holder string                  // the lease holder every save is fenced by
 	stop   context.CancelCauseFunc // ends the execution's context
+	saveMu sync.Mutex              // held while saving (and emitting what was saved)
 	mu     sync.Mutex
 	run    *Run // the working copy; saved by flush
 	outMem map[string]any
