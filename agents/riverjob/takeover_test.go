@@ -250,7 +250,7 @@ const (
 	testReap  = 250 * time.Millisecond
 )
 
-func newInstance(t *testing.T, b backend, name string, sink agents.Sink, log *bunstore.Events, llm *crewtest.GatedLLM, k *killSwitch, maxRuns int) *instance {
+func newInstance(t *testing.T, b backend, name string, sink agents.Sink, log *bunstore.Events, llm *crewtest.GatedLLM, k *killSwitch, maxRuns int, tweak ...func(*riverjob.Config)) *instance {
 	t.Helper()
 	f, err := web.NewFetcher(web.Config{AllowPrivate: true, PerHostDelay: web.NoDelay, Timeout: 5 * time.Second})
 	require.NoError(t, err)
@@ -268,6 +268,9 @@ func newInstance(t *testing.T, b backend, name string, sink agents.Sink, log *bu
 	require.NoError(t, err)
 	cfg := fastConfig()
 	cfg.MaxRunsTotal, cfg.ReapInterval = maxRuns, testReap
+	for _, fn := range tweak {
+		fn(&cfg)
+	}
 	return &instance{runner: r, queue: b.newQueue(t, r, cfg), llm: llm}
 }
 
@@ -412,5 +415,83 @@ func TestKilledInstanceRunIsTakenOver(t *testing.T) {
 		next, err := bInst.queue.Submit(ctx, brief)
 		require.NoError(t, err, "the finished run no longer counts")
 		waitStatus(t, store, next.ID, agents.RunSucceeded, 60*time.Second)
+	})
+}
+
+// TestKilledRunOutOfAttemptsIsFailed: a run of a dead instance that has
+// used up its attempts is failed by the instance that finds it, which
+// frees its owner's run slot.
+func TestKilledRunOutOfAttemptsIsFailed(t *testing.T) {
+	t.Parallel()
+	corpus := webtest.NewCorpus(t)
+	twoInstances(t, func(t *testing.T, dbA, b backend) {
+		ctx := t.Context()
+		sink, log := crewtest.NewSink(), bunstore.NewEvents(b.db)
+		k := newKillSwitch()
+		a := newInstance(t, dbA, "instance-a", sink, log, crewtest.NewGatedLLM(offlineLLM(t), 0), k, 1)
+		require.NoError(t, a.queue.Start(ctx))
+		t.Cleanup(func() {
+			close(k.thaw)
+			a.llm.Release()
+			sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			_ = a.queue.StopAndCancel(sctx)
+		})
+		brief := newCampaign(t, b.db, corpus)
+		run, err := a.queue.Submit(ctx, brief)
+		require.NoError(t, err)
+		select {
+		case <-a.llm.Reached():
+		case <-time.After(30 * time.Second):
+			t.Fatal("the run never reached drafting")
+		}
+		k.kill()
+
+		one := func(c *riverjob.Config) { c.MaxAttempts = 1 }
+		bInst := newInstance(t, b, "instance-b", sink, log, crewtest.NewGatedLLM(offlineLLM(t), -1), nil, 4, one)
+		require.NoError(t, bInst.queue.Start(ctx))
+		t.Cleanup(func() { _ = bInst.queue.Stop(context.Background()) })
+		store := bunstore.NewRuns(b.db)
+		failed := waitStatus(t, store, run.ID, agents.RunFailed, testLease+2*testReap+30*time.Second)
+		assert.Contains(t, failed.Error, "gave up after 1 attempts")
+		assert.Equal(t, 1, failed.Attempts, "not executed again")
+		next, err := bInst.queue.Submit(ctx, brief)
+		require.NoError(t, err, "the failed run no longer counts")
+		waitStatus(t, store, next.ID, agents.RunSucceeded, 60*time.Second)
+	})
+}
+
+// TestEnqueueExistingRun: Enqueue starts an active run that has no job,
+// adds nothing while its job waits or runs, and refuses a finished run.
+func TestEnqueueExistingRun(t *testing.T) {
+	t.Parallel()
+	corpus := webtest.NewCorpus(t)
+	eachBackend(t, func(t *testing.T, b backend) {
+		ctx := t.Context()
+		llm := crewtest.NewGatedLLM(offlineLLM(t), 0)
+		runner := newRunner(t, b.db, llm, crewtest.NewSink(), agents.NewRecorder())
+		q := b.newQueue(t, runner, fastConfig())
+		require.NoError(t, q.Start(ctx))
+		t.Cleanup(func() { _ = q.Stop(context.Background()) })
+
+		run, err := runner.Create(ctx, newCampaign(t, b.db, corpus))
+		require.NoError(t, err)
+		require.NoError(t, q.Enqueue(ctx, run.ID))
+		select {
+		case <-llm.Reached():
+		case <-time.After(30 * time.Second):
+			t.Fatal("the enqueued run never ran")
+		}
+		got, err := runner.Store().Get(ctx, run.ID)
+		require.NoError(t, err)
+		require.NotZero(t, got.JobID)
+		require.NoError(t, q.Enqueue(ctx, run.ID))
+		again, err := runner.Store().Get(ctx, run.ID)
+		require.NoError(t, err)
+		assert.Equal(t, got.JobID, again.JobID, "its job is running: nothing added")
+		llm.Release()
+		done := waitStatus(t, runner.Store(), run.ID, agents.RunSucceeded, 60*time.Second)
+		assert.Equal(t, 1, done.Attempts)
+		assert.ErrorIs(t, q.Enqueue(ctx, run.ID), agents.ErrRunFinished)
 	})
 }
