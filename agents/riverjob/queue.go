@@ -47,8 +47,11 @@ type Config struct {
 	// RetryDelay is the wait before the first retry of an interrupted run,
 	// doubling with each attempt up to 32 times it; default 5 s.
 	RetryDelay time.Duration
-	// RescueAfter is how long a job may stay "running" without finishing
-	// before River assumes its process died and retries it; default 1 h.
+	// RescueAfter is how long River's rescuer waits before it finalizes a
+	// job left "running" by a dead process once that job has been marked
+	// cancelled (the reaper cancels the jobs of the runs it takes over);
+	// default 1 h. It does not decide when a run is taken over: leases do
+	// (agents.RunnerConfig.Lease and ReapInterval).
 	RescueAfter time.Duration
 	// FetchPollInterval is how often an idle client looks for new jobs
 	// when no notification arrives; default River's (1 s).
