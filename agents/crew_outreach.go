@@ -232,6 +232,9 @@ func (m Members) draft(ctx context.Context, tc *TaskContext) error {
 			}
 		})
 		tc.Count("drafted", 1)
+		if err := tc.Flush(ctx); err != nil { // the draft is stored: count it durably
+			return err
+		}
 		tc.Emit(ctx, EventCommentDrafted, CommentDraftedData{
 			RunID: tc.RunID, ProspectURL: p.Key(), Score: d.Score, Flags: d.Flags, Passed: d.Passed, Attempts: d.Attempts,
 		})

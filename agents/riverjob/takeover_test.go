@@ -360,10 +360,11 @@ func TestKilledInstanceRunIsTakenOver(t *testing.T) {
 			}
 		}
 		assert.Equal(t, open, len(drafts), "every open post got exactly one draft")
-		// Stats are saved with progress, a few times a second: drafts the
-		// dead instance saved after its last run save are there, once, but
-		// its counters for them died with it.
+		// The run is saved after each draft: only a draft stored just
+		// before the kill, ahead of that save, may go uncounted (it is
+		// there, once).
 		uncounted := draftsBefore - before.Stats.Drafts
+		assert.LessOrEqual(t, uncounted, 1)
 		assert.Equal(t, len(drafts)-uncounted, done.Stats.Drafts)
 		assert.Equal(t, len(prospects), done.Stats.Prospects)
 
