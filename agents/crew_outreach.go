@@ -122,6 +122,7 @@ func (m Members) analyze(ctx context.Context, tc *TaskContext) error {
 	if !ok {
 		return errors.New("content analyst: research does not feed it")
 	}
+	tc.UpdateStats(func(s *Stats) { s.Prospects = 0 }) // counted again on resume
 	res, err := m.Analyst.Analyze(ctx, tc.Brief, cands, func(done int) {
 		// Of the posts found so far: research may still be finding more.
 		if found := tc.Stats().PostsDiscovered; found > 0 {
@@ -231,6 +232,9 @@ func (m Members) draft(ctx context.Context, tc *TaskContext) error {
 			}
 		})
 		tc.Count("drafted", 1)
+		if err := tc.Flush(ctx); err != nil { // the draft is stored: count it durably
+			return err
+		}
 		tc.Emit(ctx, EventCommentDrafted, CommentDraftedData{
 			RunID: tc.RunID, ProspectURL: p.Key(), Score: d.Score, Flags: d.Flags, Passed: d.Passed, Attempts: d.Attempts,
 		})

@@ -119,7 +119,23 @@ var (
 	ErrRunCancelled = errors.New("run cancelled")
 	// ErrRunFailed: the run failed; Run.Error says why.
 	ErrRunFailed = errors.New("run failed")
+	// ErrLeaseHeld: another execution holds a live lease on the run, so
+	// it may not execute here now; try again once that lease lapses.
+	ErrLeaseHeld = errors.New("run is executing elsewhere")
+	// ErrLeaseLost: another execution has taken the run's lease over (this
+	// one's had lapsed), so this one must stop without writing the run.
+	ErrLeaseLost = errors.New("run lease taken over by another execution")
 )
+
+// RunLease is an execution's hold on a run: the holder renews it while it
+// executes, and once it lapses (the holder's process died, or lost the
+// database) another execution may acquire it and resume the run. Times
+// are the store's clock, so instances' clocks need not agree.
+type RunLease struct {
+	Holder    string    // the execution holding it; "" when none ever has
+	ExpiresAt time.Time // when it lapses unless renewed; zero when none
+	Live      bool      // held and not lapsed, by the store's clock
+}
 
 // ListParams selects a page of a list: at most Limit items after Cursor.
 type ListParams struct {
@@ -158,4 +174,22 @@ type RunStore interface {
 	CountActive(ctx context.Context, ownerID string) (int, error)
 	// CountActiveAll counts every queued and running run.
 	CountActiveAll(ctx context.Context) (int, error)
+
+	// AcquireLease makes holder the active run's lease holder until ttl
+	// from now, by the store's clock, when no other holder's lease is
+	// live (a lapsed one is taken over). A finished run is ErrRunFinished,
+	// another holder's live lease ErrLeaseHeld.
+	AcquireLease(ctx context.Context, id, holder string, ttl time.Duration) error
+	// RenewLease extends holder's lease to ttl from now; once another
+	// holder has acquired it, it is ErrLeaseLost.
+	RenewLease(ctx context.Context, id, holder string, ttl time.Duration) error
+	// ReleaseLease makes holder's lease lapse now, if holder still holds
+	// it; otherwise it does nothing.
+	ReleaseLease(ctx context.Context, id, holder string) error
+	// Lease returns the run's lease as the store's clock sees it.
+	Lease(ctx context.Context, id string) (RunLease, error)
+	// UpdateLeased is Update fenced by the lease: fn applies only while
+	// holder still holds the run's lease (a lapsed one nobody has taken
+	// counts); otherwise nothing changes and it is ErrLeaseLost.
+	UpdateLeased(ctx context.Context, id, holder string, fn func(*Run) error) (*Run, error)
 }

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"strconv"
 	"sync"
 	"time"
 
@@ -16,6 +18,9 @@ import (
 const (
 	DefaultCancelPollInterval = 200 * time.Millisecond
 	DefaultProgressInterval   = 250 * time.Millisecond
+	// DefaultLease is how long an execution's lease on its run lasts
+	// without renewal; see RunnerConfig.Lease.
+	DefaultLease = 15 * time.Second
 )
 
 // RunnerConfig tunes a Runner. Zero fields take the defaults.
@@ -26,6 +31,15 @@ type RunnerConfig struct {
 	// ProgressInterval is the least time between two saved progress
 	// updates (and run.progress events) within a task; default 250 ms.
 	ProgressInterval time.Duration
+	// Lease is how long an execution's lease on its run lasts unless
+	// renewed. An executing run renews it every Lease/3; when renewals
+	// fail for 2/3 of Lease the execution stops itself (it has lost the
+	// database), and once the lease lapses another execution may acquire
+	// it and resume the run. Default 15 s.
+	Lease time.Duration
+	// Instance names this process in lease holders ("instance/uuid"), so
+	// the run's row tells which process executes it; default "host:pid".
+	Instance string
 	// Logger gets event-delivery and bookkeeping errors; default slog.Default().
 	Logger *slog.Logger
 	// Now is the clock; default time.Now.
@@ -71,6 +85,13 @@ func NewRunner(crew Crew, store RunStore, events EventSink, cfg RunnerConfig) (*
 	if cfg.ProgressInterval <= 0 {
 		cfg.ProgressInterval = DefaultProgressInterval
 	}
+	if cfg.Lease <= 0 {
+		cfg.Lease = DefaultLease
+	}
+	if cfg.Instance == "" {
+		host, _ := os.Hostname()
+		cfg.Instance = host + ":" + strconv.Itoa(os.Getpid())
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
@@ -85,6 +106,10 @@ func (r *Runner) Crew() Crew { return r.crew }
 
 // Store returns the Runner's RunStore.
 func (r *Runner) Store() RunStore { return r.store }
+
+// Lease returns how long an execution's lease on its run lasts unless
+// renewed (RunnerConfig.Lease).
+func (r *Runner) Lease() time.Duration { return r.cfg.Lease }
 
 func (r *Runner) now() time.Time { return r.cfg.Now().UTC().Truncate(time.Microsecond) }
 
@@ -224,6 +249,15 @@ func (r *Runner) emit(ctx context.Context, run *Run, name string, data any) {
 // (ErrRunCancelled) or was already finished (ErrRunFinished). When ctx
 // ends first (a shutdown), the run is left running with its checkpoints
 // saved and the context's error is returned: executing it again resumes it.
+//
+// An execution holds the run's lease (RunStore.AcquireLease) throughout
+// and renews it every Lease/3; another live execution's lease is
+// ErrLeaseHeld, and nothing runs. Every write of the run is fenced by the
+// lease (UpdateLeased): once another execution has taken a lapsed lease
+// over, this one stops without writing and returns ErrLeaseLost. One that
+// cannot renew for 2/3 of Lease stops as if interrupted, before anyone
+// may take its lease. The lease is released when Execute returns. A run's
+// progress never goes below what it had stored when the execution began.
 func (r *Runner) Execute(ctx context.Context, runID string) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -241,8 +275,29 @@ func (r *Runner) Execute(ctx context.Context, runID string) error {
 		r.mu.Unlock()
 	}()
 
+	holder := r.cfg.Instance + "/" + uuid.NewString()
+	if err := r.store.AcquireLease(ctx, runID, holder, r.cfg.Lease); err != nil {
+		return fmt.Errorf("execute run %s: %w", runID, err)
+	}
+	var leaseWG sync.WaitGroup
+	leaseDone := make(chan struct{})
+	leaseWG.Add(1)
+	go func() {
+		defer leaseWG.Done()
+		r.keepLease(ctx, runID, holder, cancel, leaseDone)
+	}()
+	defer func() {
+		close(leaseDone)
+		leaseWG.Wait()
+		rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer rcancel()
+		if err := r.store.ReleaseLease(rctx, runID, holder); err != nil {
+			r.cfg.Logger.Warn("release run lease", "run_id", runID, "err", err)
+		}
+	}()
+
 	var resumed bool
-	run, err := r.store.Update(ctx, runID, func(run *Run) error {
+	run, err := r.store.UpdateLeased(ctx, runID, holder, func(run *Run) error {
 		if run.Status.Terminal() {
 			return fmt.Errorf("execute run %s (%s): %w", runID, run.Status, ErrRunFinished)
 		}
@@ -268,7 +323,7 @@ func (r *Runner) Execute(ctx context.Context, runID string) error {
 	defer close(watchDone)
 	go r.watchCancel(ctx, runID, cancel, watchDone)
 
-	ex := newExecution(r, run)
+	ex := newExecution(r, run, holder, cancel)
 	var taskErr error
 	for i := resumeIndex(run.Steps); i < len(r.crew.Tasks); i++ {
 		if r.crew.Tasks[i].Feeds {
@@ -343,12 +398,61 @@ func (r *Runner) watchCancel(ctx context.Context, runID string, cancel context.C
 	}
 }
 
+// errLeaseLapsed stops an execution that could not renew its lease.
+var errLeaseLapsed = errors.New("run lease not renewed: the run store did not answer")
+
+// keepLease renews the execution's lease every Lease/3 until done. When
+// another execution has taken the lease, it stops the execution with
+// ErrLeaseLost. A renewal may take until 2/3 of Lease after the start of
+// the last one that succeeded; past that, the execution stops itself with
+// errLeaseLapsed, a third of Lease before the lease may lapse and be
+// taken. It measures with the monotonic clock, not RunnerConfig.Now.
+func (r *Runner) keepLease(ctx context.Context, runID, holder string, cancel context.CancelCauseFunc, done <-chan struct{}) {
+	every := r.cfg.Lease / 3
+	t := time.NewTicker(every)
+	defer t.Stop()
+	lastOK := time.Now() // the lease was acquired just before
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-done:
+			return
+		case <-t.C:
+		}
+		start := time.Now()
+		deadline := lastOK.Add(r.cfg.Lease - every)
+		rctx, rcancel := context.WithDeadline(ctx, deadline)
+		err := r.store.RenewLease(rctx, runID, holder, r.cfg.Lease)
+		rcancel()
+		switch {
+		case err == nil:
+			lastOK = start
+		case errors.Is(err, ErrLeaseLost):
+			r.cfg.Logger.Warn("run lease taken over; stopping this execution", "run_id", runID, "holder", holder)
+			cancel(ErrLeaseLost)
+			return
+		case ctx.Err() != nil:
+			return
+		default:
+			r.cfg.Logger.Warn("renew run lease", "run_id", runID, "err", err)
+			if !time.Now().Before(deadline) {
+				cancel(errLeaseLapsed)
+				return
+			}
+		}
+	}
+}
+
 // finish records how the execution ended.
 func (r *Runner) finish(ctx context.Context, ex *execution, taskErr error) error {
 	saveCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	cause := context.Cause(ctx)
 	switch {
+	case errors.Is(cause, ErrLeaseLost) || errors.Is(taskErr, ErrLeaseLost):
+		// Another execution has the run now: write nothing more.
+		return fmt.Errorf("run %s: %w", ex.runID, ErrLeaseLost)
 	case taskErr == nil:
 		run, err := ex.save(saveCtx, func(run *Run) error {
 			if run.Status.Terminal() {
@@ -418,8 +522,9 @@ type lastFlush struct {
 	progress float64
 }
 
-func newExecution(r *Runner, run *Run) *execution {
-	ex := &execution{runner: r, runID: run.ID, run: run, outMem: map[string]any{}, index: map[string]int{}, pipes: map[string]chan any{}}
+func newExecution(r *Runner, run *Run, holder string, stop context.CancelCauseFunc) *execution {
+	ex := &execution{runner: r, runID: run.ID, run: run, holder: holder, stop: stop,
+		outMem: map[string]any{}, index: map[string]int{}, pipes: map[string]chan any{}}
 	var total float64
 	for _, t := range r.crew.Tasks {
 		w := t.Weight
@@ -548,7 +653,7 @@ func (ex *execution) startStep(ctx context.Context, i int) error {
 	s := &ex.run.Steps[i]
 	s.Status, s.StartedAt, s.FinishedAt, s.Error, s.Output = StepRunning, &now, nil, "", nil
 	s.Stats = map[string]int{}
-	ex.run.Progress = ex.overall()
+	ex.advance()
 	ex.mu.Unlock()
 	if _, err := ex.save(ctx, nil); err != nil {
 		return fmt.Errorf("start step %s: %w", task.Name, err)
@@ -577,9 +682,11 @@ func (ex *execution) finishStep(ctx context.Context, i int) error {
 		s.Output = raw
 	}
 	ex.frac = 1
-	ex.run.Progress = ex.overall()
+	ex.advance()
 	ex.mu.Unlock()
-	run, err := ex.save(ctx, nil)
+	ex.saveMu.Lock()
+	defer ex.saveMu.Unlock()
+	run, err := ex.saveLocked(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("finish step %s: %w", task.Name, err)
 	}
@@ -597,26 +704,47 @@ func (ex *execution) overall() float64 {
 	return min(p, 1)
 }
 
+// advance raises the run's progress to where the tasks are, never lowering
+// it: a resumed run that redoes a task without a checkpoint keeps the
+// progress it had stored until the redone work passes it. Callers hold
+// ex.mu.
+func (ex *execution) advance() {
+	ex.run.Progress = max(ex.run.Progress, ex.overall())
+}
+
 // save writes the working copy's progress, steps, stats and usage, then
-// applies fn (which may refuse), inside one store update. A run finished by
-// someone else is not overwritten: its status stays and the steps are kept.
+// applies fn (which may refuse), inside one store update fenced by the
+// execution's lease. A run finished by someone else is not overwritten:
+// its status stays and the steps are kept. A lease another execution has
+// taken is ErrLeaseLost and stops this execution.
 func (ex *execution) save(ctx context.Context, fn func(*Run) error) (*Run, error) {
+	ex.saveMu.Lock()
+	defer ex.saveMu.Unlock()
+	return ex.saveLocked(ctx, fn)
+}
+
+// saveLocked is save for a caller holding ex.saveMu, which keeps saves in
+// the order of their snapshots. The stored progress only ever rises.
+func (ex *execution) saveLocked(ctx context.Context, fn func(*Run) error) (*Run, error) {
 	ex.mu.Lock()
 	snap := *ex.run
 	snap.Steps = cloneSteps(ex.run.Steps)
 	ex.last = lastFlush{at: ex.runner.cfg.Now(), progress: snap.Progress}
 	ex.mu.Unlock()
-	run, err := ex.runner.store.Update(ctx, ex.runID, func(run *Run) error {
+	run, err := ex.runner.store.UpdateLeased(ctx, ex.runID, ex.holder, func(run *Run) error {
 		terminal := run.Status.Terminal()
 		run.Stats, run.Usage = snap.Stats, snap.Usage
 		if !terminal {
-			run.Progress, run.Steps = snap.Progress, snap.Steps
+			run.Progress, run.Steps = max(run.Progress, snap.Progress), snap.Steps
 		}
 		if fn != nil {
 			return fn(run)
 		}
 		return nil
 	})
+	if errors.Is(err, ErrLeaseLost) {
+		ex.stop(ErrLeaseLost)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -649,13 +777,19 @@ func (ex *execution) progress(ctx context.Context, task string, frac float64) {
 		return
 	}
 	ex.frac = frac
-	ex.run.Progress = ex.overall()
+	ex.advance()
 	due := ex.runner.cfg.Now().Sub(ex.last.at) >= ex.runner.cfg.ProgressInterval && ex.run.Progress > ex.last.progress
 	ex.mu.Unlock()
 	if !due {
 		return
 	}
-	run, err := ex.save(ctx, nil)
+	// Tasks report from several goroutines: one saves and emits at a
+	// time, in order, and the others skip (a later report saves).
+	if !ex.saveMu.TryLock() {
+		return
+	}
+	defer ex.saveMu.Unlock()
+	run, err := ex.saveLocked(ctx, nil)
 	if err != nil {
 		if ctx.Err() == nil {
 			ex.runner.cfg.Logger.Warn("save run progress", "run_id", ex.runID, "err", err)

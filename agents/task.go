@@ -50,6 +50,16 @@ func (tc *TaskContext) Progress(ctx context.Context, frac float64) {
 	tc.exec.progress(ctx, tc.task, frac)
 }
 
+// Flush saves the run's progress, stats and usage now rather than at the
+// next due progress report, so counters of work just stored survive a
+// crash; a task calls it after a write worth counting exactly.
+func (tc *TaskContext) Flush(ctx context.Context) error {
+	if _, err := tc.exec.save(ctx, nil); err != nil {
+		return fmt.Errorf("flush run %s: %w", tc.RunID, err)
+	}
+	return nil
+}
+
 // Stats returns a copy of the run's stats.
 func (tc *TaskContext) Stats() Stats {
 	tc.exec.mu.Lock()
@@ -189,6 +199,9 @@ func RetryGuarded[T any](ctx context.Context, maxRetries int,
 type execution struct {
 	runner *Runner
 	runID  string
+	holder string                  // the lease holder every save is fenced by
+	stop   context.CancelCauseFunc // ends the execution's context
+	saveMu sync.Mutex              // held while saving (and emitting what was saved)
 	mu     sync.Mutex
 	run    *Run // the working copy; saved by flush
 	outMem map[string]any

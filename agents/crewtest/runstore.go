@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/kpbot/kpbot/agents"
 	"github.com/kpbot/kpbot/storage"
@@ -17,14 +18,23 @@ import (
 // RunStore is an in-memory agents.RunStore. Runs are copied in and out, so
 // callers never share state with it.
 type RunStore struct {
-	mu   sync.Mutex
-	runs map[string]*agents.Run
+	mu     sync.Mutex
+	runs   map[string]*agents.Run
+	leases map[string]lease
+}
+
+// lease is a run's lease; the store's clock is time.Now.
+type lease struct {
+	holder  string
+	expires time.Time
 }
 
 var _ agents.RunStore = (*RunStore)(nil)
 
 // NewRunStore returns an empty RunStore.
-func NewRunStore() *RunStore { return &RunStore{runs: map[string]*agents.Run{}} }
+func NewRunStore() *RunStore {
+	return &RunStore{runs: map[string]*agents.Run{}, leases: map[string]lease{}}
+}
 
 // clone deep-copies a run through JSON, as a database would.
 func clone(r *agents.Run) *agents.Run {
@@ -158,4 +168,69 @@ func (s *RunStore) count(match func(*agents.Run) bool) int {
 		}
 	}
 	return n
+}
+
+// AcquireLease gives holder the active run's lease for ttl unless another
+// holder's is live.
+func (s *RunStore) AcquireLease(_ context.Context, id, holder string, ttl time.Duration) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.runs[id]
+	if !ok {
+		return fmt.Errorf("lease run %s: %w", id, storage.ErrNotFound)
+	}
+	if r.Status.Terminal() {
+		return fmt.Errorf("lease run %s (%s): %w", id, r.Status, agents.ErrRunFinished)
+	}
+	now := time.Now()
+	if l := s.leases[id]; l.holder != "" && l.holder != holder && now.Before(l.expires) {
+		return fmt.Errorf("lease run %s: %w", id, agents.ErrLeaseHeld)
+	}
+	s.leases[id] = lease{holder: holder, expires: now.Add(ttl)}
+	return nil
+}
+
+// RenewLease extends holder's lease to ttl from now.
+func (s *RunStore) RenewLease(_ context.Context, id, holder string, ttl time.Duration) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.runs[id]; !ok {
+		return fmt.Errorf("renew lease of run %s: %w", id, storage.ErrNotFound)
+	}
+	if s.leases[id].holder != holder {
+		return fmt.Errorf("renew lease of run %s: %w", id, agents.ErrLeaseLost)
+	}
+	s.leases[id] = lease{holder: holder, expires: time.Now().Add(ttl)}
+	return nil
+}
+
+// ReleaseLease makes holder's lease lapse now.
+func (s *RunStore) ReleaseLease(_ context.Context, id, holder string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if l, ok := s.leases[id]; ok && l.holder == holder {
+		s.leases[id] = lease{holder: holder, expires: time.Now()}
+	}
+	return nil
+}
+
+// Lease returns the run's lease.
+func (s *RunStore) Lease(_ context.Context, id string) (agents.RunLease, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.runs[id]; !ok {
+		return agents.RunLease{}, fmt.Errorf("load lease of run %s: %w", id, storage.ErrNotFound)
+	}
+	l := s.leases[id]
+	return agents.RunLease{Holder: l.holder, ExpiresAt: l.expires, Live: l.holder != "" && time.Now().Before(l.expires)}, nil
+}
+
+// UpdateLeased is Update while holder holds the run's lease.
+func (s *RunStore) UpdateLeased(ctx context.Context, id, holder string, fn func(*agents.Run) error) (*agents.Run, error) {
+	return s.Update(ctx, id, func(r *agents.Run) error {
+		if s.leases[id].holder != holder { // s.mu is held by Update
+			return fmt.Errorf("update run %s: %w", id, agents.ErrLeaseLost)
+		}
+		return fn(r)
+	})
 }

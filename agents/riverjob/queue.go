@@ -3,9 +3,11 @@ package riverjob
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -46,12 +48,20 @@ type Config struct {
 	// RetryDelay is the wait before the first retry of an interrupted run,
 	// doubling with each attempt up to 32 times it; default 5 s.
 	RetryDelay time.Duration
-	// RescueAfter is how long a job may stay "running" without finishing
-	// before River assumes its process died and retries it; default 1 h.
+	// RescueAfter is how long River's rescuer waits before it finalizes a
+	// job left "running" by a dead process once that job has been marked
+	// cancelled (the reaper cancels the jobs of the runs it takes over);
+	// default 1 h. It does not decide when a run is taken over: leases do
+	// (agents.RunnerConfig.Lease and ReapInterval).
 	RescueAfter time.Duration
 	// FetchPollInterval is how often an idle client looks for new jobs
 	// when no notification arrives; default River's (1 s).
 	FetchPollInterval time.Duration
+	// ReapInterval is how often every instance looks for runs whose
+	// execution stopped renewing its lease (its process died): a run whose
+	// job two looks in a row find running, with no live lease, is taken
+	// over. Default a quarter of the runner's lease (agents.RunnerConfig.Lease).
+	ReapInterval time.Duration
 	// Logger gets River's and the Queue's logs; default slog.Default().
 	Logger *slog.Logger
 }
@@ -81,9 +91,12 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
-// RunArgs are the arguments of a run's job.
+// RunArgs are the arguments of a run's job. Takeover is 0 for the job
+// Submit inserts and counts up for each job the reaper inserts to take
+// the run over, so each is a new unique job.
 type RunArgs struct {
-	RunID string `json:"run_id" river:"unique"`
+	RunID    string `json:"run_id" river:"unique"`
+	Takeover int    `json:"takeover,omitempty" river:"unique"`
 }
 
 // Kind names the job kind.
@@ -96,6 +109,8 @@ type client interface {
 	StopAndCancel(ctx context.Context) error
 	Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
 	JobCancel(ctx context.Context, jobID int64) (*rivertype.JobRow, error)
+	JobGet(ctx context.Context, jobID int64) (*rivertype.JobRow, error)
+	JobList(ctx context.Context, params *river.JobListParams) (*river.JobListResult, error)
 }
 
 // Queue runs crew runs as River jobs.
@@ -104,6 +119,10 @@ type Queue struct {
 	store  agents.RunStore
 	cfg    Config
 	client client
+
+	reapMu     sync.Mutex
+	stopReaper func() // stops the reaper and waits for it; nil when not running
+	suspects   map[int64]bool
 }
 
 // NewSQLite returns a Queue whose River client uses the SQLite database db
@@ -169,7 +188,10 @@ func MigratePostgres(ctx context.Context, pool *pgxpool.Pool) error {
 
 func newQueue(runner *agents.Runner, cfg Config) (*Queue, *river.Config) {
 	cfg = cfg.withDefaults()
-	q := &Queue{runner: runner, store: runner.Store(), cfg: cfg}
+	if cfg.ReapInterval <= 0 {
+		cfg.ReapInterval = runner.Lease() / 4
+	}
+	q := &Queue{runner: runner, store: runner.Store(), cfg: cfg, suspects: map[int64]bool{}}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &runWorker{q: q})
 	return q, &river.Config{
@@ -184,18 +206,42 @@ func newQueue(runner *agents.Runner, cfg Config) (*Queue, *river.Config) {
 	}
 }
 
-// Start starts working jobs until Stop, StopAndCancel or ctx's end
-// (which, like StopAndCancel, cancels running jobs).
+// Start starts working jobs, and the reaper that takes over runs of dead
+// instances, until Stop, StopAndCancel or ctx's end (which, like
+// StopAndCancel, cancels running jobs).
 func (q *Queue) Start(ctx context.Context) error {
 	if err := q.client.Start(ctx); err != nil {
 		return fmt.Errorf("riverjob: start: %w", err)
 	}
+	q.reapMu.Lock()
+	defer q.reapMu.Unlock()
+	if q.stopReaper == nil {
+		rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			q.reapLoop(rctx, ctx.Done())
+		}()
+		q.stopReaper = func() { cancel(); <-done }
+	}
 	return nil
+}
+
+// haltReaper stops the reaper, if it runs.
+func (q *Queue) haltReaper() {
+	q.reapMu.Lock()
+	stop := q.stopReaper
+	q.stopReaper = nil
+	q.reapMu.Unlock()
+	if stop != nil {
+		stop()
+	}
 }
 
 // Stop stops fetching jobs and waits for running ones to finish, or for
 // ctx to end.
 func (q *Queue) Stop(ctx context.Context) error {
+	q.haltReaper()
 	if err := q.client.Stop(ctx); err != nil {
 		return fmt.Errorf("riverjob: stop: %w", err)
 	}
@@ -206,6 +252,7 @@ func (q *Queue) Stop(ctx context.Context) error {
 // runs stay running with checkpoints saved and are retried later, by this
 // process or another.
 func (q *Queue) StopAndCancel(ctx context.Context) error {
+	q.haltReaper()
 	if err := q.client.StopAndCancel(ctx); err != nil {
 		return fmt.Errorf("riverjob: stop and cancel: %w", err)
 	}
@@ -228,7 +275,7 @@ func (q *Queue) Submit(ctx context.Context, brief agents.Brief) (*agents.Run, er
 	if err != nil {
 		return nil, fmt.Errorf("submit run: %w", err)
 	}
-	jobID, err := q.enqueue(ctx, run.ID)
+	jobID, err := q.enqueue(ctx, RunArgs{RunID: run.ID}, 0)
 	if err != nil {
 		reason := fmt.Sprintf("could not enqueue: %v", err)
 		if _, ferr := q.runner.Fail(context.WithoutCancel(ctx), run.ID, reason); ferr != nil {
@@ -245,13 +292,48 @@ func (q *Queue) Submit(ctx context.Context, brief agents.Brief) (*agents.Run, er
 // ID on the run. Enqueueing a run whose job is already waiting or running
 // adds nothing.
 func (q *Queue) Enqueue(ctx context.Context, runID string) error {
-	_, err := q.enqueue(ctx, runID)
+	run, err := q.store.Get(ctx, runID)
+	if err != nil {
+		return fmt.Errorf("enqueue run %s: %w", runID, err)
+	}
+	if run.Status.Terminal() {
+		return fmt.Errorf("enqueue run %s (%s): %w", runID, run.Status, agents.ErrRunFinished)
+	}
+	if run.JobID == 0 {
+		_, err = q.enqueue(ctx, RunArgs{RunID: runID}, 0)
+		return err
+	}
+	job, err := q.client.JobGet(ctx, run.JobID)
+	switch {
+	case errors.Is(err, rivertype.ErrNotFound):
+	case err != nil:
+		return fmt.Errorf("enqueue run %s: look up job %d: %w", runID, run.JobID, err)
+	case !finalized(job.State):
+		return nil // waiting or running already
+	}
+	// The run's job is gone or finished: a new one, unique like a takeover's.
+	var args RunArgs
+	if job != nil {
+		_ = json.Unmarshal(job.EncodedArgs, &args)
+	}
+	_, err = q.enqueue(ctx, RunArgs{RunID: runID, Takeover: max(args.Takeover, run.Attempts) + 1}, run.JobID)
 	return err
 }
 
-// enqueue is Enqueue, returning the job's ID.
-func (q *Queue) enqueue(ctx context.Context, runID string) (int64, error) {
-	res, err := q.client.Insert(ctx, RunArgs{RunID: runID}, &river.InsertOpts{
+// finalized reports whether a job in state s will never run again.
+func finalized(s rivertype.JobState) bool {
+	return s == rivertype.JobStateCompleted || s == rivertype.JobStateCancelled || s == rivertype.JobStateDiscarded
+}
+
+// errSuperseded: the run's job was replaced while a new one was inserted.
+var errSuperseded = errors.New("the run's job was replaced meanwhile")
+
+// enqueue inserts args' job and records its ID on the run, unless the
+// run's job is no longer replaces (when replaces is not 0); it returns the
+// job's ID. Inserting is idempotent: River keeps one job per RunArgs.
+func (q *Queue) enqueue(ctx context.Context, args RunArgs, replaces int64) (int64, error) {
+	runID := args.RunID
+	res, err := q.client.Insert(ctx, args, &river.InsertOpts{
 		Queue:       q.cfg.Queue,
 		MaxAttempts: q.cfg.MaxAttempts,
 		UniqueOpts:  river.UniqueOpts{ByArgs: true},
@@ -260,6 +342,9 @@ func (q *Queue) enqueue(ctx context.Context, runID string) (int64, error) {
 		return 0, fmt.Errorf("enqueue run %s: %w", runID, err)
 	}
 	_, err = q.store.Update(ctx, runID, func(r *agents.Run) error {
+		if replaces != 0 && r.JobID != replaces && r.JobID != res.Job.ID {
+			return errSuperseded
+		}
 		r.JobID = res.Job.ID
 		return nil
 	})
@@ -306,15 +391,20 @@ type runWorker struct {
 // Work executes (or resumes) the run. A run that ends (succeeded, failed,
 // cancelled, or already finished) completes or cancels the job; an
 // interrupted one returns the error so River retries it, and on the last
-// attempt the run is failed.
+// attempt the run is failed. A run another live execution holds the lease
+// of snoozes the job (no attempt counted) until that lease lapses; one
+// whose lease another execution took over cancels the job, since that
+// execution's job carries the run now. A panic is an error like any other.
 func (w *runWorker) Work(ctx context.Context, job *river.Job[RunArgs]) error {
 	runID := job.Args.RunID
-	err := w.q.runner.Execute(ctx, runID)
+	err := w.execute(ctx, runID)
 	switch {
 	case err == nil, errors.Is(err, agents.ErrRunFinished):
 		return nil
-	case errors.Is(err, agents.ErrRunCancelled), errors.Is(err, agents.ErrRunFailed):
+	case errors.Is(err, agents.ErrRunCancelled), errors.Is(err, agents.ErrRunFailed), errors.Is(err, agents.ErrLeaseLost):
 		return river.JobCancel(err)
+	case errors.Is(err, agents.ErrLeaseHeld):
+		return river.JobSnooze(w.q.cfg.ReapInterval)
 	}
 	if job.Attempt >= job.MaxAttempts && ctx.Err() == nil {
 		reason := fmt.Sprintf("gave up after %d attempts: %v", job.Attempt, err)
@@ -324,4 +414,14 @@ func (w *runWorker) Work(ctx context.Context, job *river.Job[RunArgs]) error {
 		return river.JobCancel(err)
 	}
 	return err
+}
+
+// execute runs the run, turning a panic into an error.
+func (w *runWorker) execute(ctx context.Context, runID string) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("run %s panicked: %v", runID, p)
+		}
+	}()
+	return w.q.runner.Execute(ctx, runID)
 }

@@ -23,6 +23,7 @@ import (
 
 // backend is one database with River's tables, and a way to make queues on it.
 type backend struct {
+	name     string
 	db       *bun.DB
 	newQueue func(t *testing.T, r *agents.Runner, cfg riverjob.Config) *riverjob.Queue
 }
@@ -30,7 +31,7 @@ type backend struct {
 func sqliteBackend(t *testing.T) backend {
 	db := dbtest.SQLite(t)
 	require.NoError(t, riverjob.MigrateSQLite(t.Context(), db.DB))
-	return backend{db: db, newQueue: func(t *testing.T, r *agents.Runner, cfg riverjob.Config) *riverjob.Queue {
+	return backend{name: "sqlite", db: db, newQueue: func(t *testing.T, r *agents.Runner, cfg riverjob.Config) *riverjob.Queue {
 		q, err := riverjob.NewSQLite(db.DB, r, cfg)
 		require.NoError(t, err)
 		return q
@@ -40,7 +41,7 @@ func sqliteBackend(t *testing.T) backend {
 func postgresBackend(t *testing.T) backend {
 	db := dbtest.Postgres(t)
 	require.NoError(t, riverjob.MigratePostgres(t.Context(), db.Pool))
-	return backend{db: db.Bun, newQueue: func(t *testing.T, r *agents.Runner, cfg riverjob.Config) *riverjob.Queue {
+	return backend{name: "postgres", db: db.Bun, newQueue: func(t *testing.T, r *agents.Runner, cfg riverjob.Config) *riverjob.Queue {
 		q, err := riverjob.NewPostgres(db.Pool, r, cfg)
 		require.NoError(t, err)
 		return q

@@ -190,6 +190,18 @@ func (s *Runs) ListByCampaign(ctx context.Context, campaignID string, p agents.L
 // fn rolls back and is returned as is. fn must not change the ID, campaign
 // or creation time.
 func (s *Runs) Update(ctx context.Context, id string, fn func(*agents.Run) error) (*agents.Run, error) {
+	return s.update(ctx, id, nil, fn)
+}
+
+// UpdateLeased is Update while holder holds the run's lease (lapsed or
+// not): it reads lease_holder under the same row lock, so an execution
+// whose lease another has taken writes nothing (agents.ErrLeaseLost).
+func (s *Runs) UpdateLeased(ctx context.Context, id, holder string, fn func(*agents.Run) error) (*agents.Run, error) {
+	return s.update(ctx, id, &holder, fn)
+}
+
+// update is Update, fenced by the lease when holder is not nil.
+func (s *Runs) update(ctx context.Context, id string, holder *string, fn func(*agents.Run) error) (*agents.Run, error) {
 	var out *agents.Run
 	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		row := new(runRow)
@@ -199,6 +211,16 @@ func (s *Runs) Update(ctx context.Context, id string, fn func(*agents.Run) error
 		}
 		if err := q.Scan(ctx); err != nil {
 			return fmt.Errorf("load run %s: %w", id, mapErr(err))
+		}
+		if holder != nil {
+			var current string
+			if err := tx.NewSelect().Table("kpbot_runs").Column("lease_holder").
+				Where("id = ?", id).Scan(ctx, &current); err != nil {
+				return fmt.Errorf("load lease of run %s: %w", id, mapErr(err))
+			}
+			if current != *holder {
+				return fmt.Errorf("update run %s: %w", id, agents.ErrLeaseLost)
+			}
 		}
 		r, err := row.run()
 		if err != nil {
@@ -246,4 +268,88 @@ func (s *Runs) CountActiveAll(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("count active runs: %w", mapErr(err))
 	}
 	return int(n), nil
+}
+
+// nowMS is the SQL expression of the database's clock in milliseconds
+// since the epoch: leases are measured by it, so instances' clocks need
+// not agree (on SQLite the database's clock is the one machine's).
+func nowMS(db bun.IDB) string {
+	if db.Dialect().Name() == dialect.PG {
+		return "(extract(epoch from clock_timestamp()) * 1000)::bigint"
+	}
+	return "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)"
+}
+
+// AcquireLease makes holder the active run's lease holder until ttl from
+// now (the database's clock) unless another holder's lease is live: one
+// conditional UPDATE, so of racing acquirers exactly one wins.
+func (s *Runs) AcquireLease(ctx context.Context, id, holder string, ttl time.Duration) error {
+	now := nowMS(s.db)
+	res, err := s.db.ExecContext(ctx, "UPDATE kpbot_runs SET lease_holder = ?, lease_expires_ms = "+now+" + ?"+
+		" WHERE id = ? AND status IN (?) AND (lease_holder = '' OR lease_holder = ? OR lease_expires_ms <= "+now+")",
+		holder, ttl.Milliseconds(), id, bun.In(activeStatuses), holder)
+	if err != nil {
+		return fmt.Errorf("lease run %s: %w", id, mapErr(err))
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("lease run %s: %w", id, err)
+	} else if n == 1 {
+		return nil
+	}
+	run, err := s.Get(ctx, id)
+	if err != nil {
+		return fmt.Errorf("lease run %s: %w", id, err)
+	}
+	if run.Status.Terminal() {
+		return fmt.Errorf("lease run %s (%s): %w", id, run.Status, agents.ErrRunFinished)
+	}
+	return fmt.Errorf("lease run %s: %w", id, agents.ErrLeaseHeld)
+}
+
+// RenewLease extends holder's lease to ttl from now.
+func (s *Runs) RenewLease(ctx context.Context, id, holder string, ttl time.Duration) error {
+	res, err := s.db.ExecContext(ctx, "UPDATE kpbot_runs SET lease_expires_ms = "+nowMS(s.db)+" + ?"+
+		" WHERE id = ? AND lease_holder = ?", ttl.Milliseconds(), id, holder)
+	if err != nil {
+		return fmt.Errorf("renew lease of run %s: %w", id, mapErr(err))
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("renew lease of run %s: %w", id, err)
+	} else if n == 1 {
+		return nil
+	}
+	if _, err := s.Get(ctx, id); err != nil {
+		return fmt.Errorf("renew lease of run %s: %w", id, err)
+	}
+	return fmt.Errorf("renew lease of run %s: %w", id, agents.ErrLeaseLost)
+}
+
+// ReleaseLease makes holder's lease lapse now; it keeps the holder's name,
+// so the row still tells which execution ran last.
+func (s *Runs) ReleaseLease(ctx context.Context, id, holder string) error {
+	if _, err := s.db.ExecContext(ctx, "UPDATE kpbot_runs SET lease_expires_ms = "+nowMS(s.db)+
+		" WHERE id = ? AND lease_holder = ? AND lease_expires_ms > "+nowMS(s.db), id, holder); err != nil {
+		return fmt.Errorf("release lease of run %s: %w", id, mapErr(err))
+	}
+	return nil
+}
+
+// Lease returns the run's lease; Live is computed by the database's clock.
+func (s *Runs) Lease(ctx context.Context, id string) (agents.RunLease, error) {
+	var row struct {
+		Holder    string `bun:"lease_holder"`
+		ExpiresMS int64  `bun:"lease_expires_ms"`
+		Live      bool   `bun:"live"`
+	}
+	err := s.db.NewSelect().Table("kpbot_runs").Column("lease_holder", "lease_expires_ms").
+		ColumnExpr("(lease_holder <> '' AND lease_expires_ms > "+nowMS(s.db)+") AS live").
+		Where("id = ?", id).Scan(ctx, &row)
+	if err != nil {
+		return agents.RunLease{}, fmt.Errorf("load lease of run %s: %w", id, mapErr(err))
+	}
+	l := agents.RunLease{Holder: row.Holder, Live: row.Live}
+	if row.ExpiresMS > 0 {
+		l.ExpiresAt = time.UnixMilli(row.ExpiresMS).UTC()
+	}
+	return l, nil
 }

@@ -49,6 +49,10 @@ func TestRunStore(t *testing.T, newFixture func(t *testing.T) RunFixture) {
 		{"CountActivePerOwner", testRunCountActive},
 		{"CreateWithinRacing", testRunCreateWithin},
 		{"CampaignDeleteCascades", testRunCampaignDeleteCascades},
+		{"LeaseAcquireRenewRelease", testRunLease},
+		{"LeaseLapsesAndIsTakenOver", testRunLeaseLapses},
+		{"LeaseOfFinishedOrMissingRun", testRunLeaseFinished},
+		{"LeaseAcquireRacing", testRunLeaseRacing},
 	}
 	for _, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {
@@ -380,4 +384,132 @@ func testRunCampaignDeleteCascades(t *testing.T, f RunFixture) {
 	n, err := f.Runs.CountActive(t.Context(), owner)
 	require.NoError(t, err)
 	assert.Equal(t, 1, n)
+}
+
+// testRunLease: one holder at a time; writes are fenced by the lease;
+// Update leaves the lease alone; a released lease may be acquired at once.
+func testRunLease(t *testing.T, f RunFixture) {
+	ctx := t.Context()
+	owner := newID()
+	r := createRun(t, f, f.NewCampaign(t, owner), owner, agents.RunRunning)
+	l, err := f.Runs.Lease(ctx, r.ID)
+	require.NoError(t, err)
+	assert.Equal(t, agents.RunLease{}, l, "a new run has no lease")
+
+	require.NoError(t, f.Runs.AcquireLease(ctx, r.ID, "a", time.Minute))
+	l, err = f.Runs.Lease(ctx, r.ID)
+	require.NoError(t, err)
+	assert.Equal(t, "a", l.Holder)
+	assert.True(t, l.Live)
+	assert.WithinDuration(t, time.Now().Add(time.Minute), l.ExpiresAt, 10*time.Second)
+	require.NoError(t, f.Runs.AcquireLease(ctx, r.ID, "a", time.Minute), "the holder may acquire again")
+	assert.ErrorIs(t, f.Runs.AcquireLease(ctx, r.ID, "b", time.Minute), agents.ErrLeaseHeld)
+	assert.ErrorIs(t, f.Runs.RenewLease(ctx, r.ID, "b", time.Minute), agents.ErrLeaseLost, "b holds nothing to renew")
+	require.NoError(t, f.Runs.RenewLease(ctx, r.ID, "a", 2*time.Minute))
+	l, err = f.Runs.Lease(ctx, r.ID)
+	require.NoError(t, err)
+	assert.WithinDuration(t, time.Now().Add(2*time.Minute), l.ExpiresAt, 10*time.Second, "renewed from now")
+
+	got, err := f.Runs.UpdateLeased(ctx, r.ID, "a", func(r *agents.Run) error { r.Progress = 0.5; return nil })
+	require.NoError(t, err)
+	assert.InDelta(t, 0.5, got.Progress, 1e-9)
+	called := false
+	_, err = f.Runs.UpdateLeased(ctx, r.ID, "b", func(r *agents.Run) error { called = true; r.Progress = 0.9; return nil })
+	assert.ErrorIs(t, err, agents.ErrLeaseLost)
+	assert.False(t, called, "a non-holder's update is not applied")
+	_, err = f.Runs.Update(ctx, r.ID, func(r *agents.Run) error { r.JobID = 7; return nil })
+	require.NoError(t, err)
+	l, err = f.Runs.Lease(ctx, r.ID)
+	require.NoError(t, err)
+	assert.True(t, l.Live && l.Holder == "a", "Update leaves the lease alone: %+v", l)
+	got, err = f.Runs.Get(ctx, r.ID)
+	require.NoError(t, err)
+	assert.InDelta(t, 0.5, got.Progress, 1e-9)
+	assert.EqualValues(t, 7, got.JobID)
+
+	require.NoError(t, f.Runs.ReleaseLease(ctx, r.ID, "b"), "releasing someone else's lease does nothing")
+	l, err = f.Runs.Lease(ctx, r.ID)
+	require.NoError(t, err)
+	assert.True(t, l.Live)
+	require.NoError(t, f.Runs.ReleaseLease(ctx, r.ID, "a"))
+	l, err = f.Runs.Lease(ctx, r.ID)
+	require.NoError(t, err)
+	assert.False(t, l.Live, "released")
+	assert.Equal(t, "a", l.Holder, "the last holder is still named")
+	_, err = f.Runs.UpdateLeased(ctx, r.ID, "a", func(*agents.Run) error { return nil })
+	assert.NoError(t, err, "a released lease nobody took still fences in its holder")
+
+	require.NoError(t, f.Runs.AcquireLease(ctx, r.ID, "b", time.Minute), "a released lease is free at once")
+	_, err = f.Runs.UpdateLeased(ctx, r.ID, "a", func(*agents.Run) error { return nil })
+	assert.ErrorIs(t, err, agents.ErrLeaseLost)
+	assert.ErrorIs(t, f.Runs.RenewLease(ctx, r.ID, "a", time.Minute), agents.ErrLeaseLost)
+	require.NoError(t, f.Runs.ReleaseLease(ctx, r.ID, "a"))
+	l, err = f.Runs.Lease(ctx, r.ID)
+	require.NoError(t, err)
+	assert.True(t, l.Live && l.Holder == "b", "a's release did not touch b's lease: %+v", l)
+}
+
+// testRunLeaseLapses: a lease not renewed lapses by the store's clock and
+// another holder takes it over; the old holder is fenced out.
+func testRunLeaseLapses(t *testing.T, f RunFixture) {
+	ctx := t.Context()
+	owner := newID()
+	r := createRun(t, f, f.NewCampaign(t, owner), owner, agents.RunQueued)
+	require.NoError(t, f.Runs.AcquireLease(ctx, r.ID, "a", 200*time.Millisecond))
+	require.Eventually(t, func() bool {
+		l, err := f.Runs.Lease(ctx, r.ID)
+		require.NoError(t, err)
+		return !l.Live && l.Holder == "a"
+	}, 10*time.Second, 20*time.Millisecond, "the lease lapses")
+	require.NoError(t, f.Runs.AcquireLease(ctx, r.ID, "b", time.Minute), "a lapsed lease is taken over")
+	assert.ErrorIs(t, f.Runs.RenewLease(ctx, r.ID, "a", time.Minute), agents.ErrLeaseLost)
+	_, err := f.Runs.UpdateLeased(ctx, r.ID, "a", func(r *agents.Run) error { r.Progress = 1; return nil })
+	assert.ErrorIs(t, err, agents.ErrLeaseLost)
+	got, err := f.Runs.Get(ctx, r.ID)
+	require.NoError(t, err)
+	assert.InDelta(t, r.Progress, got.Progress, 1e-9, "the fenced-out write changed nothing")
+}
+
+// testRunLeaseFinished: finished runs cannot be leased; unknown runs are
+// not found.
+func testRunLeaseFinished(t *testing.T, f RunFixture) {
+	ctx := t.Context()
+	owner := newID()
+	camp := f.NewCampaign(t, owner)
+	for _, status := range []agents.RunStatus{agents.RunSucceeded, agents.RunFailed, agents.RunCancelled} {
+		r := createRun(t, f, camp, owner, status)
+		assert.ErrorIs(t, f.Runs.AcquireLease(ctx, r.ID, "a", time.Minute), agents.ErrRunFinished, status)
+	}
+	id := newID()
+	assert.ErrorIs(t, f.Runs.AcquireLease(ctx, id, "a", time.Minute), storage.ErrNotFound)
+	assert.ErrorIs(t, f.Runs.RenewLease(ctx, id, "a", time.Minute), storage.ErrNotFound)
+	_, err := f.Runs.Lease(ctx, id)
+	assert.ErrorIs(t, err, storage.ErrNotFound)
+	_, err = f.Runs.UpdateLeased(ctx, id, "a", func(*agents.Run) error { return nil })
+	assert.ErrorIs(t, err, storage.ErrNotFound)
+}
+
+// testRunLeaseRacing: of racing acquirers exactly one wins.
+func testRunLeaseRacing(t *testing.T, f RunFixture) {
+	const racers = 8
+	owner := newID()
+	r := createRun(t, f, f.NewCampaign(t, owner), owner, agents.RunRunning)
+	var won, held atomic.Int64
+	var wg sync.WaitGroup
+	for i := range racers {
+		wg.Go(func() {
+			err := f.Runs.AcquireLease(t.Context(), r.ID, fmt.Sprintf("holder-%d", i), time.Minute)
+			switch {
+			case err == nil:
+				won.Add(1)
+			case errors.Is(err, agents.ErrLeaseHeld):
+				held.Add(1)
+			default:
+				t.Errorf("acquire: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	assert.EqualValues(t, 1, won.Load())
+	assert.EqualValues(t, racers-1, held.Load())
 }

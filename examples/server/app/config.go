@@ -46,6 +46,7 @@ type Config struct {
 	FetchDelay      time.Duration
 	MaxRuns         int
 	MaxRunsPerUser  int
+	RunLease        time.Duration
 	LogLevel        string
 	ShutdownTimeout time.Duration
 	ReadTimeout     time.Duration
@@ -146,6 +147,7 @@ func LoadConfig(args []string, getenv func(string) string) (Config, error) {
 	e.duration(&c.FetchDelay, "fetch-delay", "KPBOT_FETCH_DELAY", time.Second, "least time between two requests to one host")
 	e.integer(&c.MaxRuns, "max-runs", "KPBOT_MAX_RUNS", 4, "runs one instance executes at once")
 	e.integer(&c.MaxRunsPerUser, "max-runs-per-user", "KPBOT_MAX_RUNS_PER_USER", 2, "queued or running runs one user may have")
+	e.duration(&c.RunLease, "run-lease", "KPBOT_RUN_LEASE", 15*time.Second, "lease an executing run renews every third of it; a run of a dead instance is resumed elsewhere within about 1.5 times this")
 	e.str(&c.LogLevel, "log-level", "KPBOT_LOG_LEVEL", "info", "debug, info, warn or error")
 	e.duration(&c.ReadTimeout, "http-read-timeout", "KPBOT_HTTP_READ_TIMEOUT", 30*time.Second, "longest time to read one request (WebSocket sockets are exempt)")
 	e.duration(&c.EventMaxAge, "event-max-age", "KPBOT_EVENT_MAX_AGE", 30*24*time.Hour, "stored events older than this are pruned (0: no age limit)")
@@ -189,6 +191,9 @@ func (c Config) Validate() error {
 	}
 	if c.LLMDailyTokens < 0 || c.FetchDelay < 0 || c.MaxRuns < 1 || c.MaxRunsPerUser < 1 {
 		errs = append(errs, errors.New("run limits must be at least 1; token budget and fetch delay must not be negative"))
+	}
+	if c.RunLease < time.Second {
+		errs = append(errs, errors.New("KPBOT_RUN_LEASE must be at least 1s"))
 	}
 	if (c.LLMBaseURL == "") != (c.LLMModel == "") {
 		errs = append(errs, errors.New("KPBOT_LLM_BASE_URL and KPBOT_LLM_MODEL must be set together"))

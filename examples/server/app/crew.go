@@ -144,7 +144,9 @@ func ProvideRunStore(d *Database) *bunstore.Runs { return bunstore.NewRuns(d.Bun
 
 // ProvideRunner builds the crew runner that executes runs and records
 // their steps and events; finished runs notify their campaign's owner.
-func ProvideRunner(m agents.Members, runs *bunstore.Runs, ev *Events, notes *notify.Service, camps *campaign.Service, logger *slog.Logger) (*agents.Runner, error) {
+// Each execution leases its run for KPBOT_RUN_LEASE, so a run of a dead
+// instance is taken over by another (see agents/riverjob).
+func ProvideRunner(cfg Config, m agents.Members, runs *bunstore.Runs, ev *Events, notes *notify.Service, camps *campaign.Service, logger *slog.Logger) (*agents.Runner, error) {
 	crew, err := agents.OutreachCrew(m)
 	if err != nil {
 		return nil, fmt.Errorf("crew: %w", err)
@@ -157,7 +159,7 @@ func ProvideRunner(m agents.Members, runs *bunstore.Runs, ev *Events, notes *not
 		return c.OwnerID, nil
 	}
 	sink := notify.NewRunEvents(outreach.NewRunEvents(ev.Publisher), notes, ownerOf)
-	r, err := agents.NewRunner(crew, runs, sink, agents.RunnerConfig{Logger: logger})
+	r, err := agents.NewRunner(crew, runs, sink, agents.RunnerConfig{Lease: cfg.RunLease, Logger: logger})
 	if err != nil {
 		return nil, fmt.Errorf("runner: %w", err)
 	}

@@ -87,7 +87,7 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 		return nil, nil, err
 	}
 	runs := ProvideRunStore(database)
-	runner, err := ProvideRunner(members, runs, events, notifyService, campaignService, logger)
+	runner, err := ProvideRunner(cfg, members, runs, events, notifyService, campaignService, logger)
 	if err != nil {
 		cleanup3()
 		cleanup2()
