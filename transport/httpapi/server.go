@@ -108,6 +108,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	s.api = humabunrouter.New(s.router, s.humaConfig())
 	s.api.UseMiddleware(s.recoverHuma, s.authenticateHuma)
 	documentProblem(s.api)
+	documentEvents(s.api)
 
 	s.registerOps()
 	s.registerAuth()
@@ -145,7 +146,8 @@ func (s *Server) humaConfig() huma.Config {
 			Description:  "An access token from login, register or refresh, sent as `Authorization: Bearer <jwt>`.",
 		},
 	}
-	hc.OnAddOperation = append(hc.OnAddOperation, s.onAddOperation)
+	documentAPI(&hc)
+	hc.OnAddOperation = append(hc.OnAddOperation, s.onAddOperation, s.documentOperation)
 	return hc
 }
 
