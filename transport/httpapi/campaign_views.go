@@ -69,10 +69,11 @@ func prospectResponse(p *campaign.Prospect) ProspectResponse {
 	return out
 }
 
-// ProspectList is a page of a campaign's prospects, in the order found.
+// ProspectList is a page of a campaign's prospects, in the order asked for.
 type ProspectList struct {
 	Items      []ProspectResponse `json:"items" nullable:"false"`
 	NextCursor string             `json:"next_cursor" doc:"Pass as cursor for the next page; empty on the last."`
+	Total      *int               `json:"total,omitempty" doc:"How many prospects match the filters, on every page."`
 }
 
 // CommentResponse is a comment draft and where it stands in review.

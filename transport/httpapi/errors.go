@@ -106,7 +106,7 @@ func mapKnown(err error) *Problem {
 // pagination fields, the body for the rest.
 func fieldLocation(field string) string {
 	switch field {
-	case "cursor", "limit":
+	case "cursor", "limit", "sort", "q", "min_relevance":
 		return "query." + field
 	}
 	return "body." + field
