@@ -109,3 +109,38 @@ func (s *Service) QueryProspects(ctx context.Context, p *auth.Principal, campaig
 	}
 	return page, nil
 }
+
+// ProspectLister is the optional ProspectStore capability of loading
+// several prospects at once, without their Text (bunstore's Prospects
+// has it).
+type ProspectLister interface {
+	// ByIDs returns the campaign's prospects among ids, in no order;
+	// unknown ids are left out.
+	ByIDs(ctx context.Context, campaignID string, ids []string) ([]Prospect, error)
+}
+
+// ProspectsOf returns the prospects of a page of drafts of a campaign the
+// caller may read, by ID and without their Text, so a review queue shows
+// each post beside its draft. A store without ProspectLister gives none.
+func (s *Service) ProspectsOf(ctx context.Context, p *auth.Principal, campaignID string, drafts []Draft) (map[string]Prospect, error) {
+	lister, ok := s.prospects.(ProspectLister)
+	if !ok || len(drafts) == 0 {
+		return map[string]Prospect{}, nil
+	}
+	if _, err := s.Get(ctx, p, campaignID); err != nil {
+		return nil, err
+	}
+	ids := make([]string, 0, len(drafts))
+	for _, d := range drafts {
+		ids = append(ids, d.ProspectID)
+	}
+	list, err := lister.ByIDs(ctx, campaignID, ids)
+	if err != nil {
+		return nil, fmt.Errorf("load prospects of campaign %s: %w", campaignID, err)
+	}
+	out := make(map[string]Prospect, len(list))
+	for _, pr := range list {
+		out[pr.ID] = pr
+	}
+	return out, nil
+}

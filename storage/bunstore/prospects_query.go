@@ -187,3 +187,25 @@ func decodeProspectCursor(cursor string) (*prospectQueryCursor, error) {
 func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
+
+var _ campaign.ProspectLister = (*Prospects)(nil)
+
+// ByIDs returns the campaign's prospects among ids without their text;
+// the primary key serves it.
+func (s *Prospects) ByIDs(ctx context.Context, campaignID string, ids []string) ([]campaign.Prospect, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	var rows []prospectRow
+	if err := s.db.NewSelect().Model(&rows).ExcludeColumn("main_text").
+		Where("p.campaign_id = ?", campaignID).
+		Where("p.id IN (?)", bun.In(ids)).
+		Scan(ctx); err != nil {
+		return nil, fmt.Errorf("load prospects of campaign %s: %w", campaignID, mapErr(err))
+	}
+	out := make([]campaign.Prospect, len(rows))
+	for i := range rows {
+		out[i] = *rows[i].prospect()
+	}
+	return out, nil
+}

@@ -196,3 +196,35 @@ func cmpFloat(a, b float64) int {
 	}
 	return 0
 }
+
+func TestCommentsCarryTheirProspect(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, newEnv envFactory) {
+		e := newEnv()
+		owner := e.register("rey@example.com", "password-123")
+		cid, drafts := e.seedCampaign(owner, "Review", 3)
+		r := e.do("GET", "/api/campaigns/"+cid+"/comments?status=draft", nil, bearer(owner.AccessToken))
+		require.Equal(t, http.StatusOK, r.status, "body: %s", r.body)
+		var list struct {
+			Items []struct {
+				ID         string          `json:"id"`
+				ProspectID string          `json:"prospect_id"`
+				Prospect   *map[string]any `json:"prospect"`
+			} `json:"items"`
+		}
+		require.NoError(t, json.Unmarshal(r.body, &list))
+		require.Len(t, list.Items, len(drafts))
+		for _, it := range list.Items {
+			require.NotNil(t, it.Prospect, "draft %s", it.ID)
+			pr := *it.Prospect
+			assert.Equal(t, it.ProspectID, pr["id"])
+			assert.NotEmpty(t, pr["title"])
+			assert.Contains(t, pr["summary"], "A post about")
+			assert.NotContains(t, pr, "text", "never the post's full text")
+		}
+		// The single-draft view stays as it was.
+		one := e.do("GET", "/api/comments/"+drafts[0], nil, bearer(owner.AccessToken))
+		require.Equal(t, http.StatusOK, one.status)
+		assert.NotContains(t, one.json(t), "prospect")
+	})
+}
