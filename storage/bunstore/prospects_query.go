@@ -107,11 +107,8 @@ func (s *Prospects) Query(ctx context.Context, campaignID string, q campaign.Pro
 		if q.Sort == campaign.SortFound {
 			sq = sq.Where("p.id "+cmp+" ?", after.ID)
 		} else {
-			key := after.key()
-			sq = sq.WhereGroup(" AND ", func(g *bun.SelectQuery) *bun.SelectQuery {
-				return g.Where(expr+" "+cmp+" ?", append(append([]any{}, args...), key)...).
-					WhereOr("("+expr+" = ? AND p.id "+cmp+" ?)", append(append([]any{}, args...), key, after.ID)...)
-			})
+			// A row-value comparison: one range an index on (key, id) serves.
+			sq = sq.Where("("+expr+", p.id) "+cmp+" (?, ?)", append(append([]any{}, args...), after.key(), after.ID)...)
 		}
 	}
 	if q.Sort != campaign.SortFound {
