@@ -99,7 +99,7 @@ func documentEvents(api huma.API) {
 		for i, n := range v.names {
 			names[i] = n
 		}
-		props["event"] = &huma.Schema{Type: huma.TypeString, Enum: names, Description: base.Properties["event"].Description}
+		props["event"] = &huma.Schema{Type: huma.TypeString, Enum: names, Description: "What happened: one of this shape's event names."}
 		if v.data == nil {
 			props["data"] = &huma.Schema{Ref: "#/components/schemas/NotificationEventData"}
 		} else {
