@@ -96,7 +96,7 @@ func (s *Server) registerAuth() {
 		Description:   "Creates a user with role `user` and opens a first session. A duplicate email (in any case) is 409. Rate limited per client IP. " + refreshModeDoc,
 		DefaultStatus: http.StatusCreated,
 		Middlewares:   huma.Middlewares{s.limitByIP("register"), s.markSecure},
-		Errors:        []int{http.StatusBadRequest, http.StatusConflict, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType, http.StatusTooManyRequests},
+		Errors:        []int{http.StatusBadRequest, http.StatusConflict, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType, http.StatusTooManyRequests, http.StatusServiceUnavailable},
 	}, func(ctx context.Context, in *registerInput) (*tokenOutput, error) {
 		res, err := s.deps.Auth.Register(ctx, auth.RegisterInput{
 			Email: in.Body.Email, Password: in.Body.Password, Name: in.Body.Name,
@@ -112,7 +112,7 @@ func (s *Server) registerAuth() {
 		Summary:     "Log in",
 		Description: "Opens a session. A wrong email and a wrong password give the same 401. Too many failures for one email within the window, or too many requests from one client IP, give 429 with Retry-After. " + refreshModeDoc,
 		Middlewares: huma.Middlewares{s.limitByIP("login"), s.markSecure},
-		Errors:      []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType, http.StatusTooManyRequests},
+		Errors:      []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType, http.StatusTooManyRequests, http.StatusServiceUnavailable},
 	}, func(ctx context.Context, in *loginInput) (*tokenOutput, error) {
 		res, err := s.deps.Auth.Login(ctx, in.Body.Email, in.Body.Password, clientInfo(ctx))
 		if err != nil {
@@ -130,7 +130,7 @@ func (s *Server) registerAuth() {
 			"With `X-Kpbot-Refresh: cookie` the token is read from the kpbot_refresh cookie when the body has none (send `{}`), " +
 			"the new one is set in that cookie, and a 401 removes the cookie. Without the header the cookie is ignored.",
 		Middlewares: huma.Middlewares{s.limitByIP("refresh"), s.markSecure},
-		Errors:      []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusConflict, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType, http.StatusTooManyRequests},
+		Errors:      []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusConflict, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType, http.StatusTooManyRequests, http.StatusServiceUnavailable},
 	}, func(ctx context.Context, in *refreshInput) (*tokenOutput, error) {
 		token, err := refreshTokenOf(in)
 		if err != nil {

@@ -47,6 +47,12 @@ func (s *Server) Error(ctx context.Context, err error) *Problem {
 			return p
 		}
 	}
+	var ue *auth.UnavailableError
+	if errors.As(err, &ue) {
+		// Expected while a dependency is down (the adapter logs the
+		// outage once): not an internal error, and not logged per request.
+		return ServiceUnavailable(ue.RetryAfter)
+	}
 	if p := mapKnown(err); p != nil {
 		if p.Status >= 500 {
 			return s.internal(ctx, err)
@@ -121,6 +127,14 @@ func unauthorized(detail, challenge string) *Problem {
 func TooManyRequests(retry time.Duration) *Problem {
 	secs := max(int64(math.Ceil(retry.Seconds())), 1)
 	return NewProblem(http.StatusTooManyRequests, fmt.Sprintf("too many requests; retry after %d s", secs)).
+		WithHeader("Retry-After", strconv.FormatInt(secs, 10))
+}
+
+// ServiceUnavailable is a 503 problem with a Retry-After of retry rounded
+// up to whole seconds (at least 1).
+func ServiceUnavailable(retry time.Duration) *Problem {
+	secs := max(int64(math.Ceil(retry.Seconds())), 1)
+	return NewProblem(http.StatusServiceUnavailable, fmt.Sprintf("temporarily unavailable; retry after %d s", secs)).
 		WithHeader("Retry-After", strconv.FormatInt(secs, 10))
 }
 
