@@ -57,6 +57,9 @@ type Deps struct {
 	// /api/admin/analytics (bunstore's Runs.CountByStatus is one); nil
 	// reports zeros.
 	RunsByStatus func(ctx context.Context) (map[agents.RunStatus]int, error)
+	// TokensByCampaign reports today's model usage by campaign for GET
+	// /api/admin/analytics; nil reports none.
+	TokensByCampaign func(ctx context.Context) ([]CampaignTokens, error)
 	// Web serves the GET and HEAD requests outside /api/ that no route
 	// matches: the web app, its assets and the API reference at /docs
 	// (webapp.Handler is one). Nil: those are JSON 404s and /docs is

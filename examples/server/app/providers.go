@@ -232,6 +232,22 @@ func ProvideHTTP(cfg Config, logger *slog.Logger, svc *auth.Service, limiter aut
 		// Every instance reads the shared runs table.
 		RunsByStatus: runStore.CountByStatus,
 		// The dashboard at /, the API reference at /docs (web/dist).
-		Web: webApp,
+		Web:              webApp,
+		TokensByCampaign: tokensByCampaign(bunstore.NewLLMSpend(db.Bun, agents.BudgetLimits{}, nil)),
 	})
+}
+
+// tokensByCampaign reads today's model usage for the analytics report.
+func tokensByCampaign(spend *bunstore.LLMSpend) func(context.Context) ([]httpapi.CampaignTokens, error) {
+	return func(ctx context.Context) ([]httpapi.CampaignTokens, error) {
+		rows, err := spend.Today(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]httpapi.CampaignTokens, len(rows))
+		for i, r := range rows {
+			out[i] = httpapi.CampaignTokens{CampaignID: r.Key, Name: r.Name, Tokens: r.Tokens, CostUSD: r.CostUSD}
+		}
+		return out, nil
+	}
 }
