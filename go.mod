@@ -2,6 +2,8 @@ module github.com/kpbot/kpbot
 
 go 1.26.0
 
+ignore ./web/node_modules
+
 require (
 	codeberg.org/readeck/go-readability/v2 v2.1.3
 	github.com/PuerkitoBio/goquery v1.13.0

@@ -27,6 +27,13 @@ func main() {
 
 // run starts the server and blocks until ctx ends; it returns the exit code.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if file, rest, ok := dumpTarget(args); ok {
+		if err := dumpOpenAPI(ctx, file, rest, getenv, stdout); err != nil {
+			fmt.Fprintf(stderr, "kpbot: %v\n", err)
+			return 1
+		}
+		return 0
+	}
 	cfg, err := app.LoadConfig(args, getenv)
 	if errors.Is(err, flag.ErrHelp) {
 		return 0

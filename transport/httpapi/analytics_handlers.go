@@ -32,6 +32,15 @@ type AnalyticsReport struct {
 	Routes               []RouteAnalytics `json:"routes" doc:"Routes with requests in the window, by route then method."`
 	WebSocketConnections int              `json:"websocket_connections" doc:"Open WebSocket connections on this instance."`
 	RunsByStatus         RunStatusCounts  `json:"runs_by_status" doc:"Every stored run, by status."`
+	TokensByCampaign     []CampaignTokens `json:"tokens_by_campaign" doc:"Model tokens and cost spent today (UTC) by campaign, most first (what the model server reported; the offline writer spends none)."`
+}
+
+// CampaignTokens is one campaign's model usage today.
+type CampaignTokens struct {
+	CampaignID string  `json:"campaign_id" doc:"The campaign (or another budget key, for calls outside a campaign)."`
+	Name       string  `json:"name" doc:"The campaign's name; empty when the key is not a campaign or it was deleted."`
+	Tokens     int64   `json:"tokens"`
+	CostUSD    float64 `json:"cost_usd" doc:"At the configured prices; 0 when none are set."`
 }
 
 type analyticsInput struct {
@@ -49,7 +58,7 @@ func (s *Server) registerAnalytics() {
 		OperationID: "admin-analytics", Method: http.MethodGet, Path: "/api/admin/analytics", Tags: []string{"admin"},
 		Summary: "Traffic, WebSocket and run analytics",
 		Description: "Per-route request counts, client and server error rates and p50/p95/p99 latency over the window " +
-			"(this instance, kept in memory), open WebSocket connections, and every stored run by status. " +
+			"(this instance, kept in memory), open WebSocket connections, every stored run by status, and today's model tokens by campaign. " +
 			"Latency quantiles are read from log-spaced bins and are within ±11.3% between 0.1 ms and 60 s.",
 		Security: BearerSecurity(),
 		Metadata: map[string]any{MetadataPermission: auth.PermAnalyticsRead},
@@ -79,6 +88,16 @@ func (s *Server) registerAnalytics() {
 				Queued: counts[agents.RunQueued], Running: counts[agents.RunRunning],
 				Succeeded: counts[agents.RunSucceeded], Failed: counts[agents.RunFailed],
 				Cancelled: counts[agents.RunCancelled],
+			}
+		}
+		report.TokensByCampaign = []CampaignTokens{}
+		if s.deps.TokensByCampaign != nil {
+			tokens, err := s.deps.TokensByCampaign(ctx)
+			if err != nil {
+				return nil, s.Error(ctx, err)
+			}
+			if tokens != nil {
+				report.TokensByCampaign = tokens
 			}
 		}
 		return &analyticsOutput{Body: report}, nil

@@ -10,9 +10,12 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/uptrace/bun"
 	"github.com/uptrace/bunrouter"
 
 	"github.com/kpbot/kpbot/agents"
+	"github.com/kpbot/kpbot/storage/bunstore"
+	"github.com/kpbot/kpbot/storage/dbtest"
 )
 
 // analyticsBody is the decoded body of GET /api/admin/analytics.
@@ -87,7 +90,7 @@ func TestAdminAnalytics(t *testing.T) {
 		r = e.do("GET", "/api/admin/analytics", nil, bearer(root.AccessToken))
 		require.Equal(t, http.StatusOK, r.status, "body: %s", r.body)
 		raw := r.json(t)
-		assert.ElementsMatch(t, []string{"window", "from", "to", "routes", "websocket_connections", "runs_by_status"}, keys(raw))
+		assert.ElementsMatch(t, []string{"window", "from", "to", "routes", "websocket_connections", "runs_by_status", "tokens_by_campaign"}, keys(raw))
 		var b analyticsBody
 		require.NoError(t, json.Unmarshal(r.body, &b))
 		assert.Equal(t, "1h", b.Window, "the default window")
@@ -169,4 +172,47 @@ func TestAdminAnalyticsRunCountFails(t *testing.T) {
 		assert.NotEmpty(t, p["error_id"])
 		assert.NotContains(t, p["detail"], "database is down")
 	})
+}
+
+func TestAnalyticsTokensByCampaign(t *testing.T) {
+	t.Parallel()
+	for name, open := range map[string]func(t *testing.T) *bun.DB{
+		"sqlite":   func(t *testing.T) *bun.DB { return dbtest.SQLite(t) },
+		"postgres": func(t *testing.T) *bun.DB { return dbtest.Postgres(t).Bun },
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			db := open(t)
+			spend := bunstore.NewLLMSpend(db, agents.BudgetLimits{}, nil)
+			e := newTestServer(t, db, func(s *testSetup) {
+				s.deps.TokensByCampaign = func(ctx context.Context) ([]CampaignTokens, error) {
+					rows, err := spend.Today(ctx)
+					out := make([]CampaignTokens, len(rows))
+					for i, r := range rows {
+						out[i] = CampaignTokens{CampaignID: r.Key, Name: r.Name, Tokens: r.Tokens, CostUSD: r.CostUSD}
+					}
+					return out, err
+				}
+			})
+			root := e.admin()
+			empty := e.do("GET", "/api/admin/analytics?window=1h", nil, bearer(root.AccessToken))
+			assert.Contains(t, string(empty.body), `"tokens_by_campaign":[]`)
+
+			cid := e.createCampaign(root, "Tokens")["id"].(string)
+			require.NoError(t, spend.Spend(t.Context(), cid, 1200, 0.5))
+			require.NoError(t, spend.Spend(t.Context(), cid, 300, 0.25))
+			require.NoError(t, spend.Spend(t.Context(), "agents:comment", 40, 0))
+
+			r := e.do("GET", "/api/admin/analytics?window=1h", nil, bearer(root.AccessToken))
+			require.Equal(t, http.StatusOK, r.status, "body: %s", r.body)
+			var rep struct {
+				Tokens []CampaignTokens `json:"tokens_by_campaign"`
+			}
+			require.NoError(t, json.Unmarshal(r.body, &rep))
+			assert.Equal(t, []CampaignTokens{
+				{CampaignID: cid, Name: "Tokens", Tokens: 1500, CostUSD: 0.75},
+				{CampaignID: "agents:comment", Tokens: 40},
+			}, rep.Tokens)
+		})
+	}
 }

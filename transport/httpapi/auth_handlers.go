@@ -27,7 +27,7 @@ type LoginRequest struct {
 
 // RefreshRequest trades a refresh token for a new pair.
 type RefreshRequest struct {
-	RefreshToken string `json:"refresh_token" maxLength:"128"`
+	RefreshToken *string `json:"refresh_token,omitempty" maxLength:"128" doc:"Required, unless the request sends X-Kpbot-Refresh: cookie and the token is in the kpbot_refresh cookie (a non-empty value here wins)."`
 }
 
 // LogoutRequest optionally names a refresh token whose session (another of
@@ -51,10 +51,27 @@ type SessionList struct {
 	NextCursor string            `json:"next_cursor" doc:"Pass as cursor for the next page; empty on the last."`
 }
 
-type registerInput struct{ Body RegisterRequest }
-type loginInput struct{ Body LoginRequest }
-type refreshInput struct{ Body RefreshRequest }
-type logoutInput struct{ Body *LogoutRequest }
+type registerInput struct {
+	RefreshMode string `header:"X-Kpbot-Refresh" enum:"cookie" doc:"cookie: the browser flow (the refresh token travels in the kpbot_refresh cookie, never in the body)."`
+	Body        RegisterRequest
+}
+type loginInput struct {
+	RefreshMode string `header:"X-Kpbot-Refresh" enum:"cookie" doc:"cookie: the browser flow (the refresh token travels in the kpbot_refresh cookie, never in the body)."`
+	Body        LoginRequest
+}
+type refreshInput struct {
+	RefreshMode   string `header:"X-Kpbot-Refresh" enum:"cookie" doc:"cookie: the browser flow (the refresh token travels in the kpbot_refresh cookie, never in the body)."`
+	RefreshCookie string `cookie:"kpbot_refresh" doc:"The refresh token of the browser flow; ignored without X-Kpbot-Refresh: cookie."`
+	Body          RefreshRequest
+}
+type logoutInput struct {
+	RefreshMode   string `header:"X-Kpbot-Refresh" enum:"cookie" doc:"cookie: the browser flow (the refresh token travels in the kpbot_refresh cookie, never in the body)."`
+	RefreshCookie string `cookie:"kpbot_refresh" doc:"The refresh token of the browser flow; ignored without X-Kpbot-Refresh: cookie."`
+	Body          *LogoutRequest
+}
+type logoutOutput struct {
+	SetCookie string `header:"Set-Cookie" doc:"In the cookie flow: removes the kpbot_refresh cookie."`
+}
 type noInput struct{}
 type noContent struct{}
 
@@ -76,9 +93,9 @@ func (s *Server) registerAuth() {
 	huma.Register(s.api, huma.Operation{
 		OperationID: "register", Method: http.MethodPost, Path: "/api/auth/register", Tags: tags,
 		Summary:       "Create an account",
-		Description:   "Creates a user with role `user` and opens a first session. A duplicate email (in any case) is 409. Rate limited per client IP.",
+		Description:   "Creates a user with role `user` and opens a first session. A duplicate email (in any case) is 409. Rate limited per client IP. " + refreshModeDoc,
 		DefaultStatus: http.StatusCreated,
-		Middlewares:   huma.Middlewares{s.limitByIP("register")},
+		Middlewares:   huma.Middlewares{s.limitByIP("register"), s.markSecure},
 		Errors:        []int{http.StatusBadRequest, http.StatusConflict, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType, http.StatusTooManyRequests, http.StatusServiceUnavailable},
 	}, func(ctx context.Context, in *registerInput) (*tokenOutput, error) {
 		res, err := s.deps.Auth.Register(ctx, auth.RegisterInput{
@@ -87,21 +104,21 @@ func (s *Server) registerAuth() {
 		if err != nil {
 			return nil, s.Error(ctx, err)
 		}
-		return newTokenOutput(res), nil
+		return tokenResult(ctx, res, in.RefreshMode), nil
 	})
 
 	huma.Register(s.api, huma.Operation{
 		OperationID: "login", Method: http.MethodPost, Path: "/api/auth/login", Tags: tags,
 		Summary:     "Log in",
-		Description: "Opens a session. A wrong email and a wrong password give the same 401. Too many failures for one email within the window, or too many requests from one client IP, give 429 with Retry-After.",
-		Middlewares: huma.Middlewares{s.limitByIP("login")},
+		Description: "Opens a session. A wrong email and a wrong password give the same 401. Too many failures for one email within the window, or too many requests from one client IP, give 429 with Retry-After. " + refreshModeDoc,
+		Middlewares: huma.Middlewares{s.limitByIP("login"), s.markSecure},
 		Errors:      []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType, http.StatusTooManyRequests, http.StatusServiceUnavailable},
 	}, func(ctx context.Context, in *loginInput) (*tokenOutput, error) {
 		res, err := s.deps.Auth.Login(ctx, in.Body.Email, in.Body.Password, clientInfo(ctx))
 		if err != nil {
 			return nil, s.Error(ctx, err)
 		}
-		return newTokenOutput(res), nil
+		return tokenResult(ctx, res, in.RefreshMode), nil
 	})
 
 	huma.Register(s.api, huma.Operation{
@@ -109,15 +126,21 @@ func (s *Server) registerAuth() {
 		Summary: "Rotate a refresh token",
 		Description: "Returns a new access/refresh pair; the presented refresh token stops working. " +
 			"Presenting an already-rotated token is 401 and revokes its whole session; within the configured grace window " +
-			"its immediate predecessor is 409 instead and revokes nothing.",
-		Middlewares: huma.Middlewares{s.limitByIP("refresh")},
+			"its immediate predecessor is 409 instead and revokes nothing. " +
+			"With `X-Kpbot-Refresh: cookie` the token is read from the kpbot_refresh cookie when the body has none (send `{}`), " +
+			"the new one is set in that cookie, and a 401 removes the cookie. Without the header the cookie is ignored.",
+		Middlewares: huma.Middlewares{s.limitByIP("refresh"), s.markSecure},
 		Errors:      []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusConflict, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType, http.StatusTooManyRequests, http.StatusServiceUnavailable},
 	}, func(ctx context.Context, in *refreshInput) (*tokenOutput, error) {
-		res, err := s.deps.Auth.Refresh(ctx, in.Body.RefreshToken, clientInfo(ctx))
+		token, err := refreshTokenOf(in)
 		if err != nil {
-			return nil, s.Error(ctx, err)
+			return nil, s.refreshFailure(ctx, err, in.RefreshMode)
 		}
-		return newTokenOutput(res), nil
+		res, err := s.deps.Auth.Refresh(ctx, token, clientInfo(ctx))
+		if err != nil {
+			return nil, s.refreshFailure(ctx, err, in.RefreshMode)
+		}
+		return tokenResult(ctx, res, in.RefreshMode), nil
 	})
 
 	huma.Register(s.api, huma.Operation{
@@ -145,20 +168,29 @@ func (s *Server) registerAuth() {
 
 	huma.Register(s.api, huma.Operation{
 		OperationID: "logout", Method: http.MethodPost, Path: "/api/auth/logout", Tags: tags,
-		Summary:       "Log out",
-		Description:   "Revokes the caller's session (its refresh token and access tokens). The body is optional; a refresh_token of another of the caller's sessions revokes that one too.",
+		Summary: "Log out",
+		Description: "Revokes the caller's session (its refresh token and access tokens). The body is optional; a refresh_token of another of the caller's sessions revokes that one too. " +
+			"With `X-Kpbot-Refresh: cookie` the kpbot_refresh cookie's token counts as that refresh_token (when the body has none) and the cookie is removed.",
 		DefaultStatus: http.StatusNoContent,
 		Security:      BearerSecurity(),
+		Middlewares:   huma.Middlewares{s.markSecure},
 		Errors:        []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType},
-	}, func(ctx context.Context, in *logoutInput) (*noContent, error) {
+	}, func(ctx context.Context, in *logoutInput) (*logoutOutput, error) {
 		var refresh string
 		if in.Body != nil {
 			refresh = in.Body.RefreshToken
 		}
+		out := &logoutOutput{}
+		if in.RefreshMode == RefreshModeCookie {
+			if refresh == "" {
+				refresh = in.RefreshCookie
+			}
+			out.SetCookie = clearRefreshCookie(ctx)
+		}
 		if err := s.deps.Auth.Logout(ctx, mustPrincipal(ctx), refresh); err != nil {
 			return nil, s.Error(ctx, err)
 		}
-		return &noContent{}, nil
+		return out, nil
 	})
 
 	huma.Register(s.api, huma.Operation{

@@ -69,26 +69,28 @@ func prospectResponse(p *campaign.Prospect) ProspectResponse {
 	return out
 }
 
-// ProspectList is a page of a campaign's prospects, in the order found.
+// ProspectList is a page of a campaign's prospects, in the order asked for.
 type ProspectList struct {
 	Items      []ProspectResponse `json:"items" nullable:"false"`
 	NextCursor string             `json:"next_cursor" doc:"Pass as cursor for the next page; empty on the last."`
+	Total      *int               `json:"total,omitempty" doc:"How many prospects match the filters, on every page."`
 }
 
 // CommentResponse is a comment draft and where it stands in review.
 type CommentResponse struct {
-	ID           string     `json:"id"`
-	ProspectID   string     `json:"prospect_id" doc:"The post the comment is for."`
-	CampaignID   string     `json:"campaign_id"`
-	Body         string     `json:"body"`
-	Status       string     `json:"status" enum:"draft,approved,rejected"`
-	Score        int        `json:"score" minimum:"0" maximum:"100" doc:"The quality reviewer's score."`
-	Flags        []string   `json:"flags" nullable:"false" doc:"The quality reviewer's findings."`
-	ReviewedBy   *string    `json:"reviewed_by,omitempty" doc:"Id of the moderator or admin who approved or rejected it."`
-	ReviewedAt   *time.Time `json:"reviewed_at,omitempty" doc:"RFC 3339, UTC."`
-	RejectReason string     `json:"reject_reason,omitempty"`
-	CreatedAt    time.Time  `json:"created_at" doc:"RFC 3339, UTC."`
-	UpdatedAt    time.Time  `json:"updated_at" doc:"RFC 3339, UTC."`
+	ID           string            `json:"id"`
+	ProspectID   string            `json:"prospect_id" doc:"The post the comment is for."`
+	CampaignID   string            `json:"campaign_id"`
+	Body         string            `json:"body"`
+	Status       string            `json:"status" enum:"draft,approved,rejected"`
+	Score        int               `json:"score" minimum:"0" maximum:"100" doc:"The quality reviewer's score."`
+	Flags        []string          `json:"flags" nullable:"false" doc:"The quality reviewer's findings."`
+	ReviewedBy   *string           `json:"reviewed_by,omitempty" doc:"Id of the moderator or admin who approved or rejected it."`
+	ReviewedAt   *time.Time        `json:"reviewed_at,omitempty" doc:"RFC 3339, UTC."`
+	RejectReason string            `json:"reject_reason,omitempty"`
+	CreatedAt    time.Time         `json:"created_at" doc:"RFC 3339, UTC."`
+	UpdatedAt    time.Time         `json:"updated_at" doc:"RFC 3339, UTC."`
+	Prospect     *ProspectResponse `json:"prospect,omitempty" doc:"The post the draft is for (title, summary, ...); in GET /api/campaigns/{id}/comments only."`
 }
 
 func commentResponse(d *campaign.Draft) CommentResponse {

@@ -50,7 +50,7 @@ func (s *Server) registerComments() {
 	huma.Register(s.api, huma.Operation{
 		OperationID: "list-comments", Method: http.MethodGet, Path: "/api/campaigns/{id}/comments", Tags: tags,
 		Summary:     "List a campaign's comment drafts",
-		Description: "Oldest first, optionally only those with one status. Another user's campaign is 404 unless the caller is a moderator or admin.",
+		Description: "Oldest first, optionally only those with one status, each with its `prospect` (the post, without its text) for review. Another user's campaign is 404 unless the caller is a moderator or admin.",
 		Security:    BearerSecurity(),
 		Metadata:    campaignsMeta(),
 		Errors:      []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound},
@@ -60,9 +60,17 @@ func (s *Server) registerComments() {
 		if err != nil {
 			return nil, s.Error(ctx, err)
 		}
+		posts, err := svc.ProspectsOf(ctx, mustPrincipal(ctx), in.ID, page.Items)
+		if err != nil {
+			return nil, s.Error(ctx, err)
+		}
 		items := make([]CommentResponse, len(page.Items))
 		for i := range page.Items {
 			items[i] = commentResponse(&page.Items[i])
+			if pr, ok := posts[page.Items[i].ProspectID]; ok {
+				v := prospectResponse(&pr)
+				items[i].Prospect = &v
+			}
 		}
 		return &commentListOutput{Body: CommentList{Items: items, NextCursor: page.NextCursor}}, nil
 	})

@@ -95,9 +95,9 @@ func TestListComments(t *testing.T) {
 			assert.EqualValues(t, 80, it["score"])
 			assert.Equal(t, []any{"specific"}, it["flags"])
 		}
-		assert.ElementsMatch(t, commentKeys, keys(all.Items[0]))
-		assert.ElementsMatch(t, append([]string{"reviewed_by", "reviewed_at"}, commentKeys...), keys(all.Items[1]))
-		assert.ElementsMatch(t, append([]string{"reviewed_by", "reviewed_at", "reject_reason"}, commentKeys...), keys(all.Items[3]))
+		assert.ElementsMatch(t, append([]string{"prospect"}, commentKeys...), keys(all.Items[0]), "a listed draft carries its post")
+		assert.ElementsMatch(t, append([]string{"prospect", "reviewed_by", "reviewed_at"}, commentKeys...), keys(all.Items[1]))
+		assert.ElementsMatch(t, append([]string{"prospect", "reviewed_by", "reviewed_at", "reject_reason"}, commentKeys...), keys(all.Items[3]))
 		assert.Equal(t, "off topic", all.Items[3]["reject_reason"])
 
 		byStatus := func(status string) []string {

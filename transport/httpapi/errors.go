@@ -119,10 +119,10 @@ func mapKnown(err error) *Problem {
 }
 
 // fieldLocation places a domain field name in the request: the query for
-// pagination fields, the body for the rest.
+// pagination and listing fields, the body for the rest.
 func fieldLocation(field string) string {
 	switch field {
-	case "cursor", "limit":
+	case "cursor", "limit", "sort", "q", "min_relevance":
 		return "query." + field
 	}
 	return "body." + field

@@ -90,7 +90,7 @@ func TestOpenAPI(t *testing.T) {
 		me := paths["/api/auth/me"].(map[string]any)["get"].(map[string]any)
 		assert.Equal(t, []any{map[string]any{"bearer": []any{}}}, me["security"])
 		login := paths["/api/auth/login"].(map[string]any)["post"].(map[string]any)
-		assert.NotContains(t, login, "security")
+		assert.Equal(t, []any{}, login["security"], "public: security: []")
 		errModel := doc["components"].(map[string]any)["schemas"].(map[string]any)["ErrorModel"].(map[string]any)
 		assert.Contains(t, errModel["properties"], "error_id")
 	})

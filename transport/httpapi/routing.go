@@ -9,8 +9,12 @@ import (
 	"github.com/uptrace/bunrouter"
 )
 
-// notFound answers requests no route matches.
-func (s *Server) notFound(w http.ResponseWriter, _ bunrouter.Request) error {
+// notFound answers requests no route matches: the web app (Deps.Web)
+// outside /api/, else a JSON 404.
+func (s *Server) notFound(w http.ResponseWriter, req bunrouter.Request) error {
+	if s.serveWeb(w, req.Request) {
+		return nil
+	}
 	NewProblem(http.StatusNotFound, "no such endpoint").write(w)
 	return nil
 }

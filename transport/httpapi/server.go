@@ -57,6 +57,14 @@ type Deps struct {
 	// /api/admin/analytics (bunstore's Runs.CountByStatus is one); nil
 	// reports zeros.
 	RunsByStatus func(ctx context.Context) (map[agents.RunStatus]int, error)
+	// TokensByCampaign reports today's model usage by campaign for GET
+	// /api/admin/analytics; nil reports none.
+	TokensByCampaign func(ctx context.Context) ([]CampaignTokens, error)
+	// Web serves the GET and HEAD requests outside /api/ that no route
+	// matches: the web app, its assets and the API reference at /docs
+	// (webapp.Handler is one). Nil: those are JSON 404s and /docs is
+	// huma's page, which loads its renderer from a CDN.
+	Web http.Handler
 }
 
 // Server is kpbot's HTTP handler: a bunrouter router with a huma API and
@@ -108,6 +116,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	s.api = humabunrouter.New(s.router, s.humaConfig())
 	s.api.UseMiddleware(s.recoverHuma, s.authenticateHuma)
 	documentProblem(s.api)
+	documentEvents(s.api)
 
 	s.registerOps()
 	s.registerAuth()
@@ -132,6 +141,9 @@ func (s *Server) humaConfig() huma.Config {
 	// No schema-link transformer: responses carry exactly their documented
 	// fields, no "$schema" and no Link header.
 	hc.CreateHooks = nil
+	if s.deps.Web != nil {
+		hc.DocsPath = "" // Deps.Web serves /docs from built-in assets
+	}
 	hc.Transformers = []huma.Transformer{s.transformErrors}
 	hc.Info.Description = "kpbot: accounts, campaigns and the agent crew. " +
 		"Errors are RFC 9457 problem documents (application/problem+json). " +
@@ -145,7 +157,8 @@ func (s *Server) humaConfig() huma.Config {
 			Description:  "An access token from login, register or refresh, sent as `Authorization: Bearer <jwt>`.",
 		},
 	}
-	hc.OnAddOperation = append(hc.OnAddOperation, s.onAddOperation)
+	documentAPI(&hc)
+	hc.OnAddOperation = append(hc.OnAddOperation, s.onAddOperation, s.documentOperation)
 	return hc
 }
 

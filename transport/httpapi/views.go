@@ -43,7 +43,7 @@ func adminUser(u *auth.User) AdminUser {
 type TokenResponse struct {
 	User         UserResponse `json:"user"`
 	AccessToken  string       `json:"access_token" doc:"JWT for the Authorization: Bearer header."`
-	RefreshToken string       `json:"refresh_token" doc:"Opaque; trade it at /api/auth/refresh. Single use."`
+	RefreshToken string       `json:"refresh_token" doc:"Opaque; trade it at /api/auth/refresh. Single use. Empty in the cookie flow (X-Kpbot-Refresh: cookie), where the cookie carries it."`
 	TokenType    string       `json:"token_type" enum:"Bearer"`
 	ExpiresIn    int64        `json:"expires_in" doc:"Seconds until the access token expires."`
 }
@@ -52,6 +52,7 @@ type TokenResponse struct {
 type tokenOutput struct {
 	CacheControl string `header:"Cache-Control"`
 	Pragma       string `header:"Pragma"`
+	SetCookie    string `header:"Set-Cookie" doc:"With X-Kpbot-Refresh: cookie: the kpbot_refresh cookie holding the new refresh token."`
 	Body         TokenResponse
 }
 

@@ -201,7 +201,7 @@ func (h *Hub) Register(s *httpapi.Server) error {
 	h.srv = s
 	h.started = true
 	s.Router().GET("/api/ws", h.serveWS)
-	s.API().OpenAPI().AddOperation(wsOperation())
+	documentWS(s.API())
 	h.wg.Add(3 + h.cfg.Readers)
 	go h.busLoop()
 	for range h.cfg.Readers {

@@ -55,7 +55,8 @@ func ProvideFetcher(cfg Config) (*web.Fetcher, error) {
 
 // ProvideLLM is the offline writer unless an OpenAI-compatible server is
 // configured; a daily per-campaign token budget, kept in the database so
-// every instance shares it, wraps the latter.
+// every instance shares it (and the analytics report reads it), wraps the
+// latter.
 func ProvideLLM(cfg Config, d *Database, logger *slog.Logger) (agents.LLM, error) {
 	if cfg.LLMBaseURL == "" {
 		llm, err := offline.New(offline.Config{})
@@ -68,11 +69,10 @@ func ProvideLLM(cfg Config, d *Database, logger *slog.Logger) (agents.LLM, error
 	if err != nil {
 		return nil, fmt.Errorf("LLM client: %w", err)
 	}
-	if cfg.LLMDailyTokens > 0 {
-		budget := bunstore.NewLLMSpend(d.Bun, agents.BudgetLimits{DailyTokens: cfg.LLMDailyTokens}, nil)
-		return openai.WithBudget(client, budget, nil), nil
-	}
-	return client, nil
+	// Usage is recorded per campaign and day even without a limit (0), for
+	// the analytics report's tokens by campaign.
+	budget := bunstore.NewLLMSpend(d.Bun, agents.BudgetLimits{DailyTokens: cfg.LLMDailyTokens}, nil)
+	return openai.WithBudget(client, budget, nil), nil
 }
 
 // ProvideSearcher is a SearXNG client when KPBOT_SEARXNG_URL is set, else nil.

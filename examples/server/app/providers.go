@@ -23,6 +23,8 @@ import (
 	"github.com/kpbot/kpbot/storage/sqlite"
 	"github.com/kpbot/kpbot/transport/httpapi"
 	"github.com/kpbot/kpbot/transport/ratelimit"
+	"github.com/kpbot/kpbot/transport/webapp"
+	"github.com/kpbot/kpbot/web"
 )
 
 // Database is the open, migrated database: bun on SQLite or PostgreSQL,
@@ -199,9 +201,14 @@ func ProvideAuthConfig(cfg Config, ev *Events) auth.Config {
 	}
 }
 
-// ProvideHTTP builds the HTTP server with every route.
+// ProvideHTTP builds the HTTP server with every route, and the embedded
+// web app (web/dist) at / and /docs.
 func ProvideHTTP(cfg Config, logger *slog.Logger, svc *auth.Service, limiter auth.RateLimiter, db *Database,
 	campaigns *campaign.Service, runs *outreach.Runs, runStore *bunstore.Runs, tools *outreach.Tools, agentList []agents.Agent) (*httpapi.Server, error) {
+	webApp, err := webapp.New(web.Dist())
+	if err != nil {
+		return nil, fmt.Errorf("web app: %w", err)
+	}
 	rateLimit := cfg.AuthRateLimit
 	if rateLimit == 0 {
 		rateLimit = -1 // 0 in our config means "off"; httpapi reads 0 as its default
@@ -224,5 +231,23 @@ func ProvideHTTP(cfg Config, logger *slog.Logger, svc *auth.Service, limiter aut
 		AgentList: agentList,
 		// Every instance reads the shared runs table.
 		RunsByStatus: runStore.CountByStatus,
+		// The dashboard at /, the API reference at /docs (web/dist).
+		Web:              webApp,
+		TokensByCampaign: tokensByCampaign(bunstore.NewLLMSpend(db.Bun, agents.BudgetLimits{}, nil)),
 	})
+}
+
+// tokensByCampaign reads today's model usage for the analytics report.
+func tokensByCampaign(spend *bunstore.LLMSpend) func(context.Context) ([]httpapi.CampaignTokens, error) {
+	return func(ctx context.Context) ([]httpapi.CampaignTokens, error) {
+		rows, err := spend.Today(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]httpapi.CampaignTokens, len(rows))
+		for i, r := range rows {
+			out[i] = httpapi.CampaignTokens{CampaignID: r.Key, Name: r.Name, Tokens: r.Tokens, CostUSD: r.CostUSD}
+		}
+		return out, nil
+	}
 }

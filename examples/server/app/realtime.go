@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"time"
 
 	"github.com/google/wire"
 
@@ -65,18 +64,8 @@ type reviewPublisher struct {
 	logger *slog.Logger
 }
 
-// reviewedData is the data of a comment.reviewed event.
-type reviewedData struct {
-	DraftID    string     `json:"draft_id"`
-	ProspectID string     `json:"prospect_id"`
-	CampaignID string     `json:"campaign_id"`
-	Status     string     `json:"status"`
-	ReviewedBy string     `json:"reviewed_by,omitempty"`
-	ReviewedAt *time.Time `json:"reviewed_at,omitempty"`
-}
-
 func (r *reviewPublisher) reviewed(ctx context.Context, c *campaign.Campaign, d *campaign.Draft) {
-	data := reviewedData{DraftID: d.ID, ProspectID: d.ProspectID, CampaignID: c.ID, Status: string(d.Status), ReviewedAt: d.ReviewedAt}
+	data := httpapi.CommentReviewedData{DraftID: d.ID, ProspectID: d.ProspectID, CampaignID: c.ID, Status: string(d.Status), ReviewedAt: d.ReviewedAt}
 	if d.ReviewedBy != nil {
 		data.ReviewedBy = *d.ReviewedBy
 	}
