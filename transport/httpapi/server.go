@@ -73,6 +73,10 @@ type Server struct {
 	cors     corsPolicy
 	proxies  []netip.Prefix
 	mappers  []ErrorMapper
+
+	// drainCtx ends, with cause ErrDraining, when Drain is called.
+	drainCtx    context.Context
+	drainCancel context.CancelCauseFunc
 }
 
 var _ http.Handler = (*Server)(nil)
@@ -89,6 +93,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	cfg = cfg.withDefaults()
 	s := &Server{cfg: cfg, deps: deps, log: cfg.Logger, proxies: cfg.TrustedProxies}
 	s.cors = newCORSPolicy(cfg.CORSOrigins)
+	s.drainCtx, s.drainCancel = context.WithCancelCause(context.Background())
 
 	s.registry = deps.Metrics
 	if s.registry == nil {
@@ -162,6 +167,8 @@ func (s *Server) onAddOperation(_ *huma.OpenAPI, op *huma.Operation) {
 // router.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
+	s.metrics.inFlight.Inc()
+	defer s.metrics.inFlight.Dec()
 	st := &requestState{id: requestID(r), clientIP: s.clientIP(r), userAgent: r.UserAgent()}
 	rec := &recorder{ResponseWriter: w}
 	rec.Header().Set(headerRequestID, st.id)
