@@ -132,12 +132,12 @@ func (s *Server) registerAgents() {
 
 	huma.Register(s.api, huma.Operation{
 		OperationID: "draft-comment", Method: http.MethodPost, Path: "/api/agents/comment", Tags: tags,
-		Summary:     "Draft a comment now",
+		Summary: "Draft a comment now",
 		Description: "Asks the comment writer for a comment on the given post and has the quality reviewer check it; returns the final draft with its score and flags. Nothing is saved or posted. " +
 			"A call cut short because the server is shutting down is 503 with Retry-After.",
-		Security:    BearerSecurity(),
-		Metadata:    campaignsMeta(),
-		Errors:      []int{http.StatusUnauthorized, http.StatusUnprocessableEntity, http.StatusServiceUnavailable, http.StatusGatewayTimeout},
+		Security: BearerSecurity(),
+		Metadata: campaignsMeta(),
+		Errors:   []int{http.StatusUnauthorized, http.StatusUnprocessableEntity, http.StatusServiceUnavailable, http.StatusGatewayTimeout},
 	}, func(ctx context.Context, in *agentCommentInput) (*agentCommentOutput, error) {
 		p := mustPrincipal(ctx)
 		b := in.Body
