@@ -69,6 +69,7 @@ func mapKnown(err error) *Problem {
 	var rl *auth.RateLimitError
 	var me *huma.ErrorModel
 	var mbe *http.MaxBytesError
+	var bre *BodyReadError
 	switch {
 	case errors.Is(err, auth.ErrInvalidCredentials):
 		return unauthorized("invalid email or password", wwwAuthenticate)
@@ -96,6 +97,8 @@ func mapKnown(err error) *Problem {
 			WithField("query.cursor", "is not a valid cursor")
 	case errors.As(err, &mbe):
 		return NewProblem(http.StatusRequestEntityTooLarge, fmt.Sprintf("request body is larger than %d bytes", mbe.Limit))
+	case errors.As(err, &bre):
+		return bodyReadProblem(bre.Err)
 	case errors.As(err, &me):
 		return problemFromModel(me)
 	}

@@ -71,9 +71,11 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(a.Logger.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+		// net/http's own answers to unparsable requests become problems.
+		ConnContext: httpapi.ProblemConnContext,
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- srv.Serve(httpapi.ProblemListener(ln)) }()
 	select {
 	case err := <-errc:
 		_ = a.Queue.StopAndCancel(context.WithoutCancel(ctx))
