@@ -1,0 +1,381 @@
+package httpapi
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bunrouter"
+
+	"github.com/kpbot/kpbot/agents/analyst"
+	"github.com/kpbot/kpbot/agents/llm/offline"
+	"github.com/kpbot/kpbot/agents/research"
+	"github.com/kpbot/kpbot/agents/web"
+	"github.com/kpbot/kpbot/agents/writer"
+	"github.com/kpbot/kpbot/auth"
+	"github.com/kpbot/kpbot/campaign/outreach"
+	"github.com/kpbot/kpbot/events"
+	"github.com/kpbot/kpbot/storage/bunstore"
+	"github.com/kpbot/kpbot/storage/dbtest"
+)
+
+// raw sends request bytes as they are on a new connection and reads one
+// response.
+func (e *testEnv) raw(request string) *resp {
+	e.t.Helper()
+	c, err := net.Dial("tcp", e.ts.Listener.Addr().String())
+	require.NoError(e.t, err)
+	defer c.Close()
+	require.NoError(e.t, c.SetDeadline(time.Now().Add(30*time.Second)))
+	_, err = io.WriteString(c, request)
+	require.NoError(e.t, err)
+	return readResp(e.t, bufio.NewReader(c))
+}
+
+func readResp(t testing.TB, br *bufio.Reader) *resp {
+	t.Helper()
+	res, err := http.ReadResponse(br, nil)
+	require.NoError(t, err)
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	require.NoError(t, err)
+	return &resp{status: res.StatusCode, header: res.Header, body: body}
+}
+
+// TestMalformedTargetsAre400: a path or query with control characters or
+// invalid UTF-8 once decoded, or a query with invalid escapes, is a 400
+// problem before the router. A NUL in the path used to panic bunrouter
+// (500 and a stack in the log per request).
+func TestMalformedTargetsAre400(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, newEnv envFactory) {
+		e := newEnv()
+		tk := e.register("edge@example.com", "edge-password")
+		camp := e.createCampaign(tk, "Edge")["id"].(string)
+		for _, target := range []string{
+			"/healthz%00", "/api/auth/me%00", "/healthz%00/x", "/%00", "/healthz%0a", "/healthz%7f",
+			"/api/campaigns/" + camp + "%00", "/api/campaigns/%ff", "/api/campaigns/%c3%28",
+			"/api/campaigns?cursor=%00", "/api/campaigns?cursor=%zz", "/api/campaigns?cursor=%ff",
+			"/api/events?topic=run:%00", "/api/campaigns?%00=1", "/healthz?a=%0d%0a",
+		} {
+			r := e.raw("GET " + target + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + tk.AccessToken + "\r\n\r\n")
+			p := requireProblem(t, r, http.StatusBadRequest)
+			assert.NotEmpty(t, fieldLocations(p), target)
+		}
+		// Printable non-ASCII is fine: it is simply not found.
+		r := e.raw("GET /api/campaigns/%C3%A9t%C3%A9 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + tk.AccessToken + "\r\n\r\n")
+		requireProblem(t, r, http.StatusNotFound)
+		r = e.raw("GET /api/campaigns?limit=5&&cursor= HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + tk.AccessToken + "\r\n\r\n")
+		assert.Equal(t, http.StatusOK, r.status, "%s", r.body)
+		assert.NotContains(t, e.logs.String(), "panic")
+		assert.NotContains(t, e.logs.String(), `"status":500`)
+	})
+}
+
+// TestNULInJSONBodiesIs422: a JSON string holding NUL, in any field of any
+// body, is a 422 naming the field, on both databases (PostgreSQL cannot
+// store a NUL; SQLite cut the query short and answered 500).
+func TestNULInJSONBodiesIs422(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, newEnv envFactory) {
+		e := newEnv()
+		tk := e.register("nul@example.com", "nul-password")
+		for _, c := range []struct {
+			path, body, location string
+		}{
+			{"/api/auth/login", `{"email":"nul\u0000@example.com","password":"nul-password"}`, "body.email"},
+			{"/api/auth/login", `{"email":"nul@example.com","password":"nul-pass\u0000word"}`, "body.password"},
+			{"/api/auth/register", `{"email":"n2@example.com","password":"nul-password","name":"A\u0000"}`, "body.name"},
+			{"/api/campaigns", `{"name":"c","keywords":["ok","b\u0000d"]}`, "body.keywords[1]"},
+			{"/api/campaigns", `{"name":"c","keywords":["ok"],"seed_urls":[],"x\u0000":1}`, `body["x\u0000"]`},
+			{"/api/campaigns", `{"name":"c","nested":{"a":[{"b":"\u0000"}]}}`, "body.nested.a[0].b"},
+		} {
+			r := e.do("POST", c.path, c.body, bearer(tk.AccessToken))
+			p := requireProblem(t, r, http.StatusUnprocessableEntity)
+			assert.Equal(t, []string{c.location}, fieldLocations(p), c.body)
+		}
+		// An escaped backslash followed by "u0000" is no NUL.
+		r := e.do("POST", "/api/auth/register", `{"email":"n3@example.com","password":"nul-password","name":"\\u0000"}`)
+		require.Equal(t, http.StatusCreated, r.status, "%s", r.body)
+		assert.Equal(t, `\u0000`, r.json(t)["user"].(map[string]any)["name"])
+
+		// Other control characters in an e-mail address are refused at the
+		// edge too; surrounding white space is still trimmed.
+		r = e.do("POST", "/api/auth/login", `{"email":"nul@exa\u0001mple.com","password":"nul-password"}`)
+		p := requireProblem(t, r, http.StatusUnprocessableEntity)
+		assert.Equal(t, []string{"body.email"}, fieldLocations(p))
+		r = e.do("POST", "/api/auth/register", `{"email":"n4@exa\tmple.com","password":"nul-password"}`)
+		requireProblem(t, r, http.StatusUnprocessableEntity)
+		r = e.do("POST", "/api/auth/login", `{"email":" nul@example.com\n","password":"nul-password"}`)
+		assert.Equal(t, http.StatusOK, r.status, "%s", r.body)
+		assert.NotContains(t, e.logs.String(), `"status":500`)
+	})
+}
+
+// TestUnreadableBodiesAre400: a malformed chunked body is the client's
+// fault: 400 problem, never 500, whether a JSON operation, a non-JSON body
+// or a plain handler reads it.
+func TestUnreadableBodiesAre400(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, newEnv envFactory) {
+		e := newEnv(withRoutes(func(s *Server) {
+			s.Router().POST("/test/read-body", func(w http.ResponseWriter, req bunrouter.Request) error {
+				if _, err := io.ReadAll(req.Body); err != nil {
+					return err
+				}
+				w.WriteHeader(http.StatusNoContent)
+				return nil
+			})
+		}))
+		chunked := func(path, ctype, body string) string {
+			return "POST " + path + " HTTP/1.1\r\nHost: x\r\nContent-Type: " + ctype + "\r\nTransfer-Encoding: chunked\r\n\r\n" + body
+		}
+		for _, body := range []string{
+			"zz\r\n{}\r\n0\r\n\r\n",                                  // chunk size not hex
+			"2\r\n{}XX0\r\n\r\n",                                     // chunk data not followed by CRLF
+			"ffffffffffffffffff\r\n{}\r\n",                           // chunk size overflows
+			"2;" + strings.Repeat("x", 8000) + "\r\n{}\r\n0\r\n\r\n", // oversized chunk extension
+		} {
+			for _, req := range []string{
+				chunked("/api/auth/login", "application/json", body),
+				chunked("/api/auth/login", "text/plain", body),
+				chunked("/test/read-body", "application/octet-stream", body),
+			} {
+				r := e.raw(req)
+				assert.Less(t, r.status, 500, "%q: %s", req, r.body)
+				assert.GreaterOrEqual(t, r.status, 400, "%q", req)
+				assert.Equal(t, ProblemContentType, r.header.Get("Content-Type"), "%q", req)
+			}
+		}
+		r := e.raw(chunked("/api/auth/login", "application/json", "zz\r\n{}\r\n0\r\n\r\n"))
+		p := requireProblem(t, r, http.StatusBadRequest)
+		assert.Contains(t, p["detail"], "could not be read")
+		r = e.raw(chunked("/test/read-body", "application/octet-stream", "zz\r\n{}\r\n0\r\n\r\n"))
+		requireProblem(t, r, http.StatusBadRequest)
+		// A well-formed chunked body still works.
+		e.register("chunk@example.com", "chunk-password")
+		r = e.raw(chunked("/api/auth/login", "application/json",
+			"10\r\n{\"email\":\"chunk@\r\n2d\r\nexample.com\",\"password\":\"chunk-password\"}    \r\n0\r\n\r\n"))
+		assert.Equal(t, http.StatusOK, r.status, "%s", r.body)
+		assert.NotContains(t, e.logs.String(), `"status":500`)
+	})
+}
+
+// TestNetHTTPAnswersAreProblems: what net/http answers by itself, before
+// any handler, to a request it cannot parse is a problem document too
+// (behind ProblemListener, as the example server runs), on a fresh
+// connection and on one that already served a request.
+func TestNetHTTPAnswersAreProblems(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, newEnv envFactory) {
+		e := newEnv()
+		cases := []struct {
+			request string
+			status  int
+			detail  string
+		}{
+			{"GARBAGE\r\n\r\n", http.StatusBadRequest, "could not be parsed"},
+			{"GET /%zz HTTP/1.1\r\nHost: x\r\n\r\n", http.StatusBadRequest, "could not be parsed"},
+			{"GET /he\x00lthz HTTP/1.1\r\nHost: x\r\n\r\n", http.StatusBadRequest, "could not be parsed"},
+			{"GET /healthz HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n", http.StatusBadRequest, "could not be parsed"},
+			{"GET /healthz HTTP/1.1\r\nHost: x\r\nX: a\x00b\r\n\r\n", http.StatusBadRequest, "could not be parsed"},
+			{"GET /healthz HTTP/1.1\r\nHost: a b\r\n\r\n", http.StatusBadRequest, "malformed Host header"},
+			{"GET /healthz HTTP/1.1\r\n\r\n", http.StatusBadRequest, "missing required Host header"},
+			{"GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", http.StatusBadRequest, "could not be parsed"},
+			{"GET /healthz HTTP/1.1\r\nHost: x\r\nX: " + strings.Repeat("a", http.DefaultMaxHeaderBytes+8192) + "\r\n\r\n",
+				http.StatusRequestHeaderFieldsTooLarge, "headers are larger"},
+			{"POST /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", http.StatusNotImplemented, "transfer encoding"},
+			{"GET /healthz HTTP/9.1\r\nHost: x\r\n\r\n", http.StatusHTTPVersionNotSupported, "unsupported protocol version"},
+		}
+		for _, c := range cases {
+			conn, err := net.Dial("tcp", e.ts.Listener.Addr().String())
+			require.NoError(t, err)
+			require.NoError(t, conn.SetDeadline(time.Now().Add(30*time.Second)))
+			_, err = io.WriteString(conn, c.request)
+			require.NoError(t, err)
+			br := bufio.NewReader(conn)
+			r := readResp(t, br)
+			p := requireProblem(t, r, c.status)
+			assert.Contains(t, p["detail"], c.detail, "%q", c.request)
+			assert.Equal(t, "nosniff", r.header.Get("X-Content-Type-Options"))
+			_, err = br.ReadByte()
+			assert.ErrorIs(t, err, io.EOF, "the connection is closed after the answer")
+			conn.Close()
+		}
+
+		// On a keep-alive connection, after a served request.
+		c, err := net.Dial("tcp", e.ts.Listener.Addr().String())
+		require.NoError(t, err)
+		defer c.Close()
+		require.NoError(t, c.SetDeadline(time.Now().Add(30*time.Second)))
+		br := bufio.NewReader(c)
+		for range 2 {
+			_, err = io.WriteString(c, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+			require.NoError(t, err)
+			r := readResp(t, br)
+			require.Equal(t, http.StatusOK, r.status)
+			assert.NotEqual(t, ProblemContentType, r.header.Get("Content-Type"))
+		}
+		_, err = io.WriteString(c, "GET /healthz HTTP/1.1\r\nBad Header\r\n\r\n")
+		require.NoError(t, err)
+		requireProblem(t, readResp(t, br), http.StatusBadRequest)
+	})
+}
+
+// TestHandlerOutputIsNeverRewritten: a handler whose response is byte for
+// byte one of net/http's canned answers goes out untouched: only what
+// net/http writes with no handler on the connection is replaced.
+func TestHandlerOutputIsNeverRewritten(t *testing.T) {
+	t.Parallel()
+	const canned = "HTTP/1.1 400 Bad Request" + cannedHeaders + "400 Bad Request"
+	e := newTestServer(t, dbtest.SQLite(t), withRoutes(func(s *Server) {
+		s.Router().GET("/test/echo-canned", func(w http.ResponseWriter, req bunrouter.Request) error {
+			// With a Content-Length and a flush before it, the canned
+			// text reaches the connection as one Write of its own.
+			w.Header().Set("Content-Type", "text/plain")
+			w.Header().Set("Content-Length", strconv.Itoa(3+len(canned)))
+			_, _ = io.WriteString(w, "ok\n")
+			w.(http.Flusher).Flush()
+			_, _ = io.WriteString(w, canned)
+			if req.URL.Query().Get("tail") == "" {
+				w.(http.Flusher).Flush()
+			} // else net/http writes it after the handler returned
+			return nil
+		})
+	}))
+	for _, path := range []string{"/test/echo-canned", "/test/echo-canned?tail=1"} {
+		r := e.do("GET", path, nil)
+		require.Equal(t, http.StatusOK, r.status)
+		assert.Equal(t, "ok\n"+canned, string(r.body), path)
+	}
+}
+
+// TestPanicStackLoggedOncePerSite: the stack of a panic is logged the
+// first time its site panics; repeats log one bounded line each.
+func TestPanicStackLoggedOncePerSite(t *testing.T) {
+	t.Parallel()
+	e := newTestServer(t, dbtest.SQLite(t), withRoutes(func(s *Server) {
+		s.Router().GET("/test/boom", func(http.ResponseWriter, bunrouter.Request) error {
+			var m map[string]int
+			m["x"] = 1 // a nil map write: a runtime panic at this line
+			return nil
+		})
+	}))
+	for range 20 {
+		requireProblem(t, e.do("GET", "/test/boom", nil), http.StatusInternalServerError)
+	}
+	var panics, stacks int
+	for _, line := range strings.Split(e.logs.String(), "\n") {
+		if !strings.Contains(line, "panic while handling request") {
+			continue
+		}
+		panics++
+		assert.Contains(t, line, "edge_test.go:", "the site names the panicking line")
+		if strings.Contains(line, "goroutine ") {
+			stacks++
+		} else {
+			assert.Less(t, len(line), 1024, "a repeat is one short line")
+		}
+	}
+	assert.Equal(t, 20, panics)
+	assert.Equal(t, 1, stacks, "the stack is logged once")
+}
+
+// TestDrainAnswersLongPollsAndRefusesAdHocCalls: after Drain a long-poll
+// answers at once with what there is, and an ad hoc call is 503.
+func TestDrainAnswersLongPollsAndRefusesAdHocCalls(t *testing.T) {
+	t.Parallel()
+	db := dbtest.SQLite(t)
+	e := newDrainEnv(t, db)
+	tk := e.register("drain@example.com", "drain-password")
+
+	done := make(chan *resp, 1)
+	go func() {
+		done <- e.do("GET", "/api/events?topic=user&wait=25", nil, bearer(tk.AccessToken))
+	}()
+	require.Eventually(t, func() bool { return requestsInFlight(e.srv) >= 1 }, 20*time.Second, 10*time.Millisecond)
+	e.srv.Drain()
+	select {
+	case r := <-done:
+		require.Equal(t, http.StatusOK, r.status, "%s", r.body)
+		assert.Empty(t, r.json(t)["items"])
+	case <-time.After(15 * time.Second):
+		t.Fatal("the long-poll waited on after Drain")
+	}
+	// After Drain, a long-poll answers at once, and with what there is.
+	e.publishUser(t, tk)
+	r := e.do("GET", "/api/events?topic=user&wait=25", nil, bearer(tk.AccessToken))
+	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
+	assert.Len(t, r.json(t)["items"], 1)
+
+	r = e.do("POST", "/api/agents/comment", map[string]any{"title": "Indexes", "content": "Postgres indexes make queries fast."}, bearer(tk.AccessToken))
+	p := requireProblem(t, r, http.StatusServiceUnavailable)
+	assert.Equal(t, "1", r.header.Get("Retry-After"))
+	assert.Contains(t, p["detail"], "shutting down")
+	select {
+	case <-e.srv.Draining():
+	default:
+		t.Fatal("Draining is not closed after Drain")
+	}
+	e.srv.Drain() // idempotent
+}
+
+// drainEnv is a test server with GET /api/events over the event log and
+// the ad hoc agent calls with the offline writer.
+type drainEnv struct {
+	*testEnv
+	log events.Log
+}
+
+func newDrainEnv(t *testing.T, db *bun.DB) *drainEnv {
+	t.Helper()
+	log := bunstore.NewEvents(db)
+	llm, err := offline.New(offline.Config{})
+	require.NoError(t, err)
+	wr, err := writer.New(llm, writer.Config{})
+	require.NoError(t, err)
+	fetcher, err := web.NewFetcher(web.Config{})
+	require.NoError(t, err)
+	res, err := research.New(fetcher, nil, research.Config{})
+	require.NoError(t, err)
+	an, err := analyst.New(fetcher, analyst.Config{})
+	require.NoError(t, err)
+	e := newTestServer(t, db, func(s *testSetup) {
+		s.deps.Agents = outreach.NewTools(res, an, wr, 20*time.Second)
+	}, withRoutes(func(s *Server) {
+		none := func(context.Context, *auth.Principal, string) error { return ErrTopicForbidden }
+		RegisterEvents(s, log, NewTopicAuthorizer(none, none), nil)
+	}))
+	return &drainEnv{testEnv: e, log: log}
+}
+
+// publishUser stores one event on the user's own topic.
+func (e *drainEnv) publishUser(t *testing.T, tk tokens) {
+	t.Helper()
+	_, err := e.log.Append(context.Background(), events.Notification, map[string]string{"title": "hello"}, events.UserTopic(tk.User["id"].(string)))
+	require.NoError(t, err)
+}
+
+// requestsInFlight reads kpbot_http_requests_in_flight from the server's
+// registry.
+func requestsInFlight(s *Server) float64 {
+	mfs, err := s.Registry().Gather()
+	if err != nil {
+		return -1
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == "kpbot_http_requests_in_flight" && len(mf.GetMetric()) == 1 {
+			return mf.GetMetric()[0].GetGauge().GetValue()
+		}
+	}
+	return -1
+}
