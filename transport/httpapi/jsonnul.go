@@ -94,7 +94,7 @@ func nulLocation(doc []byte) (string, bool) {
 				b.WriteString("[" + strconv.Itoa(f.index) + "]")
 			}
 			if b.Len() > maxLocation {
-				return b.String()[:maxLocation]
+				return strings.ToValidUTF8(b.String()[:maxLocation], "")
 			}
 		}
 		return b.String()
@@ -163,6 +163,6 @@ func writeKey(b *strings.Builder, key string) {
 		b.WriteString("." + key)
 		return
 	}
-	q, _ := json.Marshal(key)
-	b.WriteString("[" + string(q) + "]")
+	q, _ := json.Marshal(key) // escapes the C0 controls, NUL included
+	b.WriteString("[" + strings.ReplaceAll(string(q), "\x7f", `\u007f`) + "]")
 }
