@@ -3,6 +3,7 @@ package httpapi
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -378,4 +379,32 @@ func requestsInFlight(s *Server) float64 {
 		}
 	}
 	return -1
+}
+
+// TestClientGoneIsNoServerError: a call whose client goes away mid-way
+// ends with 499 in the access log, not a 500 and an error report.
+func TestClientGoneIsNoServerError(t *testing.T) {
+	t.Parallel()
+	returned := make(chan struct{})
+	e := newTestServer(t, dbtest.SQLite(t), withRoutes(func(s *Server) {
+		s.Router().GET("/test/wait", func(_ http.ResponseWriter, req bunrouter.Request) error {
+			defer close(returned)
+			<-req.Context().Done()
+			return fmt.Errorf("wait: %w", req.Context().Err())
+		})
+	}))
+	c, err := net.Dial("tcp", e.ts.Listener.Addr().String())
+	require.NoError(t, err)
+	_, err = io.WriteString(c, "GET /test/wait HTTP/1.1\r\nHost: x\r\n\r\n")
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return requestsInFlight(e.srv) >= 1 }, 20*time.Second, 10*time.Millisecond)
+	require.NoError(t, c.Close())
+	select {
+	case <-returned:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the handler never saw the client go")
+	}
+	require.Eventually(t, func() bool { return strings.Contains(e.logs.String(), `"route":"/test/wait","status":499`) }, 20*time.Second, 10*time.Millisecond)
+	assert.NotContains(t, e.logs.String(), "request failed")
+	assert.NotContains(t, e.logs.String(), `"status":500`)
 }

@@ -16,6 +16,10 @@ import (
 	"github.com/kpbot/kpbot/storage"
 )
 
+// StatusClientClosedRequest is the status logged for a request whose
+// client went away before the answer (nginx's 499); nobody receives it.
+const StatusClientClosedRequest = 499
+
 // ErrorMapper turns an error of another domain into a problem; it returns
 // nil for errors it does not know.
 type ErrorMapper func(err error) *Problem
@@ -46,6 +50,11 @@ func (s *Server) Error(ctx context.Context, err error) *Problem {
 		if p := m(err); p != nil {
 			return p
 		}
+	}
+	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		// The client went away (or the request was aborted) mid-call:
+		// nobody reads the answer, and it is no server error.
+		return NewProblem(StatusClientClosedRequest, "the client closed the request")
 	}
 	if p := mapKnown(err); p != nil {
 		if p.Status >= 500 {
