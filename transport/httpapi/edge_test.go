@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -407,4 +408,37 @@ func TestClientGoneIsNoServerError(t *testing.T) {
 	require.Eventually(t, func() bool { return strings.Contains(e.logs.String(), `"route":"/test/wait","status":499`) }, 20*time.Second, 10*time.Millisecond)
 	assert.NotContains(t, e.logs.String(), "request failed")
 	assert.NotContains(t, e.logs.String(), `"status":500`)
+}
+
+// closedWaiter wakes every waiter at once, as a closed hub does.
+type closedWaiter struct{}
+
+func (closedWaiter) WaitAfter(string, int64) (<-chan struct{}, func()) {
+	ch := make(chan struct{})
+	close(ch)
+	return ch, func() {}
+}
+
+// countingLog counts the reads of a topic.
+type countingLog struct {
+	events.Log
+	reads atomic.Int64
+}
+
+func (l *countingLog) After(ctx context.Context, topic string, since int64, limit int) ([]events.Event, error) {
+	l.reads.Add(1)
+	return l.Log.After(ctx, topic, since, limit)
+}
+
+// TestLongPollDoesNotSpinOnAWaiterThatAlwaysWakes: a waiter that wakes at
+// once with nothing new (a closed hub) makes the long-poll poll the log
+// with backoff, not spin on it, and it still answers at its wait.
+func TestLongPollDoesNotSpinOnAWaiterThatAlwaysWakes(t *testing.T) {
+	t.Parallel()
+	log := &countingLog{Log: bunstore.NewEvents(dbtest.SQLite(t))}
+	evs, err := readEvents(context.Background(), log, closedWaiter{}, nil, "user:u1", 0, 10, 1500*time.Millisecond)
+	require.NoError(t, err)
+	assert.Empty(t, evs)
+	assert.Less(t, log.reads.Load(), int64(30), "reads of the log during a 1.5 s wait")
+	assert.Greater(t, log.reads.Load(), int64(2), "it kept looking")
 }

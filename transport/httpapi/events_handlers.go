@@ -124,12 +124,17 @@ func readEvents(ctx context.Context, log events.Log, waiter EventWaiter, drainin
 		deadline = t.C
 	}
 	backoff := pollMin
+	woken := false // the waiter woke us last time and the log had nothing
 	for {
 		var ready <-chan struct{}
 		release := func() {}
-		if waiter != nil && wait > 0 {
+		if waiter != nil && wait > 0 && !woken {
 			ready, release = waiter.WaitAfter(topic, since)
 		}
+		// After a wake-up that found nothing (a closed hub wakes every
+		// waiter at once, forever) the next wait polls with backoff, so a
+		// long-poll never spins on the log.
+		woken = false
 		evs, err := log.After(ctx, topic, since, limit)
 		if err != nil || len(evs) > 0 || wait <= 0 {
 			release()
@@ -145,6 +150,7 @@ func readEvents(ctx context.Context, log events.Log, waiter EventWaiter, drainin
 		select {
 		case <-ready:
 			release()
+			woken = true
 		case <-poll:
 			release()
 		case <-deadline:
