@@ -86,6 +86,8 @@ func FuzzCannedProblem(f *testing.F) {
 		"HTTP/1.1 400 Bad Request\r\nDate: x" + cannedHeaders + "400 Bad Request",
 		"HTTP/1.1 999 Nope" + cannedHeaders + "999 Nope",
 		"HTTP/1.1 400 Bad Request: \x00" + cannedHeaders + "400 Bad Request: \x00",
+		"HTTP/1.1 417 Expectation Failed\r\nConnection: close\r\nDate: Wed, 02 Dec 2026 03:54:41 GMT\r\nContent-Length: 0\r\n\r\n",
+		"HTTP/1.1 417 Expectation Failed\r\nConnection: close\r\nDate: x\r\nContent-Length: 0\r\n\r\n",
 		"HTTP/1.1 4", "",
 	} {
 		f.Add([]byte(s))

@@ -197,6 +197,7 @@ func TestNetHTTPAnswersAreProblems(t *testing.T) {
 				http.StatusRequestHeaderFieldsTooLarge, "headers are larger"},
 			{"POST /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", http.StatusNotImplemented, "transfer encoding"},
 			{"GET /healthz HTTP/9.1\r\nHost: x\r\n\r\n", http.StatusHTTPVersionNotSupported, "unsupported protocol version"},
+			{"GET /healthz HTTP/1.1\r\nHost: x\r\nExpect: tea\r\n\r\n", http.StatusExpectationFailed, "Expect"},
 		}
 		for _, c := range cases {
 			conn, err := net.Dial("tcp", e.ts.Listener.Addr().String())

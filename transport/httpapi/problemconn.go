@@ -10,12 +10,14 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 )
 
 // ProblemListener wraps ln so that the plain-text answers net/http writes
 // by itself, before any handler, to a request it cannot parse (a
 // malformed request line or header: 400; headers over the limit: 431; an
-// unknown transfer coding: 501; an unknown HTTP version: 505) go out as
+// unknown transfer coding: 501; an unknown HTTP version: 505; an Expect
+// other than 100-continue: 417) go out as
 // RFC 9457 problem documents like every other error. Set
 // http.Server.ConnContext to ProblemConnContext as well, so that nothing a
 // handler writes is ever taken for such an answer. Use it on plain TCP:
@@ -148,6 +150,9 @@ func cannedProblem(p []byte) (doc []byte, ok bool) {
 	if len(p) > maxCanned || !bytes.HasPrefix(p, []byte(proto)) {
 		return nil, false
 	}
+	if isExpectationFailed(p) {
+		return problemResponse(http.StatusExpectationFailed, "unsupported Expect header: only 100-continue is understood"), true
+	}
 	status, body, found := strings.Cut(string(p[len(proto):]), cannedHeaders)
 	if !found || len(status) < 4 || status[3] != ' ' {
 		return nil, false
@@ -179,15 +184,33 @@ func cannedProblem(p []byte) (doc []byte, ok bool) {
 	default:
 		detail = strings.ToLower(reason)
 	}
-	js, err := json.Marshal(NewProblem(code, detail))
-	if err != nil {
-		return nil, false
+	return problemResponse(code, detail), true
+}
+
+// isExpectationFailed recognises the empty 417 net/http sends, without a
+// handler, to a request with an Expect header other than 100-continue.
+func isExpectationFailed(p []byte) bool {
+	const (
+		prefix = "HTTP/1.1 417 Expectation Failed\r\nConnection: close\r\nDate: "
+		suffix = "\r\nContent-Length: 0\r\n\r\n"
+	)
+	if !bytes.HasPrefix(p, []byte(prefix)) || !bytes.HasSuffix(p, []byte(suffix)) || len(p) < len(prefix)+len(suffix) {
+		return false
 	}
+	date := string(p[len(prefix) : len(p)-len(suffix)])
+	_, err := time.Parse(http.TimeFormat, date)
+	return err == nil && len(date) == len(http.TimeFormat)
+}
+
+// problemResponse is a complete HTTP/1.1 response carrying a problem, for
+// the connection to close after.
+func problemResponse(code int, detail string) []byte {
+	js, _ := json.Marshal(NewProblem(code, detail)) // a Problem always marshals
 	var b bytes.Buffer
-	b.WriteString(proto + strconv.Itoa(code) + " " + http.StatusText(code) + "\r\n")
+	b.WriteString("HTTP/1.1 " + strconv.Itoa(code) + " " + http.StatusText(code) + "\r\n")
 	b.WriteString("Content-Type: " + ProblemContentType + "\r\n")
 	b.WriteString("Content-Length: " + strconv.Itoa(len(js)) + "\r\n")
 	b.WriteString("Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n")
 	b.Write(js)
-	return b.Bytes(), true
+	return b.Bytes()
 }
