@@ -102,27 +102,27 @@ func TestSIGTERMWithLongPollAndResearchExitsZero(t *testing.T) {
 		t.Fatalf("the server did not start:\n%s", logs.String())
 	}
 
-	token := registerToken(t, base)
-	poll := make(chan reply, 1)
+	token := longPollRegister(t, base)
+	poll := make(chan longPollReply, 1)
 	go func() {
 		req, _ := http.NewRequest(http.MethodGet, base+"/api/events?topic=user&wait=25", nil)
 		req.Header.Set("Authorization", "Bearer "+token)
-		poll <- sendRequest(req)
+		poll <- longPollSend(req)
 	}()
-	research := make(chan reply, 1)
+	research := make(chan longPollReply, 1)
 	go func() {
 		body, _ := json.Marshal(map[string]any{"keywords": []string{"postgres"}, "seed_urls": []string{blog.URL + "/"}})
 		req, _ := http.NewRequest(http.MethodPost, base+"/api/agents/research", bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Authorization", "Bearer "+token)
-		research <- sendRequest(req)
+		research <- longPollSend(req)
 	}()
 	select {
 	case <-hit:
 	case <-time.After(30 * time.Second):
 		t.Fatal("the research never reached the hanging site")
 	}
-	require.Eventually(t, func() bool { return requestsInFlight(base) >= 3 }, 20*time.Second, 20*time.Millisecond,
+	require.Eventually(t, func() bool { return longPollInFlight(base) >= 3 }, 20*time.Second, 20*time.Millisecond,
 		"the long-poll and the research are being handled (and this /metrics request)")
 
 	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
@@ -153,17 +153,17 @@ func TestSIGTERMWithLongPollAndResearchExitsZero(t *testing.T) {
 	assert.NotContains(t, logs.String(), `"msg":"server stopped"`, "Serve returned no error")
 }
 
-type reply struct {
+type longPollReply struct {
 	status int
 	header http.Header
 	body   map[string]any
 	err    error
 }
 
-func sendRequest(req *http.Request) reply {
+func longPollSend(req *http.Request) longPollReply {
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return reply{err: err}
+		return longPollReply{err: err}
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)
@@ -171,33 +171,33 @@ func sendRequest(req *http.Request) reply {
 	if len(raw) > 0 {
 		_ = json.Unmarshal(raw, &body)
 	}
-	return reply{status: resp.StatusCode, header: resp.Header, body: body, err: err}
+	return longPollReply{status: resp.StatusCode, header: resp.Header, body: body, err: err}
 }
 
-func registerToken(t *testing.T, base string) string {
+func longPollRegister(t *testing.T, base string) string {
 	t.Helper()
 	body, _ := json.Marshal(map[string]string{"email": "sigterm@example.com", "password": "sigterm password"})
 	req, err := http.NewRequest(http.MethodPost, base+"/api/auth/register", bytes.NewReader(body))
 	require.NoError(t, err)
 	req.Header.Set("Content-Type", "application/json")
-	got := sendRequest(req)
+	got := longPollSend(req)
 	require.NoError(t, got.err)
 	require.Equal(t, http.StatusCreated, got.status, "%v", got.body)
 	return got.body["access_token"].(string)
 }
 
-var inFlightLine = regexp.MustCompile(`(?m)^kpbot_http_requests_in_flight (\d+)`)
+var longPollInFlightLine = regexp.MustCompile(`(?m)^kpbot_http_requests_in_flight (\d+)`)
 
-// requestsInFlight reads kpbot_http_requests_in_flight from /metrics; -1
+// longPollInFlight reads kpbot_http_requests_in_flight from /metrics; -1
 // when it cannot.
-func requestsInFlight(base string) int {
+func longPollInFlight(base string) int {
 	resp, err := http.Get(base + "/metrics")
 	if err != nil {
 		return -1
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
-	m := inFlightLine.FindSubmatch(raw)
+	m := longPollInFlightLine.FindSubmatch(raw)
 	if m == nil {
 		return -1
 	}

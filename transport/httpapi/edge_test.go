@@ -30,9 +30,9 @@ import (
 	"github.com/kpbot/kpbot/storage/dbtest"
 )
 
-// raw sends request bytes as they are on a new connection and reads one
+// rawExchange sends request bytes as they are on a new connection and reads one
 // response.
-func (e *testEnv) raw(request string) *resp {
+func (e *testEnv) rawExchange(request string) *resp {
 	e.t.Helper()
 	c, err := net.Dial("tcp", e.ts.Listener.Addr().String())
 	require.NoError(e.t, err)
@@ -40,10 +40,10 @@ func (e *testEnv) raw(request string) *resp {
 	require.NoError(e.t, c.SetDeadline(time.Now().Add(30*time.Second)))
 	_, err = io.WriteString(c, request)
 	require.NoError(e.t, err)
-	return readResp(e.t, bufio.NewReader(c))
+	return readRawResp(e.t, bufio.NewReader(c))
 }
 
-func readResp(t testing.TB, br *bufio.Reader) *resp {
+func readRawResp(t testing.TB, br *bufio.Reader) *resp {
 	t.Helper()
 	res, err := http.ReadResponse(br, nil)
 	require.NoError(t, err)
@@ -69,14 +69,14 @@ func TestMalformedTargetsAre400(t *testing.T) {
 			"/api/campaigns?cursor=%00", "/api/campaigns?cursor=%zz", "/api/campaigns?cursor=%ff",
 			"/api/events?topic=run:%00", "/api/campaigns?%00=1", "/healthz?a=%0d%0a",
 		} {
-			r := e.raw("GET " + target + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + tk.AccessToken + "\r\n\r\n")
+			r := e.rawExchange("GET " + target + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + tk.AccessToken + "\r\n\r\n")
 			p := requireProblem(t, r, http.StatusBadRequest)
 			assert.NotEmpty(t, fieldLocations(p), target)
 		}
 		// Printable non-ASCII is fine: it is simply not found.
-		r := e.raw("GET /api/campaigns/%C3%A9t%C3%A9 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + tk.AccessToken + "\r\n\r\n")
+		r := e.rawExchange("GET /api/campaigns/%C3%A9t%C3%A9 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + tk.AccessToken + "\r\n\r\n")
 		requireProblem(t, r, http.StatusNotFound)
-		r = e.raw("GET /api/campaigns?limit=5&&cursor= HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + tk.AccessToken + "\r\n\r\n")
+		r = e.rawExchange("GET /api/campaigns?limit=5&&cursor= HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + tk.AccessToken + "\r\n\r\n")
 		assert.Equal(t, http.StatusOK, r.status, "%s", r.body)
 		assert.NotContains(t, e.logs.String(), "panic")
 		assert.NotContains(t, e.logs.String(), `"status":500`)
@@ -152,20 +152,20 @@ func TestUnreadableBodiesAre400(t *testing.T) {
 				chunked("/api/auth/login", "text/plain", body),
 				chunked("/test/read-body", "application/octet-stream", body),
 			} {
-				r := e.raw(req)
+				r := e.rawExchange(req)
 				assert.Less(t, r.status, 500, "%q: %s", req, r.body)
 				assert.GreaterOrEqual(t, r.status, 400, "%q", req)
 				assert.Equal(t, ProblemContentType, r.header.Get("Content-Type"), "%q", req)
 			}
 		}
-		r := e.raw(chunked("/api/auth/login", "application/json", "zz\r\n{}\r\n0\r\n\r\n"))
+		r := e.rawExchange(chunked("/api/auth/login", "application/json", "zz\r\n{}\r\n0\r\n\r\n"))
 		p := requireProblem(t, r, http.StatusBadRequest)
 		assert.Contains(t, p["detail"], "could not be read")
-		r = e.raw(chunked("/test/read-body", "application/octet-stream", "zz\r\n{}\r\n0\r\n\r\n"))
+		r = e.rawExchange(chunked("/test/read-body", "application/octet-stream", "zz\r\n{}\r\n0\r\n\r\n"))
 		requireProblem(t, r, http.StatusBadRequest)
 		// A well-formed chunked body still works.
 		e.register("chunk@example.com", "chunk-password")
-		r = e.raw(chunked("/api/auth/login", "application/json",
+		r = e.rawExchange(chunked("/api/auth/login", "application/json",
 			"10\r\n{\"email\":\"chunk@\r\n2d\r\nexample.com\",\"password\":\"chunk-password\"}    \r\n0\r\n\r\n"))
 		assert.Equal(t, http.StatusOK, r.status, "%s", r.body)
 		assert.NotContains(t, e.logs.String(), `"status":500`)
@@ -206,7 +206,7 @@ func TestNetHTTPAnswersAreProblems(t *testing.T) {
 			_, err = io.WriteString(conn, c.request)
 			require.NoError(t, err)
 			br := bufio.NewReader(conn)
-			r := readResp(t, br)
+			r := readRawResp(t, br)
 			p := requireProblem(t, r, c.status)
 			assert.Contains(t, p["detail"], c.detail, "%q", c.request)
 			assert.Equal(t, "nosniff", r.header.Get("X-Content-Type-Options"))
@@ -224,13 +224,13 @@ func TestNetHTTPAnswersAreProblems(t *testing.T) {
 		for range 2 {
 			_, err = io.WriteString(c, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
 			require.NoError(t, err)
-			r := readResp(t, br)
+			r := readRawResp(t, br)
 			require.Equal(t, http.StatusOK, r.status)
 			assert.NotEqual(t, ProblemContentType, r.header.Get("Content-Type"))
 		}
 		_, err = io.WriteString(c, "GET /healthz HTTP/1.1\r\nBad Header\r\n\r\n")
 		require.NoError(t, err)
-		requireProblem(t, readResp(t, br), http.StatusBadRequest)
+		requireProblem(t, readRawResp(t, br), http.StatusBadRequest)
 	})
 }
 
@@ -305,7 +305,7 @@ func TestDrainAnswersLongPollsAndRefusesAdHocCalls(t *testing.T) {
 	go func() {
 		done <- e.do("GET", "/api/events?topic=user&wait=25", nil, bearer(tk.AccessToken))
 	}()
-	require.Eventually(t, func() bool { return requestsInFlight(e.srv) >= 1 }, 20*time.Second, 10*time.Millisecond)
+	require.Eventually(t, func() bool { return serverInFlight(e.srv) >= 1 }, 20*time.Second, 10*time.Millisecond)
 	e.srv.Drain()
 	select {
 	case r := <-done:
@@ -368,9 +368,9 @@ func (e *drainEnv) publishUser(t *testing.T, tk tokens) {
 	require.NoError(t, err)
 }
 
-// requestsInFlight reads kpbot_http_requests_in_flight from the server's
+// serverInFlight reads kpbot_http_requests_in_flight from the server's
 // registry.
-func requestsInFlight(s *Server) float64 {
+func serverInFlight(s *Server) float64 {
 	mfs, err := s.Registry().Gather()
 	if err != nil {
 		return -1
@@ -399,7 +399,7 @@ func TestClientGoneIsNoServerError(t *testing.T) {
 	require.NoError(t, err)
 	_, err = io.WriteString(c, "GET /test/wait HTTP/1.1\r\nHost: x\r\n\r\n")
 	require.NoError(t, err)
-	require.Eventually(t, func() bool { return requestsInFlight(e.srv) >= 1 }, 20*time.Second, 10*time.Millisecond)
+	require.Eventually(t, func() bool { return serverInFlight(e.srv) >= 1 }, 20*time.Second, 10*time.Millisecond)
 	require.NoError(t, c.Close())
 	select {
 	case <-returned:

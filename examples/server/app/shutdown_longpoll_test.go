@@ -20,9 +20,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// slowBlog is a site whose every page hangs until the client gives up or
+// drainSlowBlog is a site whose every page hangs until the client gives up or
 // the test ends; hit is closed at its first request.
-func slowBlog(t *testing.T) (url string, hit <-chan struct{}) {
+func drainSlowBlog(t *testing.T) (url string, hit <-chan struct{}) {
 	t.Helper()
 	hitc := make(chan struct{})
 	var once sync.Once
@@ -38,9 +38,9 @@ func slowBlog(t *testing.T) (url string, hit <-chan struct{}) {
 	return srv.URL, hitc
 }
 
-// inFlight reads kpbot_http_requests_in_flight from /metrics (the /metrics
+// drainInFlight reads kpbot_http_requests_in_flight from /metrics (the /metrics
 // request itself included).
-func inFlight(t *testing.T, base string) int {
+func drainInFlight(t *testing.T, base string) int {
 	t.Helper()
 	resp, err := http.Get(base + "/metrics")
 	if err != nil {
@@ -56,17 +56,17 @@ func inFlight(t *testing.T, base string) int {
 	return n
 }
 
-type answer struct {
+type drainAnswer struct {
 	status int
 	header http.Header
 	body   map[string]any
 	err    error
 }
 
-func send(req *http.Request) answer {
+func drainSend(req *http.Request) drainAnswer {
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return answer{err: err}
+		return drainAnswer{err: err}
 	}
 	defer resp.Body.Close()
 	var body map[string]any
@@ -74,7 +74,7 @@ func send(req *http.Request) answer {
 	if len(raw) > 0 {
 		_ = json.Unmarshal(raw, &body)
 	}
-	return answer{status: resp.StatusCode, header: resp.Header, body: body, err: err}
+	return drainAnswer{status: resp.StatusCode, header: resp.Header, body: body, err: err}
 }
 
 // TestShutdownAnswersLongPollsAndCancelsAdHocCalls: with a 25 s long-poll
@@ -83,7 +83,7 @@ func send(req *http.Request) answer {
 // research with a 503 problem, and Serve returns nil. Before, both held
 // the drain to its deadline and Serve failed.
 func TestShutdownAnswersLongPollsAndCancelsAdHocCalls(t *testing.T) {
-	blog, hit := slowBlog(t)
+	blog, hit := drainSlowBlog(t)
 	base, _, stop := startApp(t, map[string]string{
 		"KPBOT_DATABASE_URL":        "file:" + filepath.Join(t.TempDir(), "kpbot.db"),
 		"KPBOT_BCRYPT_COST":         "4",
@@ -94,26 +94,26 @@ func TestShutdownAnswersLongPollsAndCancelsAdHocCalls(t *testing.T) {
 	require.Equal(t, http.StatusCreated, resp.StatusCode, "%v", reg)
 	token := reg["access_token"].(string)
 
-	poll := make(chan answer, 1)
+	poll := make(chan drainAnswer, 1)
 	go func() {
 		req, _ := http.NewRequest(http.MethodGet, base+"/api/events?topic=user&wait=25", nil)
 		req.Header.Set("Authorization", "Bearer "+token)
-		poll <- send(req)
+		poll <- drainSend(req)
 	}()
-	research := make(chan answer, 1)
+	research := make(chan drainAnswer, 1)
 	go func() {
 		body, _ := json.Marshal(map[string]any{"keywords": []string{"postgres"}, "seed_urls": []string{blog + "/"}})
 		req, _ := http.NewRequest(http.MethodPost, base+"/api/agents/research", bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Authorization", "Bearer "+token)
-		research <- send(req)
+		research <- drainSend(req)
 	}()
 	select {
 	case <-hit:
 	case <-time.After(30 * time.Second):
 		t.Fatal("the research never reached the slow site")
 	}
-	require.Eventually(t, func() bool { return inFlight(t, base) >= 3 }, 20*time.Second, 20*time.Millisecond,
+	require.Eventually(t, func() bool { return drainInFlight(t, base) >= 3 }, 20*time.Second, 20*time.Millisecond,
 		"the long-poll and the research are being handled")
 
 	stopped := make(chan error, 1)
@@ -163,11 +163,11 @@ func TestShutdownWithShortRequestsReturnsNil(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	busy := make(chan answer, 8)
+	busy := make(chan drainAnswer, 8)
 	for range cap(busy) {
 		go func() {
 			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/readyz", nil)
-			busy <- send(req)
+			busy <- drainSend(req)
 		}()
 	}
 	require.NoError(t, stop(), "Serve returns nil")
