@@ -10,7 +10,7 @@ type Config struct {
 	AccessTTL          time.Duration // access token lifetime; default 15m
 	SessionIdleTimeout time.Duration // a session unused this long ends; default 7 days
 	SessionMaxLifetime time.Duration // absolute session lifetime; default 30 days
-	RefreshReuseGrace  time.Duration // see CONTRACT.md refresh; default 0
+	RefreshReuseGrace  time.Duration // see docs/contract.md, refresh; default 0
 	LoginMaxFailures   int           // failed logins per account per LoginFailureWindow; default 10
 	LoginFailureWindow time.Duration // default 15m
 	// SessionCacheTTL, when positive, lets Authenticate reuse a session

@@ -45,3 +45,19 @@ type RateLimitError struct {
 func (e *RateLimitError) Error() string {
 	return fmt.Sprintf("too many attempts; retry after %s", e.RetryAfter.Round(time.Second))
 }
+
+// UnavailableError reports that a port's backing service cannot answer
+// for now, so the request is refused rather than decided without it (503
+// with Retry-After): e.g. a rate limiter whose shared store is down and
+// which fails closed.
+type UnavailableError struct {
+	RetryAfter time.Duration
+	Err        error
+}
+
+func (e *UnavailableError) Error() string {
+	return fmt.Sprintf("temporarily unavailable; retry after %s: %v", e.RetryAfter.Round(time.Second), e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *UnavailableError) Unwrap() error { return e.Err }

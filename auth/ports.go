@@ -6,19 +6,24 @@ import (
 )
 
 // UserStore keeps users. Implementations return storage.ErrNotFound for a
-// missing user and storage.ErrConflict for a duplicate email; emails are
-// compared case-insensitively (the service stores them lower-cased).
+// missing user and storage.ErrConflict for a duplicate. Each user has an
+// email key and a look-alike skeleton, both unique, which the store derives
+// from the address with StoredEmailKeys when it creates the user and never
+// changes afterwards.
 type UserStore interface {
-	// CreateUser inserts u; u.ID is set by the caller.
+	// CreateUser inserts u; u.ID is set by the caller. A user whose ID,
+	// email key or skeleton is already taken is storage.ErrConflict.
 	CreateUser(ctx context.Context, u *User) error
 	// UserByID returns the user with the given ID.
 	UserByID(ctx context.Context, id string) (*User, error)
-	// UserByEmail returns the user with the given email, in any case.
-	UserByEmail(ctx context.Context, email string) (*User, error)
+	// UserByEmailKey returns the user whose email key is one of keys,
+	// preferring the earliest key in keys that matches.
+	UserByEmailKey(ctx context.Context, keys ...string) (*User, error)
 	// ListUsers returns users ordered by ID, a page at a time.
 	ListUsers(ctx context.Context, p ListParams) (Page[User], error)
 	// UpdateUser loads the user, applies fn and saves the result in one
-	// transaction; an error from fn aborts the update and is returned.
+	// transaction; an error from fn aborts the update and is returned. The
+	// ID and email are not changed.
 	UpdateUser(ctx context.Context, id string, fn func(*User) error) (*User, error)
 }
 

@@ -21,7 +21,7 @@ var Roles = []Role{RoleUser, RoleModerator, RoleAdmin}
 // Permission names one thing a role may do.
 type Permission string
 
-// The permissions of CONTRACT.md's roles table.
+// The permissions of the roles table in docs/contract.md.
 const (
 	PermCampaignsOwn      Permission = "campaigns:own"
 	PermCampaignsReadAll  Permission = "campaigns:read_all"

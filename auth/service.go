@@ -7,7 +7,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"net/mail"
 	"strings"
 	"time"
 	"unicode"
@@ -22,7 +21,6 @@ import (
 const (
 	MinPasswordChars = 8
 	MaxPasswordBytes = 1024 // passwords are pre-hashed, so bcrypt's 72-byte limit does not apply
-	MaxEmailBytes    = 254
 	MaxNameChars     = 100
 	refreshTokenLen  = 43 // base64url of 32 random bytes
 )
@@ -103,8 +101,12 @@ type RegisterInput struct {
 }
 
 // Register creates a user with RoleUser and opens a first session.
+//
+// The address is normalised by ParseEmail; one whose key or look-alike
+// skeleton is already an account's is ErrEmailTaken, the same answer as an
+// exact duplicate.
 func (s *Service) Register(ctx context.Context, in RegisterInput, client ClientInfo) (*AuthResult, error) {
-	email, err := NormalizeEmail(in.Email)
+	email, err := ParseEmail(in.Email)
 	if err != nil {
 		return nil, err
 	}
@@ -121,7 +123,7 @@ func (s *Service) Register(ctx context.Context, in RegisterInput, client ClientI
 	}
 	now := s.now()
 	u := &User{
-		ID: newID(), Email: email, Name: name, Role: RoleUser,
+		ID: newID(), Email: email.Address, Name: name, Role: RoleUser,
 		PasswordHash: hash, CreatedAt: now, UpdatedAt: now,
 	}
 	if err := s.users.CreateUser(ctx, u); err != nil {
@@ -136,12 +138,16 @@ func (s *Service) Register(ctx context.Context, in RegisterInput, client ClientI
 // Login checks email and password and opens a session. Unknown emails and
 // wrong passwords cost the same and fail the same way; each failure counts
 // against the email's failed-login limit whether or not the account exists.
+// The account is found by the address's exact key (ParseEmail), or by the
+// legacy key of an address stored before normalisation (LegacyEmailKey);
+// never by its look-alike skeleton. Input that is no address at all (empty,
+// over-long, control characters) fails at once without a lookup.
 func (s *Service) Login(ctx context.Context, email, password string, client ClientInfo) (*AuthResult, error) {
-	email = strings.ToLower(strings.TrimSpace(email))
-	if email == "" || len(email) > MaxEmailBytes || password == "" || len(password) > MaxPasswordBytes {
+	keys := loginKeys(email)
+	if keys == nil || password == "" || len(password) > MaxPasswordBytes {
 		return nil, ErrInvalidCredentials
 	}
-	failKey := "login-failures:" + email
+	failKey := "login-failures:" + keys[len(keys)-1] // the canonical key when there is one
 	failLimit := Limit{Events: s.cfg.LoginMaxFailures, Window: s.cfg.LoginFailureWindow}
 	if s.limiter != nil && s.cfg.LoginMaxFailures > 0 {
 		d, err := s.limiter.Peek(ctx, failKey, failLimit)
@@ -152,7 +158,7 @@ func (s *Service) Login(ctx context.Context, email, password string, client Clie
 			return nil, &RateLimitError{RetryAfter: d.RetryAfter}
 		}
 	}
-	u, err := s.users.UserByEmail(ctx, email)
+	u, err := s.users.UserByEmailKey(ctx, keys...)
 	switch {
 	case errors.Is(err, storage.ErrNotFound):
 		u = nil
@@ -377,9 +383,11 @@ func (s *Service) UpdateUser(ctx context.Context, p *Principal, id string, patch
 }
 
 // EnsureAdmin creates an admin with email and password, or makes the
-// existing account with that email an enabled admin with that password.
+// existing account with that email (found as Login finds it) an enabled
+// admin with that password. An address that only looks like another
+// account's is ErrEmailTaken.
 func (s *Service) EnsureAdmin(ctx context.Context, email, password string) (*User, error) {
-	email, err := NormalizeEmail(email)
+	parsed, err := ParseEmail(email)
 	if err != nil {
 		return nil, err
 	}
@@ -391,11 +399,13 @@ func (s *Service) EnsureAdmin(ctx context.Context, email, password string) (*Use
 		return nil, fmt.Errorf("ensure admin: hash password: %w", err)
 	}
 	now := s.now()
-	existing, err := s.users.UserByEmail(ctx, email)
+	existing, err := s.users.UserByEmailKey(ctx, LegacyEmailKey(email), parsed.Key)
 	switch {
 	case errors.Is(err, storage.ErrNotFound):
-		u := &User{ID: newID(), Email: email, Role: RoleAdmin, PasswordHash: hash, CreatedAt: now, UpdatedAt: now}
-		if err := s.users.CreateUser(ctx, u); err != nil {
+		u := &User{ID: newID(), Email: parsed.Address, Role: RoleAdmin, PasswordHash: hash, CreatedAt: now, UpdatedAt: now}
+		if err := s.users.CreateUser(ctx, u); errors.Is(err, storage.ErrConflict) {
+			return nil, fmt.Errorf("ensure admin: %w: the address looks like an existing account's", ErrEmailTaken)
+		} else if err != nil {
 			return nil, fmt.Errorf("ensure admin: create: %w", err)
 		}
 		return u, nil
@@ -474,23 +484,6 @@ func ClampLimit(n int) int {
 		return 200
 	}
 	return n
-}
-
-// NormalizeEmail trims and lower-cases an email and checks that it is a
-// plain address.
-func NormalizeEmail(email string) (string, error) {
-	e := strings.ToLower(strings.TrimSpace(email))
-	if e == "" {
-		return "", &ValidationError{Field: "email", Message: "is required"}
-	}
-	if len(e) > MaxEmailBytes {
-		return "", &ValidationError{Field: "email", Message: fmt.Sprintf("must be at most %d bytes", MaxEmailBytes)}
-	}
-	a, err := mail.ParseAddress(e)
-	if err != nil || a.Address != e || !strings.Contains(e[strings.LastIndexByte(e, '@')+1:], ".") {
-		return "", &ValidationError{Field: "email", Message: "must be a valid email address"}
-	}
-	return e, nil
 }
 
 // ValidatePassword checks the password rules: 8 to 1024 bytes of valid

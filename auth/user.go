@@ -5,7 +5,7 @@ import "time"
 // User is an account.
 type User struct {
 	ID           string
-	Email        string // trimmed and lower-cased
+	Email        string // the address as shown: Email.Address of ParseEmail
 	Name         string
 	Role         Role
 	PasswordHash []byte

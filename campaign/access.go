@@ -2,7 +2,7 @@ package campaign
 
 import "github.com/kpbot/kpbot/auth"
 
-// The ownership rules of CONTRACT.md, in one place:
+// The ownership rules of docs/contract.md, in one place:
 //
 //   - a user reads and changes only the campaigns they own, with everything
 //     in them (prospects, drafts, runs), and edits their drafts while

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
@@ -143,8 +144,19 @@ func MigrateSQLite(ctx context.Context, db *sql.DB) error {
 }
 
 // MigratePostgres creates or updates River's tables in the pool's
-// database (in its search_path schema).
+// database (in its search_path schema). Instances started together take
+// turns: River's migrator takes no lock of its own, so each holds a
+// session advisory lock (per schema) on a connection of its own while it
+// migrates; a crashed holder's lock goes with its connection.
 func MigratePostgres(ctx context.Context, pool *pgxpool.Pool) error {
+	lock, err := pgx.ConnectConfig(ctx, pool.Config().ConnConfig.Copy())
+	if err != nil {
+		return fmt.Errorf("riverjob: migration lock: connect: %w", err)
+	}
+	defer func() { _ = lock.Close(context.WithoutCancel(ctx)) }()
+	if _, err := lock.Exec(ctx, "SELECT pg_advisory_lock(hashtext(current_schema() || '.river_migrate'))"); err != nil {
+		return fmt.Errorf("riverjob: migration lock: %w", err)
+	}
 	m, err := rivermigrate.New(riverpgxv5.New(pool), nil)
 	if err != nil {
 		return fmt.Errorf("riverjob: migrator: %w", err)
@@ -152,7 +164,7 @@ func MigratePostgres(ctx context.Context, pool *pgxpool.Pool) error {
 	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
 		return fmt.Errorf("riverjob: migrate PostgreSQL: %w", err)
 	}
-	return nil
+	return nil // closing the lock connection releases the lock
 }
 
 func newQueue(runner *agents.Runner, cfg Config) (*Queue, *river.Config) {

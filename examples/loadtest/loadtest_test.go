@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"os"
 	"runtime"
 	"strings"
 	"testing"
@@ -12,6 +11,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/kpbot/kpbot/storage/dbtest"
 )
 
 // smokeOptions runs every scenario briefly, at low concurrency and the
@@ -73,12 +74,8 @@ func TestRunEveryScenario(t *testing.T) {
 }
 
 func TestRunJSONSubsetOnPostgres(t *testing.T) {
-	dsn := os.Getenv("KPBOT_TEST_POSTGRES_DSN")
-	if dsn == "" {
-		t.Skip("KPBOT_TEST_POSTGRES_DSN is not set; e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable")
-	}
 	o := smokeOptions()
-	o.DatabaseURL = dsn
+	o.DatabaseURL = dbtest.PostgresDSN(t) // a schema of its own: the shared database's may hold another version's tables
 	o.Scenarios = []string{scenarioMe, scenarioLoginSerial}
 	o.JSON = true
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)

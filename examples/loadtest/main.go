@@ -6,6 +6,10 @@
 //
 //	go run ./examples/loadtest -duration 10s
 //
+// "loadtest ws" measures the WebSocket hub, and "loadtest mixed" is the
+// soak: every kind of request and WebSocket clients for -duration against
+// several instances on PostgreSQL (see README.md, Benchmarks).
+//
 // It exits 0 whatever the numbers are (missed targets say FAIL in the
 // output), 1 when it cannot set up or run, and 2 on bad flags.
 package main
@@ -32,6 +36,9 @@ func main() {
 func mainCode(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 && (args[0] == "ws" || args[0] == "ws-server") {
 		return wsMain(ctx, args, stdout, stderr) // the WebSocket scenario (ws_run.go)
+	}
+	if len(args) > 0 && (args[0] == "mixed" || args[0] == "mixed-server") {
+		return mixedMain(ctx, args, stdout, stderr) // the soak (mixed.go)
 	}
 	o, cpuprofile, err := parseOptions(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {

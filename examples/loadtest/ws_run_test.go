@@ -10,11 +10,12 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestMain lets the test binary serve as the scenario's server process,
-// which runWS starts by re-executing itself with "ws-server".
+// TestMain lets the test binary serve as the scenarios' server processes,
+// which runWS and runMixed start by re-executing themselves with
+// "ws-server" and "mixed-server".
 func TestMain(m *testing.M) {
-	if len(os.Args) > 1 && os.Args[1] == "ws-server" {
-		os.Exit(wsMain(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+	if len(os.Args) > 1 && (os.Args[1] == "ws-server" || os.Args[1] == "mixed-server") {
+		os.Exit(mainCode(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
 	}
 	os.Exit(m.Run())
 }

@@ -36,6 +36,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return 2
 	}
 	logger := slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: logLevel(cfg.LogLevel)}))
+	app.RouteRedisLogs(logger)
 	a, cleanup, err := app.Build(ctx, cfg, logger)
 	if err != nil {
 		logger.Error("start", "err", err)

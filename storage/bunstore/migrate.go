@@ -7,6 +7,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"path"
 	"regexp"
 	"slices"
@@ -37,6 +38,31 @@ type sqlMigration struct {
 	statements    []string
 }
 
+// goStep is Go code a migration runs after its SQL statements, in the same
+// transaction, for data SQL cannot compute.
+type goStep func(ctx context.Context, tx bun.Tx, log *slog.Logger) error
+
+// goSteps names the migrations that have a Go step, by version. Steps run
+// only through Migrate: bun/migrate's own Migrator applies the SQL alone.
+var goSteps = map[string]goStep{
+	"20261202030000": fillEmailKeys,
+}
+
+// MigrateOption changes how Migrate runs.
+type MigrateOption func(*migrateConfig)
+
+type migrateConfig struct {
+	log  *slog.Logger
+	upTo string // apply versions up to and including this one; "" for all
+}
+
+// WithMigrateLogger makes Migrate report what it notices in the data (such
+// as two users whose addresses collide after normalisation) to l instead
+// of slog.Default().
+func WithMigrateLogger(l *slog.Logger) MigrateOption {
+	return func(c *migrateConfig) { c.log = l }
+}
+
 var migrationName = regexp.MustCompile(`^(\d{1,14})_([0-9a-z_\-]+)\.`)
 
 // Migrate brings db's kpbot tables up to date. It is safe for several
@@ -47,9 +73,13 @@ var migrationName = regexp.MustCompile(`^(\d{1,14})_([0-9a-z_\-]+)\.`)
 // storage/sqlite.Open makes every transaction immediate, and a database
 // opened with _txlock=deferred loses this guarantee).
 // On both, DDL is transactional, so a failed migration leaves nothing
-// behind. The bookkeeping rows in kpbot_migrations have bun/migrate's
+// behind. Some migrations also run Go code in that transaction (goSteps). The bookkeeping rows in kpbot_migrations have bun/migrate's
 // layout, so NewMigrator can report status and roll back.
-func Migrate(ctx context.Context, db *bun.DB) error {
+func Migrate(ctx context.Context, db *bun.DB, opts ...MigrateOption) error {
+	cfg := migrateConfig{log: slog.Default()}
+	for _, o := range opts {
+		o(&cfg)
+	}
 	ms, err := loadMigrations(db.Dialect().Name())
 	if err != nil {
 		return err
@@ -74,11 +104,16 @@ func Migrate(ctx context.Context, db *bun.DB) error {
 		}
 		group++
 		for _, m := range ms {
-			if done[m.name] {
+			if done[m.name] || cfg.upTo != "" && m.name > cfg.upTo {
 				continue
 			}
 			for _, q := range m.statements {
 				if _, err := tx.ExecContext(ctx, q); err != nil {
+					return fmt.Errorf("migration %s_%s: %w", m.name, m.comment, err)
+				}
+			}
+			if step := goSteps[m.name]; step != nil {
+				if err := step(ctx, tx, cfg.log); err != nil {
 					return fmt.Errorf("migration %s_%s: %w", m.name, m.comment, err)
 				}
 			}

@@ -1,6 +1,7 @@
 package bunstore
 
 import (
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -12,14 +13,18 @@ import (
 type userRow struct {
 	bun.BaseModel `bun:"table:kpbot_users,alias:u"`
 
-	ID           string    `bun:"id,pk"`
-	Email        string    `bun:"email"`
-	Name         string    `bun:"name"`
-	Role         string    `bun:"role"`
-	PasswordHash []byte    `bun:"password_hash"`
-	Disabled     bool      `bun:"disabled"`
-	CreatedAt    time.Time `bun:"created_at"`
-	UpdatedAt    time.Time `bun:"updated_at"`
+	ID    string `bun:"id,pk"`
+	Email string `bun:"email"`
+	// EmailKey and EmailSkeleton are auth.StoredEmailKeys of Email, or
+	// auth.LegacyEmailKey of it (see the email_keys migration).
+	EmailKey      string    `bun:"email_key"`
+	EmailSkeleton string    `bun:"email_skeleton"`
+	Name          string    `bun:"name"`
+	Role          string    `bun:"role"`
+	PasswordHash  []byte    `bun:"password_hash"`
+	Disabled      bool      `bun:"disabled"`
+	CreatedAt     time.Time `bun:"created_at"`
+	UpdatedAt     time.Time `bun:"updated_at"`
 }
 
 // sessionRow is a row of kpbot_sessions; User is filled by a join.
@@ -58,15 +63,18 @@ func newUserRow(u *auth.User) *userRow {
 	if hash == nil {
 		hash = []byte{} // the column is NOT NULL; bun writes nil as NULL
 	}
+	key, skel, _ := auth.StoredEmailKeys(u.Email)
 	return &userRow{
-		ID:           u.ID,
-		Email:        normalizeEmail(u.Email),
-		Name:         u.Name,
-		Role:         string(u.Role),
-		PasswordHash: hash,
-		Disabled:     u.Disabled,
-		CreatedAt:    dbTime(u.CreatedAt),
-		UpdatedAt:    dbTime(u.UpdatedAt),
+		ID:            u.ID,
+		Email:         strings.ToLower(u.Email),
+		EmailKey:      key,
+		EmailSkeleton: skel,
+		Name:          u.Name,
+		Role:          string(u.Role),
+		PasswordHash:  hash,
+		Disabled:      u.Disabled,
+		CreatedAt:     dbTime(u.CreatedAt),
+		UpdatedAt:     dbTime(u.UpdatedAt),
 	}
 }
 

@@ -65,9 +65,10 @@ func TestHotLookupsAreOneQuery(t *testing.T) {
 		require.NoError(t, err)
 		assert.EqualValues(t, 2, counter.n.Load(), "RefreshToken is one query")
 
-		got, err := bunstore.NewUsers(db).UserByEmail(t.Context(), "PLAN@example.TEST")
+		got, err := bunstore.NewUsers(db).UserByEmailKey(t.Context(), auth.LegacyEmailKey("PLAN@example.TEST"), "plan@example.test")
 		require.NoError(t, err)
 		assert.Equal(t, "plan@example.test", got.Email, "emails are stored lower-cased")
+		assert.EqualValues(t, 3, counter.n.Load(), "UserByEmailKey is one query, whatever the number of keys")
 	})
 }
 
@@ -84,7 +85,7 @@ func TestHotLookupsUseIndexes(t *testing.T) {
 	users, sessions := bunstore.NewUsers(db), bunstore.NewSessions(db, bunstore.WithBunLookups())
 	_, _, _ = sessions.SessionWithUser(ctx, "x")
 	_, _, _ = sessions.RefreshToken(ctx, []byte("x"))
-	_, _ = users.UserByEmail(ctx, "x@example.test")
+	_, _ = users.UserByEmailKey(ctx, "legacy x@example.test", "x@example.test")
 	_, _ = sessions.ListSessions(ctx, "x", time.Now())
 	_, _ = users.ListUsers(ctx, auth.ListParams{Limit: 2, Cursor: "dTE6eA"}) // after "x"
 	hook.capture = nil

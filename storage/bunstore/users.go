@@ -3,12 +3,12 @@ package bunstore
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect"
 
 	"github.com/kpbot/kpbot/auth"
+	"github.com/kpbot/kpbot/storage"
 )
 
 // Users keeps users in kpbot_users.
@@ -21,11 +21,8 @@ var _ auth.UserStore = (*Users)(nil)
 // NewUsers returns a UserStore over db, a *bun.DB or a bun.Tx.
 func NewUsers(db bun.IDB) *Users { return &Users{db: db} }
 
-// normalizeEmail is how emails are stored and looked up: lower-cased, so
-// they compare case-insensitively.
-func normalizeEmail(email string) string { return strings.ToLower(email) }
-
-// CreateUser inserts u; a duplicate ID or email (in any case) is
+// CreateUser inserts u with the email key and skeleton auth.StoredEmailKeys
+// derives from u.Email; a duplicate ID, email, key or skeleton is
 // storage.ErrConflict.
 func (s *Users) CreateUser(ctx context.Context, u *auth.User) error {
 	if _, err := s.db.NewInsert().Model(newUserRow(u)).Exec(ctx); err != nil {
@@ -43,15 +40,26 @@ func (s *Users) UserByID(ctx context.Context, id string) (*auth.User, error) {
 	return row.user(), nil
 }
 
-// UserByEmail returns the user with the given email, in any case; the
-// lookup uses the unique index on lower(email).
-func (s *Users) UserByEmail(ctx context.Context, email string) (*auth.User, error) {
-	row := new(userRow)
-	if err := s.db.NewSelect().Model(row).
-		Where("lower(u.email) = ?", normalizeEmail(email)).Scan(ctx); err != nil {
+// UserByEmailKey returns the user whose email key is one of keys,
+// preferring the earliest that matches; one query on the unique index of
+// email_key.
+func (s *Users) UserByEmailKey(ctx context.Context, keys ...string) (*auth.User, error) {
+	if len(keys) == 0 {
+		return nil, fmt.Errorf("load user by email: %w", storage.ErrNotFound)
+	}
+	var rows []userRow
+	if err := s.db.NewSelect().Model(&rows).
+		Where("u.email_key IN (?)", bun.In(keys)).Limit(int64(len(keys))).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("load user by email: %w", mapErr(err))
 	}
-	return row.user(), nil
+	for _, k := range keys {
+		for i := range rows {
+			if rows[i].EmailKey == k {
+				return rows[i].user(), nil
+			}
+		}
+	}
+	return nil, fmt.Errorf("load user by email: %w", storage.ErrNotFound)
 }
 
 // ListUsers returns users ordered by ID, p.Limit at a time (default 50, at
@@ -85,7 +93,8 @@ func (s *Users) ListUsers(ctx context.Context, p auth.ListParams) (auth.Page[aut
 // transaction, holding the row (SELECT ... FOR UPDATE on PostgreSQL, the
 // write lock of BEGIN IMMEDIATE on SQLite) so concurrent updates queue
 // instead of overwriting each other. An error from fn rolls back and is
-// returned as is. fn must not change the ID.
+// returned as is. fn must not change the ID; the email, its key and
+// skeleton are never saved.
 func (s *Users) UpdateUser(ctx context.Context, id string, fn func(*auth.User) error) (*auth.User, error) {
 	var out *auth.User
 	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
@@ -105,9 +114,10 @@ func (s *Users) UpdateUser(ctx context.Context, id string, fn func(*auth.User) e
 			return fmt.Errorf("update user %s: the update changed the ID to %s", id, u.ID)
 		}
 		saved := newUserRow(u)
-		saved.CreatedAt = row.CreatedAt
+		saved.CreatedAt, saved.Email = row.CreatedAt, row.Email
+		saved.EmailKey, saved.EmailSkeleton = row.EmailKey, row.EmailSkeleton
 		if _, err := tx.NewUpdate().Model(saved).WherePK().
-			ExcludeColumn("id", "created_at").Exec(ctx); err != nil {
+			ExcludeColumn("id", "created_at", "email", "email_key", "email_skeleton").Exec(ctx); err != nil {
 			return fmt.Errorf("save user %s: %w", id, mapErr(err))
 		}
 		out = saved.user()

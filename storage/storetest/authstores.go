@@ -16,6 +16,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/net/idna"
 
 	"github.com/kpbot/kpbot/auth"
 )
@@ -31,6 +32,9 @@ func TestAuthStores(t *testing.T, newStores func(t *testing.T) (auth.UserStore, 
 	}{
 		{"CreateAndGetUser", testCreateAndGetUser},
 		{"EmailIsCaseInsensitive", testEmailIsCaseInsensitive},
+		{"LookAlikeEmailsConflict", testLookAlikeEmailsConflict},
+		{"UserByEmailKeyPrefersEarlierKey", testUserByEmailKeyPrefersEarlierKey},
+		{"UpdateUserKeepsEmail", testUpdateUserKeepsEmail},
 		{"DuplicateUserID", testDuplicateUserID},
 		{"NotFound", testNotFound},
 		{"ListUsersPaging", testListUsersPaging},
@@ -83,6 +87,23 @@ func createUser(t *testing.T, users auth.UserStore) *auth.User {
 	u := newUser()
 	require.NoError(t, users.CreateUser(t.Context(), u))
 	return u
+}
+
+// emailKey returns the key auth.ParseEmail gives email.
+func emailKey(t *testing.T, email string) string {
+	t.Helper()
+	e, err := auth.ParseEmail(email)
+	require.NoError(t, err, "email %q", email)
+	return e.Key
+}
+
+// punycode returns domain in its ASCII (IDNA) form.
+func punycode(t *testing.T, domain string) string {
+	t.Helper()
+	ascii, err := idna.Lookup.ToASCII(domain)
+	require.NoError(t, err)
+	require.NotEqual(t, domain, ascii, "the domain must need punycode")
+	return ascii
 }
 
 // tokenHash returns the hash of a refresh token named by s.

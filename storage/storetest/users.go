@@ -24,7 +24,7 @@ func testCreateAndGetUser(t *testing.T, users auth.UserStore, _ auth.SessionStor
 	require.NoError(t, err)
 	assertUser(t, u, got)
 
-	got, err = users.UserByEmail(ctx, u.Email)
+	got, err = users.UserByEmailKey(ctx, emailKey(t, u.Email))
 	require.NoError(t, err)
 	assertUser(t, u, got)
 
@@ -40,8 +40,8 @@ func testEmailIsCaseInsensitive(t *testing.T, users auth.UserStore, _ auth.Sessi
 	ctx := t.Context()
 	u := createUser(t, users)
 
-	got, err := users.UserByEmail(ctx, strings.ToUpper(u.Email))
-	require.NoError(t, err, "lookup must ignore case")
+	got, err := users.UserByEmailKey(ctx, emailKey(t, strings.ToUpper(u.Email)))
+	require.NoError(t, err, "the key ignores case")
 	assert.Equal(t, u.ID, got.ID)
 
 	dup := newUser()
@@ -54,7 +54,7 @@ func testEmailIsCaseInsensitive(t *testing.T, users auth.UserStore, _ auth.Sessi
 	mixed := newUser()
 	mixed.Email = "A-" + id + "@X.io"
 	require.NoError(t, users.CreateUser(ctx, mixed))
-	got, err = users.UserByEmail(ctx, "a-"+id+"@x.io")
+	got, err = users.UserByEmailKey(ctx, emailKey(t, "a-"+id+"@x.io"))
 	require.NoError(t, err)
 	assert.Equal(t, mixed.ID, got.ID)
 	lower := newUser()
@@ -65,13 +65,88 @@ func testEmailIsCaseInsensitive(t *testing.T, users auth.UserStore, _ auth.Sessi
 	assert.ErrorIs(t, err, storage.ErrNotFound, "a refused user must not be saved")
 }
 
+// testLookAlikeEmailsConflict: addresses with one key (width, case
+// folding, IDNA) or one look-alike skeleton are one account to the store.
+func testLookAlikeEmailsConflict(t *testing.T, users auth.UserStore, _ auth.SessionStore) {
+	ctx := t.Context()
+	id := newID()
+	domain := "u" + strings.ReplaceAll(id, "-", "") + ".example"
+	cases := []struct{ first, second, why string }{
+		{"straße@" + domain, "strasse@" + domain, "full case folding: ß is ss"},
+		{"ada@" + domain, "ａｄａ@" + domain, "NFKC: fullwidth is ASCII"},
+		{"coco@" + domain, "сосо@" + domain, "skeleton: whole-Cyrillic сосо looks like coco"},
+		{"ραρα@" + domain, "papa@" + domain, "skeleton: Greek ραρα looks like papa"},
+		{"ivan@" + domain, "ıvan@" + domain, "skeleton: dotless ı looks like i"},
+		{"b@bücher-" + domain, "b@" + punycode(t, "bücher-"+domain), "IDNA: a domain and its punycode"},
+	}
+	for _, c := range cases {
+		first := newUser()
+		first.Email = c.first
+		require.NoError(t, users.CreateUser(ctx, first), c.why)
+		second := newUser()
+		second.Email = c.second
+		assert.ErrorIs(t, users.CreateUser(ctx, second), storage.ErrConflict, c.why)
+		_, err := users.UserByID(ctx, second.ID)
+		assert.ErrorIs(t, err, storage.ErrNotFound, "%s: a refused user must not be saved", c.why)
+		got, err := users.UserByEmailKey(ctx, emailKey(t, c.first))
+		require.NoError(t, err, c.why)
+		assert.Equal(t, first.ID, got.ID, c.why)
+	}
+
+	// A look-alike that is not one account is not found by the other's key:
+	// the skeleton refuses registration, it never finds an account.
+	_, err := users.UserByEmailKey(ctx, emailKey(t, "сосо@"+domain))
+	assert.ErrorIs(t, err, storage.ErrNotFound, "lookups match the exact key only")
+}
+
+// testUserByEmailKeyPrefersEarlierKey: with several keys, the user of the
+// earliest key that matches wins, whatever the rows' order.
+func testUserByEmailKeyPrefersEarlierKey(t *testing.T, users auth.UserStore, _ auth.SessionStore) {
+	ctx := t.Context()
+	a, b := createUser(t, users), createUser(t, users)
+	ka, kb := emailKey(t, a.Email), emailKey(t, b.Email)
+	missing := "nobody-" + newID() + "@example.test"
+
+	got, err := users.UserByEmailKey(ctx, kb, ka)
+	require.NoError(t, err)
+	assert.Equal(t, b.ID, got.ID)
+	got, err = users.UserByEmailKey(ctx, ka, kb)
+	require.NoError(t, err)
+	assert.Equal(t, a.ID, got.ID)
+	got, err = users.UserByEmailKey(ctx, auth.LegacyEmailKey(missing), kb)
+	require.NoError(t, err)
+	assert.Equal(t, b.ID, got.ID)
+	_, err = users.UserByEmailKey(ctx)
+	assert.ErrorIs(t, err, storage.ErrNotFound, "no key finds no user")
+}
+
+// testUpdateUserKeepsEmail: an update never changes the address or its
+// keys, so the user is still found by the same key.
+func testUpdateUserKeepsEmail(t *testing.T, users auth.UserStore, _ auth.SessionStore) {
+	ctx := t.Context()
+	u := createUser(t, users)
+	got, err := users.UpdateUser(ctx, u.ID, func(x *auth.User) error {
+		x.Email = "changed-" + x.Email
+		x.Role = auth.RoleModerator
+		return nil
+	})
+	require.NoError(t, err)
+	assert.Equal(t, u.Email, got.Email, "UpdateUser does not change the email")
+	found, err := users.UserByEmailKey(ctx, emailKey(t, u.Email))
+	require.NoError(t, err)
+	assert.Equal(t, u.ID, found.ID)
+	assert.Equal(t, auth.RoleModerator, found.Role)
+	_, err = users.UserByEmailKey(ctx, emailKey(t, "changed-"+u.Email))
+	assert.ErrorIs(t, err, storage.ErrNotFound)
+}
+
 func testDuplicateUserID(t *testing.T, users auth.UserStore, _ auth.SessionStore) {
 	ctx := t.Context()
 	u := createUser(t, users)
 	again := newUser()
 	again.ID = u.ID
 	assert.ErrorIs(t, users.CreateUser(ctx, again), storage.ErrConflict)
-	_, err := users.UserByEmail(ctx, again.Email)
+	_, err := users.UserByEmailKey(ctx, emailKey(t, again.Email))
 	assert.ErrorIs(t, err, storage.ErrNotFound)
 }
 
@@ -82,8 +157,8 @@ func testNotFound(t *testing.T, users auth.UserStore, sessions auth.SessionStore
 
 	_, err := users.UserByID(ctx, missing)
 	assert.ErrorIs(t, err, storage.ErrNotFound, "UserByID")
-	_, err = users.UserByEmail(ctx, "nobody-"+missing+"@example.test")
-	assert.ErrorIs(t, err, storage.ErrNotFound, "UserByEmail")
+	_, err = users.UserByEmailKey(ctx, emailKey(t, "nobody-"+missing+"@example.test"))
+	assert.ErrorIs(t, err, storage.ErrNotFound, "UserByEmailKey")
 	called := false
 	_, err = users.UpdateUser(ctx, missing, func(*auth.User) error { called = true; return nil })
 	assert.ErrorIs(t, err, storage.ErrNotFound, "UpdateUser")

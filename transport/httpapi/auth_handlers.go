@@ -16,7 +16,7 @@ import (
 // RegisterRequest is a self-service sign-up. Any other field (a role, say)
 // is refused with 422: new users are always "user".
 type RegisterRequest struct {
-	Email    string `json:"email" maxLength:"254" doc:"Trimmed and compared case-insensitively."`
+	Email    string `json:"email" maxLength:"254" doc:"Trimmed, NFKC-normalised and compared by its case-folded key (see auth.ParseEmail); an address that looks like a registered one is 409."`
 	Password string `json:"password" maxLength:"1024" doc:"At least 8 characters, no NUL; longer than 72 bytes is fine (pre-hashed)."`
 	Name     string `json:"name,omitempty" maxLength:"100"`
 }
@@ -81,7 +81,7 @@ func (s *Server) registerAuth() {
 		Description:   "Creates a user with role `user` and opens a first session. A duplicate email (in any case) is 409. Rate limited per client IP.",
 		DefaultStatus: http.StatusCreated,
 		Middlewares:   huma.Middlewares{s.limitByIP("register")},
-		Errors:        []int{http.StatusBadRequest, http.StatusConflict, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType, http.StatusTooManyRequests},
+		Errors:        []int{http.StatusBadRequest, http.StatusConflict, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType, http.StatusTooManyRequests, http.StatusServiceUnavailable},
 	}, func(ctx context.Context, in *registerInput) (*tokenOutput, error) {
 		if p := emailProblem(in.Body.Email); p != nil {
 			return nil, p
@@ -100,7 +100,7 @@ func (s *Server) registerAuth() {
 		Summary:     "Log in",
 		Description: "Opens a session. A wrong email and a wrong password give the same 401. Too many failures for one email within the window, or too many requests from one client IP, give 429 with Retry-After.",
 		Middlewares: huma.Middlewares{s.limitByIP("login")},
-		Errors:      []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType, http.StatusTooManyRequests},
+		Errors:      []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType, http.StatusTooManyRequests, http.StatusServiceUnavailable},
 	}, func(ctx context.Context, in *loginInput) (*tokenOutput, error) {
 		if p := emailProblem(in.Body.Email); p != nil {
 			return nil, p
@@ -119,7 +119,7 @@ func (s *Server) registerAuth() {
 			"Presenting an already-rotated token is 401 and revokes its whole session; within the configured grace window " +
 			"its immediate predecessor is 409 instead and revokes nothing.",
 		Middlewares: huma.Middlewares{s.limitByIP("refresh")},
-		Errors:      []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusConflict, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType, http.StatusTooManyRequests},
+		Errors:      []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusConflict, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType, http.StatusTooManyRequests, http.StatusServiceUnavailable},
 	}, func(ctx context.Context, in *refreshInput) (*tokenOutput, error) {
 		res, err := s.deps.Auth.Refresh(ctx, in.Body.RefreshToken, clientInfo(ctx))
 		if err != nil {

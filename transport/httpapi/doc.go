@@ -1,6 +1,6 @@
 // Package httpapi is kpbot's HTTP adapter: a bunrouter router with a huma
 // API on top (OpenAPI 3.1 at /openapi.json, docs at /docs), the auth,
-// admin, campaign, comment, run and agent endpoints of CONTRACT.md (each
+// admin, campaign, comment, run and agent endpoints of docs/contract.md (each
 // domain's routes are registered when its service is in Deps), the
 // operational endpoints (/healthz,
 // /readyz, /metrics) and the middleware every route shares: request ids,

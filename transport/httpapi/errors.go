@@ -20,6 +20,10 @@ import (
 // client went away before the answer (nginx's 499); nobody receives it.
 const StatusClientClosedRequest = 499
 
+// databaseRetryAfter is the Retry-After of a 503 while the database is
+// out of reach.
+const databaseRetryAfter = 2 * time.Second
+
 // ErrorMapper turns an error of another domain into a problem; it returns
 // nil for errors it does not know.
 type ErrorMapper func(err error) *Problem
@@ -55,6 +59,18 @@ func (s *Server) Error(ctx context.Context, err error) *Problem {
 		// The client went away (or the request was aborted) mid-call:
 		// nobody reads the answer, and it is no server error.
 		return NewProblem(StatusClientClosedRequest, "the client closed the request")
+	}
+	var ue *auth.UnavailableError
+	if errors.As(err, &ue) {
+		// Expected while a dependency is down (the adapter logs the
+		// outage once): not an internal error, and not logged per request.
+		return ServiceUnavailable(ue.RetryAfter)
+	}
+	if storage.IsUnavailable(err) {
+		// The database is out of reach (restarting, failing over): the
+		// request was not wrong and may be retried, so 503, not 500.
+		s.log.WarnContext(ctx, "database unavailable", "request_id", RequestIDFrom(ctx), "error", err.Error())
+		return ServiceUnavailable(databaseRetryAfter)
 	}
 	if p := mapKnown(err); p != nil {
 		if p.Status >= 500 {
@@ -133,6 +149,14 @@ func unauthorized(detail, challenge string) *Problem {
 func TooManyRequests(retry time.Duration) *Problem {
 	secs := max(int64(math.Ceil(retry.Seconds())), 1)
 	return NewProblem(http.StatusTooManyRequests, fmt.Sprintf("too many requests; retry after %d s", secs)).
+		WithHeader("Retry-After", strconv.FormatInt(secs, 10))
+}
+
+// ServiceUnavailable is a 503 problem with a Retry-After of retry rounded
+// up to whole seconds (at least 1).
+func ServiceUnavailable(retry time.Duration) *Problem {
+	secs := max(int64(math.Ceil(retry.Seconds())), 1)
+	return NewProblem(http.StatusServiceUnavailable, fmt.Sprintf("temporarily unavailable; retry after %d s", secs)).
 		WithHeader("Retry-After", strconv.FormatInt(secs, 10))
 }
 

@@ -12,8 +12,9 @@ import (
 // limitByIP is a huma middleware counting requests per client IP with
 // Deps.Limiter, in a bucket of its own per operation: the key is
 // "ip:<name>:<client ip>", the limit Config.AuthRateLimit per minute.
-// Over the limit: 429 with Retry-After. A limiter failure is a 500: the
-// limit fails closed.
+// Over the limit: 429 with Retry-After. A limiter that cannot decide
+// (auth.UnavailableError) is a 503 with Retry-After; any other limiter
+// failure is a 500. Either way the limit fails closed.
 func (s *Server) limitByIP(name string) func(huma.Context, func(huma.Context)) {
 	limit := auth.Limit{Events: s.cfg.AuthRateLimit, Window: time.Minute}
 	return func(ctx huma.Context, next func(huma.Context)) {

@@ -1,6 +1,8 @@
-// Package ratelimit holds two auth.RateLimiter adapters, an in-process
-// Memory limiter and a Redis limiter shared by every instance, both using
-// the generic cell rate algorithm (GCRA).
+// Package ratelimit holds auth.RateLimiter adapters: an in-process Memory
+// limiter and a Redis limiter shared by every instance, both using the
+// generic cell rate algorithm (GCRA), and Fallback, which puts the Redis
+// one in front of a Memory one (FailMemory) or of a refusal (FailClosed)
+// for as long as Redis cannot answer.
 //
 // For a Limit of Events per Window the emission interval is
 // T = Window/Events and the burst is Events: a fresh key admits Events

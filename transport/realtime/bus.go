@@ -18,7 +18,7 @@
 //
 // # The WebSocket hub
 //
-// Hub serves GET /api/ws (CONTRACT.md, "Real time"). Messages are JSON
+// Hub serves GET /api/ws (docs/contract.md, "Real time"). Messages are JSON
 // text frames.
 //
 // Authentication: an Authorization: Bearer header on the upgrade (an

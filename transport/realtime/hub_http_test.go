@@ -197,14 +197,14 @@ func TestEventsFallback(t *testing.T) {
 	took := time.Since(start)
 	require.Len(t, page.Items, 1)
 	assert.EqualValues(t, 6, page.Items[0].Seq)
-	assert.Less(t, took, 3*time.Second, "woken by the event, not the wait limit")
+	assert.Less(t, took, 9*time.Second, "woken by the event, not by the 10 s wait limit")
 	assert.GreaterOrEqual(t, took, 250*time.Millisecond)
 
 	start = time.Now()
 	require.Equal(t, http.StatusOK, in.call(alice, "GET", "/api/events?topic="+topic+"&since=6&wait=1", &page))
 	assert.Empty(t, page.Items)
 	assert.EqualValues(t, 6, page.NextSince)
-	assert.InDelta(t, 1.0, time.Since(start).Seconds(), 0.5, "an empty page after the wait")
+	assert.GreaterOrEqual(t, time.Since(start), 950*time.Millisecond, "an empty page only after the wait")
 
 	var spec map[string]any
 	res, err := in.ts.Client().Get(in.ts.URL + "/openapi.json")

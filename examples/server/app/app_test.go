@@ -99,7 +99,7 @@ func TestServerEndToEnd(t *testing.T) {
 		"postgres+redis": func(t *testing.T) map[string]string {
 			redisURL := os.Getenv("KPBOT_TEST_REDIS_URL")
 			if redisURL == "" {
-				t.Skip("KPBOT_TEST_REDIS_URL is not set: skipping the server on PostgreSQL with Redis rate limits and event bus")
+				t.Skip("KPBOT_TEST_REDIS_URL is not set: skipping the server on PostgreSQL with Redis rate limits")
 			}
 			return map[string]string{
 				"KPBOT_DATABASE_URL": dbtest.PostgresDSN(t),

@@ -36,6 +36,7 @@ type Config struct {
 	LoginMaxFails   int
 	MaxBodyBytes    int64
 	RedisURL        string
+	RedisFailMode   string
 	FetchPrivate    bool
 	LLMBaseURL      string
 	LLMAPIKey       string
@@ -135,6 +136,7 @@ func LoadConfig(args []string, getenv func(string) string) (Config, error) {
 	e.integer(&c.LoginMaxFails, "login-max-failures", "KPBOT_LOGIN_MAX_FAILURES", 10, "failed logins per account within 15 minutes before 429")
 	e.integer(&maxBody, "max-body-bytes", "KPBOT_MAX_BODY_BYTES", 1<<20, "largest request body accepted")
 	e.str(&c.RedisURL, "redis-url", "KPBOT_REDIS_URL", "", "redis://... for shared rate limits")
+	e.str(&c.RedisFailMode, "redis-fail-mode", "KPBOT_REDIS_FAIL_MODE", "memory", "while Redis is unreachable: memory (per-instance limits) or closed (rate-limited routes answer 503)")
 	e.boolean(&c.FetchPrivate, "fetch-allow-private", "KPBOT_FETCH_ALLOW_PRIVATE", false, "let the crew fetch loopback/private addresses")
 	e.str(&c.LLMBaseURL, "llm-base-url", "KPBOT_LLM_BASE_URL", "", "OpenAI-compatible base URL; unset: the offline writer")
 	e.str(&c.LLMAPIKey, "llm-api-key", "KPBOT_LLM_API_KEY", "", "API key of the model server")
@@ -190,6 +192,11 @@ func (c Config) Validate() error {
 	}
 	if (c.LLMBaseURL == "") != (c.LLMModel == "") {
 		errs = append(errs, errors.New("KPBOT_LLM_BASE_URL and KPBOT_LLM_MODEL must be set together"))
+	}
+	switch c.RedisFailMode {
+	case "", "memory", "closed": // unset is memory
+	default:
+		errs = append(errs, fmt.Errorf("KPBOT_REDIS_FAIL_MODE: %q is not memory or closed", c.RedisFailMode))
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

@@ -112,26 +112,22 @@ type Events struct {
 	Publisher *events.Publisher
 }
 
-// ProvideEvents opens the event bus: Redis pub/sub when KPBOT_REDIS_URL is
-// set, else LISTEN/NOTIFY on PostgreSQL, else in-process (one SQLite file
-// means one machine).
-func ProvideEvents(d *Database, r *Redis, logger *slog.Logger) (*Events, func(), error) {
+// ProvideEvents opens the event bus: LISTEN/NOTIFY on PostgreSQL, else
+// in-process (one SQLite file means one machine). Redis, when configured,
+// carries rate limits only: the event log lives in PostgreSQL, so no event
+// can be published while PostgreSQL is down and LISTEN/NOTIFY adds no
+// failure of its own, whereas a Redis bus would stall events between
+// instances for as long as Redis is down.
+func ProvideEvents(d *Database, logger *slog.Logger) (*Events, func(), error) {
 	log := bunstore.NewEvents(d.Bun)
 	var bus events.Bus
-	switch {
-	case r.Client != nil:
-		b, err := realtime.NewRedisBus(r.Client, "kpbot:events", realtime.WithLogger(logger))
-		if err != nil {
-			return nil, nil, fmt.Errorf("event bus: %w", err)
-		}
-		bus = b
-	case d.Pool != nil:
+	if d.Pool != nil {
 		b, err := realtime.NewPostgresBus(d.Pool, "kpbot_events", realtime.WithLogger(logger))
 		if err != nil {
 			return nil, nil, fmt.Errorf("event bus: %w", err)
 		}
 		bus = b
-	default:
+	} else {
 		bus = realtime.NewLocalBus(realtime.WithLogger(logger))
 	}
 	cleanup := func() {

@@ -77,7 +77,7 @@ func ProvideDatabase(ctx context.Context, cfg Config, logger *slog.Logger) (*Dat
 			d.Pool.Close()
 		}
 	}
-	if err := bunstore.Migrate(ctx, d.Bun); err != nil {
+	if err := bunstore.Migrate(ctx, d.Bun, bunstore.WithMigrateLogger(logger)); err != nil {
 		cleanup()
 		return nil, nil, fmt.Errorf("migrate: %w", err)
 	}
@@ -136,8 +136,11 @@ func ProvideHasher(cfg Config) (*password.Hasher, error) {
 // nil when none is configured.
 type Redis struct{ Client *redis.Client }
 
-// ProvideRedis connects to KPBOT_REDIS_URL when it is set.
-func ProvideRedis(ctx context.Context, cfg Config) (*Redis, func(), error) {
+// ProvideRedis makes the client of KPBOT_REDIS_URL when it is set. It does
+// not contact Redis: the server starts while Redis is down, and go-redis
+// connects (and reconnects after an outage) on use. Commands honour their
+// context's deadline, so the rate limiter's call timeout bounds them.
+func ProvideRedis(cfg Config) (*Redis, func(), error) {
 	if cfg.RedisURL == "" {
 		return &Redis{}, func() {}, nil
 	}
@@ -145,21 +148,41 @@ func ProvideRedis(ctx context.Context, cfg Config) (*Redis, func(), error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("KPBOT_REDIS_URL: %w", err)
 	}
+	opts.ContextTimeoutEnabled = true
+	// One dial per command attempt (go-redis's default is five, 100 ms
+	// apart): a refused connection then costs milliseconds, and the rate
+	// limiter's fallback takes over at once.
+	opts.DialerRetries = 1
 	client := redis.NewClient(opts)
-	if err := client.Ping(ctx).Err(); err != nil {
-		_ = client.Close()
-		return nil, nil, fmt.Errorf("connect to Redis: %w", err)
-	}
 	return &Redis{Client: client}, func() { _ = client.Close() }, nil
 }
 
-// ProvideRateLimiter shares limits through Redis when KPBOT_REDIS_URL is set
-// and keeps them in memory otherwise.
-func ProvideRateLimiter(r *Redis) auth.RateLimiter {
+// RouteRedisLogs sends go-redis's own messages (it prints one for each
+// failed dial while Redis is down) to logger at debug level: the rate
+// limiter reports an outage once, at warn. go-redis keeps one logger per
+// process, so main calls this once, before Build.
+func RouteRedisLogs(logger *slog.Logger) { redis.SetLogger(redisLog{logger}) }
+
+type redisLog struct{ l *slog.Logger }
+
+func (r redisLog) Printf(ctx context.Context, format string, v ...any) {
+	r.l.DebugContext(ctx, "redis client: "+fmt.Sprintf(format, v...))
+}
+
+// ProvideRateLimiter shares limits through Redis when KPBOT_REDIS_URL is
+// set and keeps them in memory otherwise. While Redis is unreachable the
+// limits fall back as KPBOT_REDIS_FAIL_MODE says: to this instance's
+// memory, or to 503 answers (README.md, "Running on PostgreSQL (and
+// Redis)").
+func ProvideRateLimiter(cfg Config, r *Redis, logger *slog.Logger) auth.RateLimiter {
 	if r.Client == nil {
 		return ratelimit.NewMemory()
 	}
-	return ratelimit.NewRedis(r.Client)
+	mode := ratelimit.FailMemory
+	if cfg.RedisFailMode == string(ratelimit.FailClosed) {
+		mode = ratelimit.FailClosed
+	}
+	return ratelimit.NewFallback(ratelimit.NewRedis(r.Client), mode, ratelimit.WithFallbackLogger(logger))
 }
 
 // ProvideAuthConfig maps the server configuration onto the auth service's;

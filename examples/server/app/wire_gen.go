@@ -21,14 +21,8 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 	if err != nil {
 		return nil, nil, err
 	}
-	redis, cleanup2, err := ProvideRedis(ctx, cfg)
+	events, cleanup2, err := ProvideEvents(database, logger)
 	if err != nil {
-		cleanup()
-		return nil, nil, err
-	}
-	events, cleanup3, err := ProvideEvents(database, redis, logger)
-	if err != nil {
-		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
@@ -38,19 +32,23 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 	sessions := ProvideSessions(idb)
 	codec, err := ProvideTokenCodec(cfg, logger)
 	if err != nil {
-		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
 	hasher, err := ProvideHasher(cfg)
 	if err != nil {
-		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
-	rateLimiter := ProvideRateLimiter(redis)
+	redis, cleanup3, err := ProvideRedis(cfg)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	rateLimiter := ProvideRateLimiter(cfg, redis, logger)
 	service, err := auth.NewService(ctx, config, users, sessions, codec, hasher, rateLimiter)
 	if err != nil {
 		cleanup3()

@@ -1,0 +1,17 @@
+-- Each user gets an email key (the canonical address login looks up) and a
+-- look-alike skeleton (refuses confusable registrations), both unique; see
+-- auth.ParseEmail. Every row first takes its legacy key ('legacy ' and the
+-- stored address, which login tries first); the Go step of this migration
+-- (fillEmailKeys in migrate_emailkeys.go) then gives each row its
+-- canonical key and skeleton unless an older row already holds them.
+ALTER TABLE kpbot_users ADD COLUMN email_key text COLLATE "C";
+--bun:split
+ALTER TABLE kpbot_users ADD COLUMN email_skeleton text COLLATE "C";
+--bun:split
+UPDATE kpbot_users SET email_key = 'legacy ' || email, email_skeleton = 'legacy ' || email;
+--bun:split
+ALTER TABLE kpbot_users ALTER COLUMN email_key SET NOT NULL, ALTER COLUMN email_skeleton SET NOT NULL;
+--bun:split
+CREATE UNIQUE INDEX kpbot_users_email_key_key ON kpbot_users (email_key);
+--bun:split
+CREATE UNIQUE INDEX kpbot_users_email_skeleton_key ON kpbot_users (email_skeleton);
