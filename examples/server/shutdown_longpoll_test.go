@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -11,7 +10,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -24,31 +22,13 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// longPollHelperEnv marks the re-executed test binary that runs the server.
-const longPollHelperEnv = "KPBOT_TEST_LONGPOLL_SERVER"
-
-// TestLongPollServerProcess is the server process of
-// TestSIGTERMWithLongPollAndResearchExitsZero: the test binary re-executed
-// runs what main runs, on the environment it is given.
-func TestLongPollServerProcess(t *testing.T) {
-	if os.Getenv(longPollHelperEnv) != "1" {
-		t.Skip("the server process of TestSIGTERMWithLongPollAndResearchExitsZero; runs only when re-executed by it")
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, nil, os.Getenv, os.Stdout, os.Stderr)
-	stop()
-	os.Exit(code)
-}
-
-// TestSIGTERMWithLongPollAndResearchExitsZero: a server process with a
+// TestSIGTERMWithLongPollAndResearchExitsZero: the server binary with a
 // 25 s long-poll and an ad hoc research on a hanging site in flight gets
 // SIGTERM, with the default 20 s drain. The long-poll answers 200, the
 // research 503 with a problem document, and the process exits 0. Before,
 // both held the drain to its deadline: no answer and exit 1.
 func TestSIGTERMWithLongPollAndResearchExitsZero(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a server process")
-	}
+	bin := buildServer(t)
 	hit := make(chan struct{})
 	var once sync.Once
 	release := make(chan struct{})
@@ -61,9 +41,8 @@ func TestSIGTERMWithLongPollAndResearchExitsZero(t *testing.T) {
 	}))
 	t.Cleanup(func() { close(release); blog.Close() })
 
-	cmd := exec.Command(os.Args[0], "-test.run=^TestLongPollServerProcess$", "-test.v=false")
+	cmd := exec.Command(bin)
 	cmd.Env = append(os.Environ(),
-		longPollHelperEnv+"=1",
 		"KPBOT_ADDR=127.0.0.1:0",
 		"KPBOT_DATABASE_URL=file:"+filepath.Join(t.TempDir(), "k.db"),
 		"KPBOT_BCRYPT_COST=4",
