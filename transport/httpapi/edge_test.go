@@ -163,6 +163,23 @@ func TestUnreadableBodiesAre400(t *testing.T) {
 		assert.Contains(t, p["detail"], "could not be read")
 		r = e.rawExchange(chunked("/test/read-body", "application/octet-stream", "zz\r\n{}\r\n0\r\n\r\n"))
 		requireProblem(t, r, http.StatusBadRequest)
+		// A body cut short (the client half-closes): an unexpected EOF
+		// from the client, not a database outage: 400, not 503.
+		for _, ctype := range []string{"application/json", "application/octet-stream"} {
+			path := "/api/auth/login"
+			if ctype != "application/json" {
+				path = "/test/read-body"
+			}
+			c, err := net.Dial("tcp", e.ts.Listener.Addr().String())
+			require.NoError(t, err)
+			require.NoError(t, c.SetDeadline(time.Now().Add(30*time.Second)))
+			_, err = io.WriteString(c, "POST "+path+" HTTP/1.1\r\nHost: x\r\nContent-Type: "+ctype+"\r\nContent-Length: 100\r\n\r\n{\"email\":")
+			require.NoError(t, err)
+			require.NoError(t, c.(*net.TCPConn).CloseWrite())
+			r := readRawResp(t, bufio.NewReader(c))
+			c.Close()
+			requireProblem(t, r, http.StatusBadRequest)
+		}
 		// A well-formed chunked body still works.
 		e.register("chunk@example.com", "chunk-password")
 		r = e.rawExchange(chunked("/api/auth/login", "application/json",

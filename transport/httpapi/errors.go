@@ -55,6 +55,11 @@ func (s *Server) Error(ctx context.Context, err error) *Problem {
 			return p
 		}
 	}
+	if bre, ok := errors.AsType[*BodyReadError](err); ok {
+		// Before the outage checks: a client's body cut short is an
+		// unexpected EOF, or a net error, that says nothing about the database.
+		return bodyReadProblem(bre.Err)
+	}
 	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
 		// The client went away (or the request was aborted) mid-call:
 		// nobody reads the answer, and it is no server error.
