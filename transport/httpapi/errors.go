@@ -16,6 +16,10 @@ import (
 	"github.com/kpbot/kpbot/storage"
 )
 
+// StatusClientClosedRequest is the status logged for a request whose
+// client went away before the answer (nginx's 499); nobody receives it.
+const StatusClientClosedRequest = 499
+
 // databaseRetryAfter is the Retry-After of a 503 while the database is
 // out of reach.
 const databaseRetryAfter = 2 * time.Second
@@ -51,6 +55,16 @@ func (s *Server) Error(ctx context.Context, err error) *Problem {
 			return p
 		}
 	}
+	if bre, ok := errors.AsType[*BodyReadError](err); ok {
+		// Before the outage checks: a client's body cut short is an
+		// unexpected EOF, or a net error, that says nothing about the database.
+		return bodyReadProblem(bre.Err)
+	}
+	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		// The client went away (or the request was aborted) mid-call:
+		// nobody reads the answer, and it is no server error.
+		return NewProblem(StatusClientClosedRequest, "the client closed the request")
+	}
 	var ue *auth.UnavailableError
 	if errors.As(err, &ue) {
 		// Expected while a dependency is down (the adapter logs the
@@ -85,6 +99,7 @@ func mapKnown(err error) *Problem {
 	var rl *auth.RateLimitError
 	var me *huma.ErrorModel
 	var mbe *http.MaxBytesError
+	var bre *BodyReadError
 	switch {
 	case errors.Is(err, auth.ErrInvalidCredentials):
 		return unauthorized("invalid email or password", wwwAuthenticate)
@@ -112,6 +127,8 @@ func mapKnown(err error) *Problem {
 			WithField("query.cursor", "is not a valid cursor")
 	case errors.As(err, &mbe):
 		return NewProblem(http.StatusRequestEntityTooLarge, fmt.Sprintf("request body is larger than %d bytes", mbe.Limit))
+	case errors.As(err, &bre):
+		return bodyReadProblem(bre.Err)
 	case errors.As(err, &me):
 		return problemFromModel(me)
 	}

@@ -4,7 +4,11 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"runtime"
 	"runtime/debug"
+	"strconv"
+	"strings"
+	"sync"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/google/uuid"
@@ -46,14 +50,85 @@ func (s *Server) recoverHuma(ctx huma.Context, next func(huma.Context)) {
 	next(ctx)
 }
 
-// panicked logs a recovered panic with its stack under a new error id and
-// returns the 500 to send.
+// panicked logs a recovered panic under a new error id and returns the
+// 500 to send. The stack is logged the first time a panic site is seen
+// (see panicSites); a repeat logs one short line, so a request that
+// triggers a panic cannot flood the log.
 func (s *Server) panicked(ctx context.Context, v any) *Problem {
 	id := uuid.NewString()
-	s.log.ErrorContext(ctx, "panic while handling request",
-		"error_id", id, "request_id", RequestIDFrom(ctx),
-		"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+	site, stack := panicSite()
+	attrs := []any{"error_id", id, "request_id", RequestIDFrom(ctx), "panic", truncate(fmt.Sprint(v), maxPanicText), "site", site}
+	if s.panics.first(site) {
+		attrs = append(attrs, "stack", truncate(stack, maxStack))
+	} else {
+		attrs = append(attrs, "stack_logged", "earlier, with the first panic at this site")
+	}
+	s.log.ErrorContext(ctx, "panic while handling request", attrs...)
 	p := NewProblem(http.StatusInternalServerError, "internal error; quote error_id "+id+" when reporting it")
 	p.ErrorID = id
 	return p
+}
+
+// Bounds of a logged panic.
+const (
+	maxPanicText = 512
+	maxStack     = 16 << 10
+	maxSites     = 256
+)
+
+// panicSites remembers the panic sites whose stack was logged. Past
+// maxSites distinct sites no more stacks are logged.
+type panicSites struct {
+	mu   sync.Mutex
+	seen map[string]struct{}
+}
+
+// first reports whether site is new, and remembers it.
+func (p *panicSites) first(site string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if _, ok := p.seen[site]; ok {
+		return false
+	}
+	if len(p.seen) >= maxSites {
+		return false
+	}
+	if p.seen == nil {
+		p.seen = map[string]struct{}{}
+	}
+	p.seen[site] = struct{}{}
+	return true
+}
+
+// panicSite returns where the panic being recovered was raised, as
+// "function file:line" of the innermost frame outside the runtime, and the
+// goroutine's stack.
+func panicSite() (site, stack string) {
+	pcs := make([]uintptr, 32)
+	n := runtime.Callers(3, pcs) // skip Callers, panicSite, panicked
+	frames := runtime.CallersFrames(pcs[:n])
+	afterPanic := false
+	for {
+		f, more := frames.Next()
+		if f.Function == "runtime.gopanic" || strings.HasPrefix(f.Function, "runtime.panic") {
+			afterPanic = true
+		} else if afterPanic && !strings.HasPrefix(f.Function, "runtime.") {
+			site = f.Function + " " + f.File + ":" + strconv.Itoa(f.Line)
+			break
+		}
+		if !more {
+			break
+		}
+	}
+	if site == "" {
+		site = "unknown"
+	}
+	return site, string(debug.Stack())
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "") + "…"
 }
