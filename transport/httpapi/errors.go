@@ -72,9 +72,10 @@ func (s *Server) Error(ctx context.Context, err error) *Problem {
 		return ServiceUnavailable(ue.RetryAfter)
 	}
 	if storage.IsUnavailable(err) {
-		// The database is out of reach (restarting, failing over): the
-		// request was not wrong and may be retried, so 503, not 500.
-		s.log.WarnContext(ctx, "database unavailable", "request_id", RequestIDFrom(ctx), "error", err.Error())
+		// The database (or another backing service: the model server, a
+		// blog an ad hoc call needed) is out of reach: the request was not
+		// wrong and may be retried, so 503, not 500.
+		s.log.WarnContext(ctx, "backing service unavailable", "request_id", RequestIDFrom(ctx), "error", err.Error())
 		return ServiceUnavailable(databaseRetryAfter)
 	}
 	if p := mapKnown(err); p != nil {
