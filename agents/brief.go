@@ -72,7 +72,7 @@ func (b Brief) ProspectLimit() int {
 
 // Candidate is a post the researcher found but nobody has fetched yet.
 type Candidate struct {
-	URL       string     `json:"url"` // canonical URL
+	URL       string     `json:"url"` // as published: the URL to fetch
 	Title     string     `json:"title,omitempty"`
 	Published *time.Time `json:"published,omitempty"`
 	Source    string     `json:"source,omitempty"` // feed, sitemap, links or search

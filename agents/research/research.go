@@ -66,7 +66,8 @@ func New(disc Discoverer, searcher agents.Searcher, cfg Config) (*Researcher, er
 }
 
 // Research discovers candidates from every seed (several at once) and the
-// search, and hands each to found once, deduplicated by canonical URL, as
+// search, and hands each to found once, deduplicated by canonical URL but
+// with its URL as published, as
 // it is found: seeds' candidates as they stream in, the search's after
 // the seeds. A seed that fails is counted and reported; Research fails
 // when ctx ends, found fails, or every source failed and nothing was
@@ -87,9 +88,9 @@ func (r *Researcher) Research(ctx context.Context, b agents.Brief, found func(ag
 	var mu sync.Mutex
 	seen := web.NewURLSet()
 	var n atomic.Int64
-	hand := func(c agents.Candidate) error {
+	hand := func(c agents.Candidate, key string) error {
 		mu.Lock()
-		fresh := c.URL != "" && seen.Add(c.URL)
+		fresh := key != "" && seen.Add(key)
 		mu.Unlock()
 		if !fresh {
 			return nil
@@ -115,7 +116,7 @@ func (r *Researcher) Research(ctx context.Context, b agents.Brief, found func(ag
 			}
 			defer func() { <-sem }()
 			_, seedErrs[i] = r.disc.DiscoverEach(ctx, seed, r.cfg.MaxPostsPerSeed, func(c web.Candidate) error {
-				return hand(agents.Candidate{URL: c.URL, Title: c.Title, Published: c.Published, Source: c.Source})
+				return hand(agents.Candidate{URL: c.URL, Title: c.Title, Published: c.Published, Source: c.Source}, c.Key)
 			})
 		})
 	}
@@ -142,7 +143,8 @@ func (r *Researcher) Research(ctx context.Context, b agents.Brief, found func(ag
 		out.Problems = append(out.Problems, fmt.Sprintf("search: %v", searchErr))
 	}
 	for _, h := range hits {
-		if err := hand(agents.Candidate{URL: web.CanonicalURL(h.URL), Title: h.Title, Source: SourceSearch}); err != nil {
+		u := strings.TrimSpace(h.URL)
+		if err := hand(agents.Candidate{URL: u, Title: h.Title, Source: SourceSearch}, web.CanonicalURL(u)); err != nil {
 			return out, err
 		}
 	}

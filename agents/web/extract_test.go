@@ -108,7 +108,7 @@ func TestExtractMetadataFallbacks(t *testing.T) {
 	assert.Equal(t, "Kurz erklärt.", art.Excerpt)
 	require.NotNil(t, art.Published)
 	assert.Equal(t, "2024-03-05T09:00:00Z", art.Published.Format("2006-01-02T15:04:05Z07:00"))
-	assert.Equal(t, "https://www.datenblog.example.com/2024/indexe", art.CanonicalURL, "cross-site canonical ignored")
+	assert.Equal(t, "https://www.datenblog.example.com/2024/indexe/", art.CanonicalURL, "cross-site canonical ignored")
 	assert.Contains(t, art.Text, "Ein Index beschleunigt Abfragen")
 }
 

@@ -45,11 +45,11 @@ func (d *discovery) fromLinks(ctx context.Context, seedPage *Page) error {
 			visited[canon] = true
 			switch {
 			case isPostLike(l.url):
-				if err := d.add(ctx, d.seed, Candidate{URL: canon, Title: capText(l.text, 200), Source: SourceLinks}); err != nil {
+				if err := d.add(ctx, d.seed, Candidate{URL: l.url.String(), Title: capText(l.text, 200), Source: SourceLinks}); err != nil {
 					return err
 				}
 			case depth+1 < linkDepth && !neverFollow(l.url):
-				queue = append(queue, queued{canon, depth + 1})
+				queue = append(queue, queued{l.url.String(), depth + 1})
 			}
 		}
 		var next *Page
