@@ -62,7 +62,9 @@ func readMeta(doc *goquery.Document) pageMeta {
 
 // ldMeta is the part of a JSON-LD Article we use.
 type ldMeta struct {
-	title, author, site, published, description string
+	title, author, site, published, modified, description string
+	// found is true when the page has an Article-like object.
+	found bool
 }
 
 // readJSONLD takes the first Article-like object from the page's JSON-LD.
@@ -83,7 +85,9 @@ func readJSONLD(doc *goquery.Document) ldMeta {
 				author:      ldName(obj["author"]),
 				site:        ldName(obj["publisher"]),
 				published:   ldString(obj["datePublished"]),
+				modified:    ldString(obj["dateModified"]),
 				description: ldString(obj["description"]),
+				found:       true,
 			}
 			return false
 		}

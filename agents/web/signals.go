@@ -1,0 +1,39 @@
+package web
+
+import (
+	"bytes"
+	"strings"
+
+	"github.com/PuerkitoBio/goquery"
+)
+
+// minArticleText is how much text a lone <article> needs to count as the
+// page's article rather than a teaser.
+const minArticleText = 400
+
+// IsArticlePage reports whether an HTML page says it is one article:
+// og:type=article, a JSON-LD Article (BlogPosting, NewsArticle, ...), or
+// exactly one <article> element with real text when og:type does not say
+// otherwise. Listing pages (many <article> teasers, og:type=website) are not.
+func IsArticlePage(body []byte) bool {
+	doc, err := goquery.NewDocumentFromReader(bytes.NewReader(body))
+	if err != nil {
+		return false
+	}
+	return articleSignals(doc)
+}
+
+func articleSignals(doc *goquery.Document) bool {
+	og := strings.ToLower(strings.TrimSpace(doc.Find(`meta[property="og:type"]`).First().AttrOr("content", "")))
+	if og == "article" || strings.HasPrefix(og, "article.") || og == "blog" {
+		return true
+	}
+	if readJSONLD(doc).found {
+		return true
+	}
+	if og != "" {
+		return false
+	}
+	arts := doc.Find("article")
+	return arts.Length() == 1 && len(strings.Join(strings.Fields(arts.Text()), " ")) >= minArticleText
+}
