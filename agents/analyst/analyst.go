@@ -132,7 +132,17 @@ func (a *Analyst) readOne(ctx context.Context, b agents.Brief, scorer *relevance
 	}
 	p, err := a.read(ctx, c.URL)
 	if err != nil {
-		st.add(func(r *agents.AnalysisResult) { r.FetchFailed++ })
+		if ctx.Err() != nil {
+			return
+		}
+		reason := agents.FailureReason(err)
+		st.add(func(r *agents.AnalysisResult) {
+			r.FetchFailed++
+			if r.FailureReasons == nil {
+				r.FailureReasons = map[string]int{}
+			}
+			r.FailureReasons[reason]++
+		})
 		return
 	}
 	if p.PublishedAt == nil {
@@ -173,11 +183,11 @@ func (a *Analyst) Reload(ctx context.Context, b agents.Brief, p agents.ProspectR
 func (a *Analyst) read(ctx context.Context, rawURL string) (agents.ProspectResult, error) {
 	page, err := a.fetch.Fetch(ctx, rawURL)
 	if err != nil {
-		return agents.ProspectResult{}, fmt.Errorf("fetch %s: %w", rawURL, err)
+		return agents.ProspectResult{}, &agents.FetchError{Reason: web.FailureReason(err), Err: fmt.Errorf("fetch %s: %w", rawURL, err)}
 	}
 	art, err := web.ExtractPage(page)
 	if err != nil {
-		return agents.ProspectResult{}, fmt.Errorf("extract %s: %w", rawURL, err)
+		return agents.ProspectResult{}, &agents.FetchError{Reason: web.FailureReason(err), Err: fmt.Errorf("extract %s: %w", rawURL, err)}
 	}
 	canon := art.CanonicalURL
 	if canon == "" {
