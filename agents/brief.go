@@ -89,9 +89,10 @@ type ProspectResult struct {
 	Author          string     `json:"author,omitempty"`
 	PublishedAt     *time.Time `json:"published_at,omitempty"`
 	Summary         string     `json:"summary,omitempty"`
-	Text            string     `json:"-"` // the main text; never checkpointed
-	Language        string     `json:"language,omitempty"`
-	Relevance       float64    `json:"relevance"` // 0..1
+	Text            string     `json:"-"`                  // the main text; never checkpointed
+	Language        string     `json:"language,omitempty"` // the post's language tag, "" when unknown
+	Dir             string     `json:"dir,omitempty"`      // ltr or rtl
+	Relevance       float64    `json:"relevance"`          // 0..1
 	AcceptsComments bool       `json:"accepts_comments"`
 	CommentSystem   string     `json:"comment_system,omitempty"` // web.Comments* values
 }

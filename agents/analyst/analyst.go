@@ -203,6 +203,7 @@ func (a *Analyst) read(ctx context.Context, rawURL string) (agents.ProspectResul
 		Summary:         art.Excerpt,
 		Text:            art.Text,
 		Language:        art.Lang,
+		Dir:             art.Dir,
 		AcceptsComments: art.Comments.Open,
 		CommentSystem:   art.Comments.System,
 	}, nil

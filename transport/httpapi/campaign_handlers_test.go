@@ -327,6 +327,8 @@ func TestDeleteCampaignCascades(t *testing.T) {
 		keep, keepDrafts := e.seedCampaign(alice, "Kept", 1)
 		prospects := e.do("GET", "/api/campaigns/"+id+"/prospects", nil, bearer(alice.AccessToken)).page(t).Items
 		require.Len(t, prospects, 2)
+		assert.Equal(t, "he", prospects[0]["language"], "the post's language is shown")
+		assert.Equal(t, "rtl", prospects[0]["dir"], "and its direction")
 
 		r := e.do("DELETE", "/api/campaigns/"+id, nil, bearer(alice.AccessToken))
 		require.Equal(t, http.StatusNoContent, r.status, "body: %s", r.body)
