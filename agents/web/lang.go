@@ -109,7 +109,7 @@ func DetectLanguage(text string) (string, bool) {
 		if best == "ja" && scripts["han"] > 0 {
 			n += scripts["han"]
 		}
-		return best, n*2 > total && total >= 40
+		return best, n*2 > total && n >= 15
 	}
 	counts := map[string]int{}
 	words := 0
