@@ -21,7 +21,7 @@ type Brief struct {
 	Keywords        []string `json:"keywords"`
 	SeedURLs        []string `json:"seed_urls,omitempty"`
 	Topics          []string `json:"topics,omitempty"`
-	Language        string   `json:"language,omitempty"`      // BCP 47; empty means English
+	Language        string   `json:"language,omitempty"`      // BCP 47 tag of the posts to keep; "" or "any": every language
 	Tone            string   `json:"tone,omitempty"`          // e.g. "friendly"
 	MaxProspects    int      `json:"max_prospects,omitempty"` // 0 means DefaultMaxProspects
 	Guidelines      string   `json:"guidelines,omitempty"`    // free-text comment guidelines

@@ -75,7 +75,10 @@ type AnalysisResult struct {
 	FetchFailed int // posts that could not be fetched or read
 	Duplicates  int // posts whose canonical URL was seen already
 	BelowBar    int // posts under the relevance bar
-	OverCap     int // relevant posts dropped by the per-site cap or MaxProspects
+	// LanguageSkipped counts posts skipped for not being in the
+	// campaign's language.
+	LanguageSkipped int
+	OverCap         int // relevant posts dropped by the per-site cap or MaxProspects
 	// FailureReasons counts FetchFailed by cause (FetchError.Reason).
 	FailureReasons map[string]int
 }
@@ -166,10 +169,12 @@ func (m Members) analyze(ctx context.Context, tc *TaskContext) error {
 	tc.UpdateStats(func(s *Stats) {
 		s.PostsFetched, s.FetchFailures, s.Duplicates = res.Fetched, res.FetchFailed, res.Duplicates
 		s.FetchFailuresByReason = maps.Clone(res.FailureReasons)
+		s.LanguageSkipped = res.LanguageSkipped
 	})
 	tc.Count("fetched", res.Fetched)
 	tc.Count("fetch_failed", res.FetchFailed)
 	tc.Count("below_bar", res.BelowBar)
+	tc.Count("language_skipped", res.LanguageSkipped)
 	tc.Count("over_cap", res.OverCap)
 	for i, p := range res.Prospects {
 		if err := ctx.Err(); err != nil {
@@ -196,15 +201,18 @@ func (m Members) analyze(ctx context.Context, tc *TaskContext) error {
 // are done (a run whose research failed fails instead), and a resumed run
 // that warned already does not warn again.
 func warn(ctx context.Context, tc *TaskContext) {
-	st := tc.Stats()
-	if len(st.Warnings) > 0 {
-		return
+	if st := tc.Stats(); len(st.Warnings) == 0 {
+		addWarnings(ctx, tc, runWarnings(tc.Brief, st))
 	}
-	warnings := runWarnings(tc.Brief, st)
+}
+
+// addWarnings appends warnings to the run's stats (a new slice, so copies
+// of the stats stay as they were) and emits them in one run.warning.
+func addWarnings(ctx context.Context, tc *TaskContext, warnings []string) {
 	if len(warnings) == 0 {
 		return
 	}
-	tc.UpdateStats(func(s *Stats) { s.Warnings = warnings })
+	tc.UpdateStats(func(s *Stats) { s.Warnings = append(slices.Clip(s.Warnings), warnings...) })
 	tc.Emit(ctx, EventRunWarning, RunWarningData{RunID: tc.RunID, Warnings: warnings, Stats: tc.Stats()})
 }
 
@@ -220,6 +228,9 @@ func runWarnings(b Brief, s Stats) []string {
 		out = append(out, "no posts were found on the seed sites: no feed, sitemap or post links could be read")
 	case s.PostsFetched == 0 && s.FetchFailures > 0:
 		out = append(out, fmt.Sprintf("every post fetch failed: %d posts (%s)", s.FetchFailures, reasonList(s.FetchFailuresByReason)))
+	case s.Prospects == 0 && s.LanguageSkipped > 0:
+		out = append(out, fmt.Sprintf("none of the %d posts read was kept: %d were not in the campaign's language %q",
+			s.PostsFetched, s.LanguageSkipped, b.Language))
 	case s.Prospects == 0 && s.PostsFetched > 0:
 		out = append(out, fmt.Sprintf("none of the %d posts read was relevant enough to keep", s.PostsFetched))
 	}
@@ -267,6 +278,13 @@ func (m Members) draft(ctx context.Context, tc *TaskContext) error {
 	if err != nil {
 		return err
 	}
+	skippedLang := 0
+	defer func() {
+		if skippedLang > 0 {
+			addWarnings(ctx, tc, []string{fmt.Sprintf(
+				"%d prospects were not drafted: the writer cannot write in their language (the offline writer writes English only; a model server drafts in the post's language)", skippedLang)})
+		}
+	}()
 	for i, p := range prospects {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -304,6 +322,12 @@ func (m Members) draft(ctx context.Context, tc *TaskContext) error {
 			p = full
 		}
 		d, err := m.Writer.Draft(ctx, b, p, others)
+		if errors.Is(err, ErrLanguageUnsupported) {
+			skippedLang++
+			tc.Count("language_unsupported", 1)
+			tc.UpdateStats(func(s *Stats) { s.DraftsSkipped++; s.DraftsSkippedLanguage++ })
+			continue
+		}
 		if err != nil {
 			return fmt.Errorf("comment writer: draft for %s: %w", p.CanonicalURL, err)
 		}

@@ -2,6 +2,8 @@ package agents_test
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -113,4 +115,44 @@ func indexOf(xs []string, x string) int {
 		}
 	}
 	return -1
+}
+
+// TestOfflineWriterSkipsNonEnglishPosts: with the offline (English-only)
+// writer, a French and an Arabic post are found and kept as prospects but
+// not drafted; the run says so, and the English post is drafted.
+func TestOfflineWriterSkipsNonEnglishPosts(t *testing.T) {
+	t.Parallel()
+	s := webtest.NewStrictSite(t)
+	var links strings.Builder
+	for _, f := range []string{"wp-fr-open.html", "news-ar-rtl.html", "wp-en-open.html"} {
+		body, err := os.ReadFile(filepath.Join("web", "testdata", "extract", f))
+		require.NoError(t, err)
+		uri := "/posts/" + strings.TrimSuffix(f, ".html") + "/"
+		s.Handle(uri, "text/html; charset=utf-8", string(body))
+		fmt.Fprintf(&links, `<a href="%s">%s</a> `, uri, f)
+	}
+	s.Handle("/", "text/html", `<html><body><nav>`+links.String()+`</nav></body></html>`)
+	fx := newFixture(t, nil, offlineLLM(t))
+	run, err := fx.runner.Create(t.Context(), agents.Brief{
+		CampaignID: "camp-lang", OwnerID: "owner", Keywords: []string{"build", "levain", "bus"}, Topics: []string{"ci", "pain", "transport", "الحافلات", "شبكة"},
+		SeedURLs: []string{s.URL + "/"}, MaxProspects: 10, Language: "any",
+	})
+	require.NoError(t, err)
+	require.NoError(t, fx.runner.Execute(t.Context(), run.ID))
+	got, err := fx.store.Get(t.Context(), run.ID)
+	require.NoError(t, err)
+	require.Equal(t, agents.RunSucceeded, got.Status)
+
+	langs := map[string]string{}
+	for _, p := range fx.sink.Prospects("camp-lang") {
+		langs[p.Language] = p.URL
+	}
+	require.Len(t, langs, 3, "every language is kept: %v", langs)
+	assert.Equal(t, 2, got.Stats.DraftsSkippedLanguage)
+	drafts := fx.sink.Drafts("camp-lang")
+	require.Len(t, drafts, 1)
+	assert.Equal(t, langs["en-US"], drafts[0].ProspectURL, "only the English post is drafted")
+	require.NotEmpty(t, got.Stats.Warnings)
+	assert.Contains(t, got.Stats.Warnings[len(got.Stats.Warnings)-1], "2 prospects were not drafted")
+	assert.Len(t, warningData(fx, run.ID), 1)
 }

@@ -157,7 +157,11 @@ func (a *Analyst) readOne(ctx context.Context, b agents.Brief, scorer *relevance
 	}
 	var coverage float64
 	p.Relevance, coverage = scorer.Rate(p.Text, p.Title, p.PublishedAt, a.cfg.Now())
-	if coverage < a.cfg.MinRelevance || !sameLanguage(b.Language, p.Language) {
+	if !sameLanguage(b.Language, p.Language) {
+		st.add(func(r *agents.AnalysisResult) { r.Fetched++; r.LanguageSkipped++ })
+		return
+	}
+	if coverage < a.cfg.MinRelevance {
 		st.add(func(r *agents.AnalysisResult) { r.Fetched++; r.BelowBar++ })
 		return
 	}
@@ -210,9 +214,10 @@ func (a *Analyst) read(ctx context.Context, rawURL string) (agents.ProspectResul
 }
 
 // sameLanguage reports whether a post in lang suits a campaign in want
-// (primary subtags equal); unknown languages always suit.
+// (primary subtags equal); a campaign in "any" language takes every post,
+// and a post whose language is unknown suits every campaign.
 func sameLanguage(want, lang string) bool {
-	if want == "" || lang == "" {
+	if want == "" || strings.EqualFold(want, "any") || lang == "" {
 		return true
 	}
 	primary := func(s string) string {

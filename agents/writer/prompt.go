@@ -12,7 +12,7 @@ import (
 const maxPromptText = 6000
 
 // systemPrompt tells the model how the campaign wants comments written.
-func systemPrompt(b agents.Brief) string {
+func systemPrompt(b agents.Brief, lang string) string {
 	var sb strings.Builder
 	sb.WriteString("You write one thoughtful blog comment for a person to review before posting. ")
 	sb.WriteString("Engage with one specific point of the post, naming it concretely. ")
@@ -20,11 +20,11 @@ func systemPrompt(b agents.Brief) string {
 	if !b.AllowLinks {
 		sb.WriteString("Do not include any links or domain names. ")
 	}
-	lang := b.Language
 	if lang == "" {
-		lang = "en"
+		sb.WriteString("Write in the language the post is written in")
+	} else {
+		fmt.Fprintf(&sb, "Write in %s, the language of the post", agents.LanguageName(lang))
 	}
-	fmt.Fprintf(&sb, "Write in language %q", lang)
 	if b.Tone != "" {
 		fmt.Fprintf(&sb, " with a %s tone", b.Tone)
 	}

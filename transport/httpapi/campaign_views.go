@@ -15,7 +15,7 @@ type CampaignResponse struct {
 	Keywords          []string  `json:"keywords" nullable:"false" doc:"1..50 keywords, trimmed, unique case-insensitively."`
 	SeedURLs          []string  `json:"seed_urls" nullable:"false" doc:"Blogs the crew starts from."`
 	Topics            []string  `json:"topics" nullable:"false"`
-	Language          string    `json:"language" doc:"Language tag of the drafts, e.g. en or pt-BR."`
+	Language          string    `json:"language" doc:"Language tag of the posts kept and their drafts, e.g. en or pt-BR; any keeps every language."`
 	Tone              string    `json:"tone" doc:"Tone of the drafts."`
 	MaxProspects      int       `json:"max_prospects" doc:"Prospects a run keeps."`
 	CommentGuidelines string    `json:"comment_guidelines"`

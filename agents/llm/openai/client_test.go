@@ -355,3 +355,15 @@ func TestBackoffIsCappedAndJittered(t *testing.T) {
 	assert.Equal(t, 3*time.Second, c.backoff(0, 3*time.Second))
 	assert.Equal(t, 4*time.Second, c.backoff(0, time.Minute))
 }
+
+// TestPromptAsksForThePostsLanguage: the model is told to write in the
+// post's language, by name, or in whatever language the post is in.
+func TestPromptAsksForThePostsLanguage(t *testing.T) {
+	t.Parallel()
+	_, user := CommentPrompt(&agents.PostContext{Title: "Notre levain", Text: "Le levain de seigle.", Language: "fr-FR"})
+	assert.Contains(t, user, "Write the comment in French (fr-FR), the language of the post")
+	_, user = CommentPrompt(&agents.PostContext{Title: "x", Text: "y", Language: "tlh"})
+	assert.Contains(t, user, "Write the comment in tlh, the language of the post")
+	_, user = CommentPrompt(&agents.PostContext{Title: "x", Text: "y"})
+	assert.Contains(t, user, "in the language the post is written in")
+}

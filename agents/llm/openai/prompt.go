@@ -39,11 +39,11 @@ func CommentPrompt(p *agents.PostContext) (system, user string) {
 	if tone == "" {
 		tone = "friendly"
 	}
-	lang := p.Language
-	if lang == "" {
-		lang = "en"
+	if p.Language == "" {
+		fmt.Fprintf(&b, "Write the comment in the language the post is written in, in a %s tone.\n", tone)
+	} else {
+		fmt.Fprintf(&b, "Write the comment in %s, the language of the post, in a %s tone.\n", agents.LanguageName(p.Language), tone)
 	}
-	fmt.Fprintf(&b, "Write the comment in the language %q, in a %s tone.\n", lang, tone)
 	if len(p.Keywords) > 0 {
 		fmt.Fprintf(&b, "The campaign is about: %s. Mention these only where natural, at most once.\n", strings.Join(p.Keywords, ", "))
 	}
