@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/kpbot/kpbot/agents/postag"
 )
 
 // Flags Review raises. Reasons start with the same code, then a colon.
@@ -17,6 +19,7 @@ const (
 	FlagNearDuplicate   = "near_duplicate"
 	FlagKeywordStuffing = "keyword_stuffing"
 	FlagAllCaps         = "all_caps"
+	FlagBrokenPhrase    = "broken_phrase"
 )
 
 // Config tunes Review. Zero fields take the documented defaults.
@@ -75,6 +78,9 @@ type PostInput struct {
 	Title    string   // the post's title
 	Text     string   // the post's main text
 	Keywords []string // the campaign's keywords
+	// Language is the draft's language tag; the grammar check
+	// (FlagBrokenPhrase) runs on English and unknown ("") only.
+	Language string
 }
 
 // Result is Review's verdict on one draft.
@@ -96,6 +102,7 @@ var penalties = map[string]int{
 	FlagNearDuplicate:   40,
 	FlagKeywordStuffing: 30,
 	FlagAllCaps:         25,
+	FlagBrokenPhrase:    45,
 }
 
 // Review checks draft against the post and the campaign's other drafts
@@ -154,6 +161,12 @@ func Review(cfg Config, draft string, post PostInput, others []string) Result {
 		flag(FlagAllCaps, "the draft is written mostly in capital letters; use normal sentence case")
 	}
 
+	if english(post.Language) {
+		if broken := postag.Broken(draft); len(broken) > 0 {
+			flag(FlagBrokenPhrase, "the draft does not read as written by a person (%s); name things with whole noun phrases and quote whole clauses", broken[0])
+		}
+	}
+
 	score := 100
 	for _, f := range res.Flags {
 		score -= penalties[f]
@@ -170,6 +183,12 @@ func Review(cfg Config, draft string, post PostInput, others []string) Result {
 	res.Score = max(0, min(100, score))
 	res.Passed = len(res.Flags) == 0 && res.Score >= cfg.PassScore
 	return res
+}
+
+// english reports whether a language tag is English or unknown.
+func english(tag string) bool {
+	tag = strings.ToLower(strings.TrimSpace(tag))
+	return tag == "" || tag == "en" || strings.HasPrefix(tag, "en-") || strings.HasPrefix(tag, "en_")
 }
 
 // shouting reports a draft whose letters are mostly capitals.

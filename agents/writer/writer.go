@@ -66,7 +66,7 @@ type attempt struct {
 func (w *Writer) Draft(ctx context.Context, b agents.Brief, p agents.ProspectResult, others []string) (agents.DraftResult, error) {
 	rcfg := w.cfg.Review
 	rcfg.AllowLinks = b.AllowLinks
-	post := reviewer.PostInput{Title: p.Title, Text: p.Text, Keywords: b.Keywords}
+	post := reviewer.PostInput{Title: p.Title, Text: p.Text, Keywords: b.Keywords, Language: agents.DraftLanguage(b, p)}
 	var usage agents.Usage
 	produce := func(ctx context.Context, n int, feedback []string) (attempt, error) {
 		resp, err := w.llm.Generate(ctx, w.request(b, p, n, feedback))
