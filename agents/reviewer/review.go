@@ -20,6 +20,9 @@ const (
 	FlagKeywordStuffing = "keyword_stuffing"
 	FlagAllCaps         = "all_caps"
 	FlagBrokenPhrase    = "broken_phrase"
+	FlagContainsEmail   = "contains_email"
+	FlagInstructions    = "contains_instructions"
+	FlagCopiedFromPost  = "copied_from_post"
 )
 
 // Config tunes Review. Zero fields take the documented defaults.
@@ -103,6 +106,9 @@ var penalties = map[string]int{
 	FlagKeywordStuffing: 30,
 	FlagAllCaps:         25,
 	FlagBrokenPhrase:    45,
+	FlagContainsEmail:   45,
+	FlagInstructions:    60,
+	FlagCopiedFromPost:  45,
 }
 
 // Review checks draft against the post and the campaign's other drafts
@@ -143,6 +149,16 @@ func Review(cfg Config, draft string, post PostInput, others []string) Result {
 		if link := findLink(draft); link != "" {
 			flag(FlagContainsLink, "the draft contains a link (%q); links are not allowed in this campaign, remove it", link)
 		}
+	}
+
+	if email := findEmail(draft); email != "" {
+		flag(FlagContainsEmail, "the draft contains an e-mail address (%q); remove it", email)
+	}
+	if ins := findInstruction(draft); ins != "" {
+		flag(FlagInstructions, "the draft carries an instruction or a call to action (%q), which a reader's comment never does; write only your reaction to the post", ins)
+	}
+	if n, run := longestCopied(draft, post.Title+"\n"+post.Text); n > MaxCopiedWords {
+		flag(FlagCopiedFromPost, "the draft copies %d words of the post in a row (%q); quote a few words at most and say the rest in your own words", n, truncateWords(run, 8))
 	}
 
 	if generic, phrase := genericPraise(draft, len(named)); generic {
@@ -203,4 +219,13 @@ func shouting(draft string) bool {
 		}
 	}
 	return letters >= 20 && float64(upper) > 0.6*float64(letters)
+}
+
+// truncateWords keeps the first n words of s, marking the cut.
+func truncateWords(s string, n int) string {
+	f := strings.Fields(s)
+	if len(f) <= n {
+		return s
+	}
+	return strings.Join(f[:n], " ") + " …"
 }

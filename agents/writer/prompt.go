@@ -17,6 +17,7 @@ func systemPrompt(b agents.Brief, lang string) string {
 	sb.WriteString("You write one thoughtful blog comment for a person to review before posting. ")
 	sb.WriteString("Engage with one specific point of the post, naming it concretely. ")
 	sb.WriteString("No generic praise, no keyword stuffing, 2 to 4 sentences. ")
+	sb.WriteString(agents.UntrustedNotice + " ")
 	if !b.AllowLinks {
 		sb.WriteString("Do not include any links or domain names. ")
 	}
@@ -46,7 +47,8 @@ func userPrompt(pc *agents.PostContext) string {
 		text = text[:n]
 	}
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "Post title: %s\nSite: %s\n\n%s\n", pc.Title, pc.Site, text)
+	block, _ := agents.FenceUntrusted("POST", fmt.Sprintf("Title: %s\nSite: %s\n\n%s", pc.Title, pc.Site, text))
+	sb.WriteString(block + "\n")
 	if len(pc.Feedback) > 0 {
 		fmt.Fprintf(&sb, "\nYour previous draft (attempt %d) was refused by the reviewer:\n- %s\nWrite a new comment that fixes these problems.\n",
 			pc.Attempt, strings.Join(pc.Feedback, "\n- "))
