@@ -78,7 +78,10 @@ type AnalysisResult struct {
 	// LanguageSkipped counts posts skipped for not being in the
 	// campaign's language.
 	LanguageSkipped int
-	OverCap         int // relevant posts dropped by the per-site cap or MaxProspects
+	// NotArticles counts pages found by links, sitemaps or search that
+	// said they were not an article (a listing, a home page).
+	NotArticles int
+	OverCap     int // relevant posts dropped by the per-site cap or MaxProspects
 	// FailureReasons counts FetchFailed by cause (FetchError.Reason).
 	FailureReasons map[string]int
 }
@@ -175,6 +178,7 @@ func (m Members) analyze(ctx context.Context, tc *TaskContext) error {
 	tc.Count("fetch_failed", res.FetchFailed)
 	tc.Count("below_bar", res.BelowBar)
 	tc.Count("language_skipped", res.LanguageSkipped)
+	tc.Count("not_articles", res.NotArticles)
 	tc.Count("over_cap", res.OverCap)
 	for i, p := range res.Prospects {
 		if err := ctx.Err(); err != nil {

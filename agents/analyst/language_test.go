@@ -73,3 +73,36 @@ func TestCampaignLanguageKeepsItsPosts(t *testing.T) {
 		assert.Equal(t, "ar", p.Language)
 	}
 }
+
+// TestListingPagesAreNotProspects: a page found by links or a sitemap that
+// says it is a listing (og:type=website, several <article> teasers) is
+// not kept, however relevant; the same page from a feed is trusted.
+func TestListingPagesAreNotProspects(t *testing.T) {
+	t.Parallel()
+	s := webtest.NewStrictSite(t)
+	post := webtest.StrictPost{URI: "/garden/mulch/", Title: "Mulching a dry garden"}
+	s.AddPosts([]webtest.StrictPost{post}, true)
+	teaser := `<article><h2>Mulching a dry garden</h2><p>Watering at dawn and mulching the beds keeps the soil moist through a dry summer garden.</p></article>`
+	s.Handle("/garden/", "text/html", `<html><head><title>Garden posts</title><meta property="og:type" content="website"></head><body>`+
+		teaser+teaser+teaser+`</body></html>`)
+	f, err := web.NewFetcher(web.Config{AllowPrivate: true, PerHostDelay: web.NoDelay, Timeout: 5 * time.Second})
+	require.NoError(t, err)
+	an, err := analyst.New(f, analyst.Config{MinRelevance: -1})
+	require.NoError(t, err)
+	brief := agents.Brief{CampaignID: "c", OwnerID: "o", Keywords: []string{"garden mulch"}, MaxProspects: 10}
+	cands := []agents.Candidate{
+		{URL: s.URL + post.URI, Source: web.SourceSitemap},
+		{URL: s.URL + "/garden/", Source: web.SourceLinks},
+	}
+	res, err := an.Analyze(t.Context(), brief, slices.Values(cands), nil)
+	require.NoError(t, err)
+	require.Len(t, res.Prospects, 1)
+	assert.Equal(t, s.URL+post.URI, res.Prospects[0].URL)
+	assert.Equal(t, 1, res.NotArticles)
+
+	cands[1].Source = web.SourceFeed
+	res, err = an.Analyze(t.Context(), brief, slices.Values(cands), nil)
+	require.NoError(t, err)
+	assert.Len(t, res.Prospects, 2, "a feed's item is a post, whatever its markup says")
+	assert.Zero(t, res.NotArticles)
+}

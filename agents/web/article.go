@@ -57,7 +57,16 @@ type Article struct {
 	CanonicalURL string
 	// Comments says whether and how the post takes comments.
 	Comments CommentInfo
+	// Kind is what the page says it is: KindArticle, KindListing, or ""
+	// when it does not say.
+	Kind string
 }
+
+// Page kinds reported in Article.Kind.
+const (
+	KindArticle = "article" // og:type=article, a JSON-LD Article, or one <article> with real text
+	KindListing = "listing" // og:type names another kind of page, or several <article> teasers
+)
 
 // CommentInfo says whether a post takes comments and through what.
 type CommentInfo struct {

@@ -118,6 +118,13 @@ func TestExtractCorpus(t *testing.T) {
 			for _, f := range corpusFields {
 				assert.Equal(t, want[f], got[f], "%s of %s (%s)", f, c.File, c.Platform)
 			}
+			a, err := web.Extract(c.URL, c.body(t))
+			require.NoError(t, err)
+			if c.Platform == "Forum" {
+				assert.Empty(t, a.Kind, "a forum thread does not say what it is")
+			} else {
+				assert.Equal(t, web.KindArticle, a.Kind, "every post says it is one")
+			}
 		})
 	}
 	var table strings.Builder

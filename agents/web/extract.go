@@ -44,6 +44,7 @@ func extract(pageURL string, body []byte, contentType string) (*Article, error) 
 	titles := readTitleCandidates(gq, m.ld, u.Hostname(), sites...)
 	a := &Article{
 		Comments:     detectComments(gq),
+		Kind:         pageKind(gq),
 		CanonicalURL: CanonicalURL(pageURL),
 		Title:        reconcileTitle(titles),
 		Author:       readAuthor(gq, m.ld, "", titles.sites),

@@ -23,6 +23,20 @@ func IsArticlePage(body []byte) bool {
 	return articleSignals(doc)
 }
 
+// pageKind is KindArticle when articleSignals holds, KindListing when the
+// page declares another og:type or holds several <article> elements with
+// no JSON-LD Article, else "".
+func pageKind(doc *goquery.Document) string {
+	if articleSignals(doc) {
+		return KindArticle
+	}
+	og := doc.Find(`meta[property="og:type"]`).First().AttrOr("content", "")
+	if strings.TrimSpace(og) != "" || doc.Find("article").Length() >= 2 {
+		return KindListing
+	}
+	return ""
+}
+
 func articleSignals(doc *goquery.Document) bool {
 	og := strings.ToLower(strings.TrimSpace(doc.Find(`meta[property="og:type"]`).First().AttrOr("content", "")))
 	if og == "article" || strings.HasPrefix(og, "article.") || og == "blog" {
@@ -30,6 +44,9 @@ func articleSignals(doc *goquery.Document) bool {
 	}
 	if readJSONLD(doc).found {
 		return true
+	}
+	if doc.Find(`[itemtype$="/BlogPosting"], [itemtype$="/Article"], [itemtype$="/NewsArticle"], [itemtype$="/TechArticle"]`).Length() == 1 {
+		return true // schema.org microdata (Blogger, Jekyll's minima)
 	}
 	if og != "" {
 		return false
