@@ -3,6 +3,7 @@ package web
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Text directions reported in Article.Dir.
@@ -113,12 +114,12 @@ func DetectLanguage(text string) (string, bool) {
 	}
 	counts := map[string]int{}
 	words := 0
-	for _, w := range strings.FieldsFunc(strings.ToLower(text), func(r rune) bool { return !unicode.IsLetter(r) }) {
+	eachShortWord(text, func(w []byte) {
 		words++
-		for _, lang := range stopIndex[w] {
+		for _, lang := range stopIndex[string(w)] { // no allocation: a map index
 			counts[lang]++
 		}
-	}
+	})
 	best, second := "", ""
 	for lang, c := range counts {
 		switch {
@@ -173,4 +174,36 @@ func directionOf(declared, lang string) string {
 		return DirRTL
 	}
 	return DirLTR
+}
+
+// eachShortWord calls fn for every word (a run of letters) of text: with
+// the word lower-cased when it is at most 12 bytes long (stopwords are
+// short), else with nil. It allocates nothing.
+func eachShortWord(text string, fn func(w []byte)) {
+	var buf [12]byte
+	n, long, in := 0, false, false
+	flush := func() {
+		if in {
+			if long {
+				fn(nil)
+			} else {
+				fn(buf[:n])
+			}
+		}
+		n, long, in = 0, false, false
+	}
+	for _, r := range text {
+		if !unicode.IsLetter(r) {
+			flush()
+			continue
+		}
+		in = true
+		r = unicode.ToLower(r)
+		if long || n+utf8.RuneLen(r) > len(buf) {
+			long = true
+			continue
+		}
+		n += utf8.EncodeRune(buf[n:], r)
+	}
+	flush()
 }
