@@ -110,3 +110,21 @@ func TestEveryDraftNamesItsOwnPost(t *testing.T) {
 		assert.True(t, own, "%s: %q names only %v, which other posts say too", p.URL, d, res.Terms)
 	}
 }
+
+// TestCutNeverLeavesAQuoteOpen: shortening a draft drops a quotation it
+// would cut, from its opening mark, and ends on a whole word.
+func TestCutNeverLeavesAQuoteOpen(t *testing.T) {
+	t.Parallel()
+	s := `Your point about build caches stuck with me, especially the line "the slowest shard now finishes within ninety seconds of the fastest".`
+	for n := 20; n < len(s); n++ {
+		got := cut(s, n)
+		assert.LessOrEqual(t, len([]rune(got)), n, "cut to %d", n)
+		assert.Equal(t, 0, strings.Count(got, `"`)%2, "cut to %d leaves a quote open: %s", n, got)
+		trimmed := strings.TrimSuffix(got, ".")
+		assert.True(t, strings.HasPrefix(s, trimmed), "cut to %d ends mid-word: %s", n, got)
+		if i := len(trimmed); i < len(s) {
+			assert.False(t, isWordByte(s[i]) && isWordByte(s[i-1]), "cut to %d ends mid-word: %s", n, got)
+		}
+	}
+	assert.Equal(t, s, cut(s, len(s)))
+}
