@@ -44,7 +44,7 @@ func extract(pageURL string, body []byte, contentType string) (*Article, error) 
 	titles := readTitleCandidates(gq, m.ld, u.Hostname(), sites...)
 	a := &Article{
 		Comments:     detectComments(gq),
-		Kind:         pageKind(gq),
+		Kind:         pageKind(gq, m.ld.found),
 		CanonicalURL: CanonicalURL(pageURL),
 		Title:        reconcileTitle(titles),
 		Author:       readAuthor(gq, m.ld, "", titles.sites),

@@ -20,14 +20,14 @@ func IsArticlePage(body []byte) bool {
 	if err != nil {
 		return false
 	}
-	return articleSignals(doc)
+	return articleSignals(doc, readJSONLD(doc).found)
 }
 
 // pageKind is KindArticle when articleSignals holds, KindListing when the
 // page declares another og:type or holds several <article> elements with
 // no JSON-LD Article, else "".
-func pageKind(doc *goquery.Document) string {
-	if articleSignals(doc) {
+func pageKind(doc *goquery.Document, ldArticle bool) string {
+	if articleSignals(doc, ldArticle) {
 		return KindArticle
 	}
 	og := doc.Find(`meta[property="og:type"]`).First().AttrOr("content", "")
@@ -37,12 +37,14 @@ func pageKind(doc *goquery.Document) string {
 	return ""
 }
 
-func articleSignals(doc *goquery.Document) bool {
+// articleSignals is IsArticlePage on a parsed page; ldArticle says whether
+// its JSON-LD holds an Article (read once by the caller).
+func articleSignals(doc *goquery.Document, ldArticle bool) bool {
 	og := strings.ToLower(strings.TrimSpace(doc.Find(`meta[property="og:type"]`).First().AttrOr("content", "")))
 	if og == "article" || strings.HasPrefix(og, "article.") || og == "blog" {
 		return true
 	}
-	if readJSONLD(doc).found {
+	if ldArticle {
 		return true
 	}
 	if doc.Find(`[itemtype$="/BlogPosting"], [itemtype$="/Article"], [itemtype$="/NewsArticle"], [itemtype$="/TechArticle"]`).Length() == 1 {
