@@ -1,3 +1,0 @@
-ALTER TABLE kpbot_prospects DROP COLUMN dir;
---bun:split
-ALTER TABLE kpbot_prospects DROP COLUMN language;
