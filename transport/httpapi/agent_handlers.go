@@ -43,6 +43,8 @@ type ResearchProspect struct {
 	Summary         string     `json:"summary"`
 	AcceptsComments bool       `json:"accepts_comments"`
 	CommentSystem   string     `json:"comment_system,omitempty"`
+	Language        string     `json:"language,omitempty"`
+	Dir             string     `json:"dir,omitempty"`
 }
 
 // ResearchResponse lists the posts found.
@@ -164,5 +166,6 @@ func prospectResult(p agents.ProspectResult) ResearchProspect {
 	return ResearchProspect{
 		URL: p.URL, Title: p.Title, Site: p.Site, Author: p.Author, PublishedAt: utcPtr(p.PublishedAt),
 		Relevance: p.Relevance, Summary: p.Summary, AcceptsComments: p.AcceptsComments, CommentSystem: p.CommentSystem,
+		Language: p.Language, Dir: p.Dir,
 	}
 }

@@ -37,7 +37,7 @@ type EventMessage struct {
 	Type  string          `json:"type" enum:"event" doc:"Always \"event\"."`
 	Topic string          `json:"topic" doc:"The topic as the caller spells it: \"user\" for the caller's own user topic."`
 	Seq   int64           `json:"seq" doc:"1, 2, 3, ... per topic; a jump means retention removed older events."`
-	Event string          `json:"event" doc:"run.queued, run.started, run.progress, run.succeeded, run.failed, run.cancelled, prospect.found, comment.drafted, comment.reviewed, notification, ..."`
+	Event string          `json:"event" doc:"run.queued, run.started, run.progress, run.succeeded, run.failed, run.cancelled, run.warning, prospect.found, comment.drafted, comment.reviewed, notification, ..."`
 	Data  json.RawMessage `json:"data" doc:"The event's payload."`
 	At    time.Time       `json:"at" doc:"When the event was stored (RFC 3339, UTC)."`
 }
