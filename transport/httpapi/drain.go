@@ -34,6 +34,11 @@ func (s *Server) Draining() <-chan struct{} { return s.drainCtx.Done() }
 // called; the caller must call stop when done.
 func (s *Server) drainable(ctx context.Context) (context.Context, context.CancelFunc) {
 	ctx, cancel := context.WithCancelCause(ctx)
+	if s.drainCtx.Err() != nil {
+		// Already draining: cut short now, not when AfterFunc's goroutine
+		// gets to run (a fast call could finish first).
+		cancel(ErrDraining)
+	}
 	unregister := context.AfterFunc(s.drainCtx, func() { cancel(ErrDraining) })
 	return ctx, func() {
 		unregister()
