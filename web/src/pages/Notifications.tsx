@@ -34,8 +34,8 @@ export function NotificationsPage() {
                   </p>
                 </div>
                 {!n.read && (
-                  <button type="button" className="btn" aria-label={`Mark “${n.title}” read`} onClick={() => read.mutate({ params: { path: { id: n.id } } })}>
-                    Mark read
+                  <button type="button" className="btn" onClick={() => read.mutate({ params: { path: { id: n.id } } })}>
+                    Mark read<span className="sr-only">: {n.title}</span>
                   </button>
                 )}
               </li>
