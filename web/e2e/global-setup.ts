@@ -75,6 +75,9 @@ export default async function globalSetup() {
   let shim: Awaited<ReturnType<typeof startShim>> | undefined
   const home = await (await fetch(`${api}/`)).text().catch(() => '')
   if (!home.includes('id="root"')) {
+    if (process.env.CI && !process.env.KPBOT_E2E_ALLOW_SHIM) {
+      throw new Error('the server binary must serve the dashboard at / (web/assets.go embedding web/dist)')
+    }
     // The binary does not serve the app yet: put dist in front of it.
     shim = await startShim(join(web, 'dist'), api)
     base = shim.url

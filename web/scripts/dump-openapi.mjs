@@ -1,0 +1,46 @@
+// Writes the server's OpenAPI document to web/openapi.json: starts the
+// server binary ($KPBOT_BINARY, else `go build` of examples/server) on a
+// free loopback port with a throwaway SQLite file and reads /openapi.json.
+import { execFileSync, spawn } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const web = join(dirname(fileURLToPath(import.meta.url)), '..')
+const tmp = mkdtempSync(join(tmpdir(), 'kpbot-openapi-'))
+let bin = process.env.KPBOT_BINARY
+if (!bin) {
+  bin = join(tmp, 'kpbot')
+  execFileSync('go', ['build', '-o', bin, './examples/server'], { cwd: join(web, '..'), stdio: 'inherit' })
+}
+const port = await new Promise((res) => {
+  const s = createServer().listen(0, '127.0.0.1', () => {
+    const p = s.address().port
+    s.close(() => res(p))
+  })
+})
+const srv = spawn(bin, [], {
+  cwd: tmp,
+  stdio: 'ignore',
+  env: { ...process.env, KPBOT_ADDR: `127.0.0.1:${port}`, KPBOT_DATABASE_URL: `file:${join(tmp, 'dump.db')}`, KPBOT_JWT_SECRET: 'dump-openapi-dump-openapi-dump-openapi-0123' },
+})
+try {
+  let doc
+  for (let i = 0; i < 600 && !doc; i++) {
+    try {
+      const r = await fetch(`http://127.0.0.1:${port}/openapi.json`)
+      if (r.ok) doc = await r.json()
+    } catch {
+      await new Promise((r) => setTimeout(r, 100))
+    }
+  }
+  if (!doc) throw new Error('the server did not answer /openapi.json')
+  writeFileSync(join(web, 'openapi.json'), JSON.stringify(doc, null, 2) + '\n')
+  console.log('dump-openapi: wrote web/openapi.json')
+} finally {
+  srv.kill('SIGTERM')
+  await new Promise((r) => srv.once('exit', r))
+  rmSync(tmp, { recursive: true, force: true })
+}
