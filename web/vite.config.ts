@@ -19,7 +19,13 @@ export default defineConfig({
   },
   server: {
     proxy: {
-      '/api/ws': { target: api.replace(/^http/, 'ws'), ws: true, changeOrigin: true },
+      // The hub accepts its own origin: present the API's, not the dev server's.
+      '/api/ws': {
+        target: api.replace(/^http/, 'ws'),
+        ws: true,
+        changeOrigin: true,
+        configure: (proxy) => proxy.on('proxyReqWs', (req) => req.setHeader('Origin', api)),
+      },
       '/api': { target: api, changeOrigin: true },
       '/openapi.json': { target: api, changeOrigin: true },
       '/docs': { target: api, changeOrigin: true },

@@ -60,11 +60,19 @@ export class Session {
   private readonly lock: boolean
   /** refreshCount counts refreshes sent to the server (for tests and diagnostics). */
   refreshCount = 0
+  private readonly channel: BroadcastChannel | null
 
   constructor(opts: SessionOptions = {}) {
     this.baseUrl = opts.baseUrl ?? ''
     this.fetchImpl = opts.fetch ?? ((...a: Parameters<typeof fetch>) => globalThis.fetch(...a))
     this.lock = opts.crossTabLock ?? true
+    // Other tabs of the app sign out when this one does.
+    this.channel = this.lock && typeof BroadcastChannel !== 'undefined' ? new BroadcastChannel('kpbot-auth') : null
+    if (this.channel) {
+      this.channel.onmessage = (m: MessageEvent) => {
+        if (m.data === 'signed-out' && this.state.status === 'signed-in') this.set({ status: 'signed-out', user: null, token: null })
+      }
+    }
     this.api = createClient<paths>({
       baseUrl: this.baseUrl,
       fetch: (req: Request) => this.send(req),
@@ -97,7 +105,9 @@ export class Session {
   /** signOutLocally forgets the token and user (every subscriber reacts). */
   signOutLocally() {
     if (this.state.status !== 'signed-out' || this.state.token) {
+      const was = this.state.status
       this.set({ status: 'signed-out', user: null, token: null })
+      if (was === 'signed-in') this.channel?.postMessage('signed-out')
     }
   }
 
