@@ -1,8 +1,9 @@
-// Writes the server's OpenAPI document to web/openapi.json: starts the
-// server binary ($KPBOT_BINARY, else `go build` of examples/server) on a
-// free loopback port with a throwaway SQLite file and reads /openapi.json.
+// Writes the server's OpenAPI document to web/openapi.json, formatted the
+// same way every time: with the server binary's -dump-openapi option
+// ($KPBOT_BINARY, else `go build` of examples/server), or, for a binary
+// without it, by serving on a free loopback port and reading /openapi.json.
 import { execFileSync, spawn } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -14,6 +15,19 @@ let bin = process.env.KPBOT_BINARY
 if (!bin) {
   bin = join(tmp, 'kpbot')
   execFileSync('go', ['build', '-o', bin, './examples/server'], { cwd: join(web, '..'), stdio: 'inherit' })
+}
+function write(doc) {
+  writeFileSync(join(web, 'openapi.json'), JSON.stringify(doc, null, 2) + '\n')
+  console.log('dump-openapi: wrote web/openapi.json')
+}
+try {
+  const out = join(tmp, 'openapi.json')
+  execFileSync(bin, ['-dump-openapi', out], { cwd: tmp, stdio: ['ignore', 'ignore', 'pipe'] })
+  write(JSON.parse(readFileSync(out, 'utf8')))
+  rmSync(tmp, { recursive: true, force: true })
+  process.exit(0)
+} catch {
+  // An older binary: serve and read it.
 }
 const port = await new Promise((res) => {
   const s = createServer().listen(0, '127.0.0.1', () => {
@@ -37,8 +51,7 @@ try {
     }
   }
   if (!doc) throw new Error('the server did not answer /openapi.json')
-  writeFileSync(join(web, 'openapi.json'), JSON.stringify(doc, null, 2) + '\n')
-  console.log('dump-openapi: wrote web/openapi.json')
+  write(doc)
 } finally {
   srv.kill('SIGTERM')
   await new Promise((r) => srv.once('exit', r))

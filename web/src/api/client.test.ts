@@ -8,7 +8,7 @@ const user = { id: 'u1', email: 'a@example.com', name: 'A', role: 'user', permis
 const tokens = (access: string) => ({ user, access_token: access, refresh_token: '', token_type: 'Bearer', expires_in: 900 })
 
 /** A fake server: the cookie jar, the current access token, and a log of requests. */
-function fakeServer(opts: { refreshOK?: boolean; refreshDelay?: number } = {}) {
+function fakeServer(opts: { refreshOK?: boolean; refreshDelay?: number; conflictOnce?: boolean } = {}) {
   const log: { path: string; auth: string | null; header: string | null; body: string; credentials?: string }[] = []
   let cookie = ''
   let valid = 'a0'
@@ -26,6 +26,11 @@ function fakeServer(opts: { refreshOK?: boolean; refreshDelay?: number } = {}) {
     if (path === '/api/auth/refresh') {
       // The cookie counts only with the opt-in header.
       if (opts.refreshDelay) await new Promise((r) => setTimeout(r, opts.refreshDelay))
+      if (opts.conflictOnce) {
+        // Another tab just rotated the cookie (reuse grace): 409, cookie kept.
+        opts.conflictOnce = false
+        return json(409, { status: 409, title: 'Conflict' })
+      }
       if (req.headers.get(REFRESH_HEADER) !== 'cookie' || !cookie || opts.refreshOK === false) {
         return json(401, { status: 401, title: 'Unauthorized' })
       }
@@ -94,6 +99,18 @@ describe('Session refresh', () => {
 })
 
 describe('cookie flow', () => {
+  it('asks once more after a 409 (another tab rotated the cookie) and stays signed in', async () => {
+    const conflicted = fakeServer({ conflictOnce: true })
+    const t = new Session({ baseUrl: 'http://kp.test', fetch: conflicted.fetch, crossTabLock: false })
+    await t.login('a@example.com', 'password1')
+    conflicted.expire()
+    const r = await t.api.GET('/api/campaigns')
+    expect(r.response.status).toBe(200)
+    expect(t.get().status).toBe('signed-in')
+    expect(conflicted.log.filter((l) => l.path === '/api/auth/refresh')).toHaveLength(2)
+    expect(t.refreshCount).toBe(1)
+  })
+
   it('opts in on login, keeps only the access token in memory, and restores a reload from the cookie', async () => {
     const srv = fakeServer()
     const s = new Session({ baseUrl: 'http://kp.test', fetch: srv.fetch, crossTabLock: false })

@@ -174,6 +174,9 @@ export class Session {
     let res: Response
     try {
       res = await this.authPost('/api/auth/refresh', {})
+      // 409: another tab rotated the cookie a moment ago (reuse grace);
+      // the browser now holds the successor, so ask once more with it.
+      if (res.status === 409) res = await this.authPost('/api/auth/refresh', {})
     } catch (err) {
       // The network failed: keep the session, the caller sees the error.
       if (this.state.status === 'unknown') this.signOutLocally()
