@@ -31,7 +31,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List users */
+        /**
+         * List users
+         * @description Lists every user, newest first, with role, permissions and whether the account is disabled. Admins only.
+         */
         get: operations["admin-list-users"];
         put?: never;
         post?: never;
@@ -68,7 +71,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List the crew's agents */
+        /**
+         * List the crew's agents
+         * @description Lists the agents of the crew: name, role, goal and the tools each may use.
+         */
         get: operations["list-agents"];
         put?: never;
         post?: never;
@@ -129,7 +135,7 @@ export interface paths {
         put?: never;
         /**
          * Log in
-         * @description Opens a session. A wrong email and a wrong password give the same 401. Too many failures for one email within the window, or too many requests from one client IP, give 429 with Retry-After.
+         * @description Opens a session. A wrong email and a wrong password give the same 401. Too many failures for one email within the window, or too many requests from one client IP, give 429 with Retry-After. `cookie`: the browser flow. The refresh token is set in an HttpOnly, SameSite=Strict cookie `kpbot_refresh` (Path=/api/auth; Secure over TLS) and the body's `refresh_token` is empty. Without this header the cookie is ignored.
          */
         post: operations["login"];
         delete?: never;
@@ -149,7 +155,7 @@ export interface paths {
         put?: never;
         /**
          * Log out
-         * @description Revokes the caller's session (its refresh token and access tokens). The body is optional; a refresh_token of another of the caller's sessions revokes that one too.
+         * @description Revokes the caller's session (its refresh token and access tokens). The body is optional; a refresh_token of another of the caller's sessions revokes that one too. With `X-Kpbot-Refresh: cookie` the kpbot_refresh cookie's token counts as that refresh_token (when the body has none) and the cookie is removed.
          */
         post: operations["logout"];
         delete?: never;
@@ -165,7 +171,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller's account */
+        /**
+         * The caller's account
+         * @description Returns the account of the access token's user: id, email, name, role and the permissions the role grants.
+         */
         get: operations["me"];
         put?: never;
         post?: never;
@@ -186,7 +195,7 @@ export interface paths {
         put?: never;
         /**
          * Rotate a refresh token
-         * @description Returns a new access/refresh pair; the presented refresh token stops working. Presenting an already-rotated token is 401 and revokes its whole session; within the configured grace window its immediate predecessor is 409 instead and revokes nothing.
+         * @description Returns a new access/refresh pair; the presented refresh token stops working. Presenting an already-rotated token is 401 and revokes its whole session; within the configured grace window its immediate predecessor is 409 instead and revokes nothing. With `X-Kpbot-Refresh: cookie` the token is read from the kpbot_refresh cookie when the body has none (send `{}`), the new one is set in that cookie, and a 401 removes the cookie. Without the header the cookie is ignored.
          */
         post: operations["refresh"];
         delete?: never;
@@ -206,7 +215,7 @@ export interface paths {
         put?: never;
         /**
          * Create an account
-         * @description Creates a user with role `user` and opens a first session. A duplicate email (in any case) is 409. Rate limited per client IP.
+         * @description Creates a user with role `user` and opens a first session. A duplicate email (in any case) is 409. Rate limited per client IP. `cookie`: the browser flow. The refresh token is set in an HttpOnly, SameSite=Strict cookie `kpbot_refresh` (Path=/api/auth; Secure over TLS) and the body's `refresh_token` is empty. Without this header the cookie is ignored.
          */
         post: operations["register"];
         delete?: never;
@@ -222,7 +231,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller's active sessions */
+        /**
+         * The caller's active sessions
+         * @description Lists the caller's active sessions, newest first; `current` marks the one of this request's token.
+         */
         get: operations["list-sessions"];
         put?: never;
         post?: never;
@@ -259,7 +271,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Check an access token */
+        /**
+         * Check an access token
+         * @description Checks the bearer access token and describes it; any invalid, expired or revoked token is 401.
+         */
         get: operations["validate"];
         put?: never;
         post?: never;
@@ -370,7 +385,7 @@ export interface paths {
         };
         /**
          * List a campaign's prospects
-         * @description The blog posts the crew found for the campaign, in the order found. Another user's campaign is 404 unless the caller is a moderator or admin.
+         * @description The blog posts the crew found for the campaign, in the order found unless `sort` says otherwise, filtered by `q`, `min_relevance` and `accepts_comments`, with `total` the number matching. Paging is by cursor (keyset): pass next_cursor with the same sort and filters. Another user's campaign is 404 unless the caller is a moderator or admin.
          */
         get: operations["list-prospects"];
         put?: never;
@@ -388,7 +403,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List a campaign's runs */
+        /**
+         * List a campaign's runs
+         * @description Lists the runs of a campaign the caller may read, newest first.
+         */
         get: operations["list-runs"];
         put?: never;
         /**
@@ -515,7 +533,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Mark all your notifications read */
+        /**
+         * Mark all your notifications read
+         * @description Marks every unread notification of the caller read and says how many changed.
+         */
         post: operations["read-all-notifications"];
         delete?: never;
         options?: never;
@@ -550,7 +571,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a run */
+        /**
+         * Get a run
+         * @description Returns one run with its status, progress (0..1), steps and stats. A run of a campaign the caller may not read is 404.
+         */
         get: operations["get-run"];
         put?: never;
         post?: never;
@@ -589,7 +613,7 @@ export interface paths {
         };
         /**
          * Live events over WebSocket
-         * @description Upgrades to a WebSocket. Authenticate with an `Authorization: Bearer <jwt>` header on the upgrade, or send `{"type":"auth","token":"<jwt>"}` first, within 5 s (else close 4401). Subscribe with `{"type":"subscribe","topics":["user","campaign:<id>","run:<id>"],"since":<seq>}`: stored events after `since` are replayed, then live ones follow with no gap or duplicate, as `{"type":"event","topic","seq","event","data","at"}`. A topic the caller may not read is refused with `{"type":"error","code":"forbidden","topic"}`. Also sent: `subscribed`, `unsubscribed`, `authenticated`, `pong`. Close codes: 4401 token expired or session revoked, 4008 too slow (resume with since), 4429 too many sockets, 1001 going away. Browsers must come from an origin on the CORS allowlist.
+         * @description Upgrades to a WebSocket. Authenticate with an `Authorization: Bearer <jwt>` header on the upgrade, or send `{"type":"auth","token":"<jwt>"}` first, within 5 s (else close 4401). Subscribe with `{"type":"subscribe","topics":["user","campaign:<id>","run:<id>"],"since":<seq>}`: stored events after `since` are replayed, then live ones follow with no gap or duplicate, as `{"type":"event","topic","seq","event","data","at"}`. A topic the caller may not read is refused with `{"type":"error","code":"forbidden","topic"}`. Also sent: `subscribed`, `unsubscribed`, `authenticated`, `pong`. Close codes: 4401 token expired or session revoked, 4008 too slow (resume with since), 4429 too many sockets, 1001 going away. Browsers must come from an origin on the CORS allowlist. The messages are the schemas WSClientMessage (client to server) and WSServerMessage (server to client); the close codes are WSCloseCode.
          */
         get: operations["websocket"];
         put?: never;
@@ -607,7 +631,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness: 200 while the process serves requests */
+        /**
+         * Liveness: 200 while the process serves requests
+         * @description Answers 200 while the process serves requests; it checks nothing else.
+         */
         get: operations["healthz"];
         put?: never;
         post?: never;
@@ -624,7 +651,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Prometheus metrics in the text exposition format */
+        /**
+         * Prometheus metrics in the text exposition format
+         * @description Serves the Prometheus metrics (HTTP, WebSocket, runs, model tokens, Go runtime) in the text exposition format.
+         */
         get: operations["metrics"];
         put?: never;
         post?: never;
@@ -641,7 +671,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: 200 when the database and job queue answer, else 503 */
+        /**
+         * Readiness: 200 when the database and job queue answer, else 503
+         * @description Answers 200 when the database and the job queue answer within the readiness timeout, else 503.
+         */
         get: operations["readyz"];
         put?: never;
         post?: never;
@@ -668,7 +701,7 @@ export interface components {
             id: string;
             name: string;
             /** @description What the role may do. */
-            permissions: string[] | null;
+            permissions: string[];
             /** @enum {string} */
             role: "user" | "moderator" | "admin";
             /**
@@ -678,7 +711,7 @@ export interface components {
             updated_at: string;
         };
         AdminUserList: {
-            items: components["schemas"]["AdminUser"][] | null;
+            items: components["schemas"]["AdminUser"][];
             /** @description Pass as cursor for the next page; empty on the last. */
             next_cursor: string;
         };
@@ -686,7 +719,7 @@ export interface components {
             /** @description The post's main text. */
             content: string;
             guidelines?: string;
-            keywords?: string[] | null;
+            keywords?: string[];
             title: string;
             tone?: string;
             url?: string;
@@ -696,7 +729,7 @@ export interface components {
             flags: string[];
             /** @description Whether the quality reviewer passed the draft. */
             passed: boolean;
-            reasons?: string[] | null;
+            reasons?: string[];
             /** Format: int64 */
             score: number;
         };
@@ -717,7 +750,7 @@ export interface components {
              */
             from: string;
             /** @description Routes with requests in the window, by route then method. */
-            routes: components["schemas"]["RouteAnalytics"][] | null;
+            routes: components["schemas"]["RouteAnalytics"][];
             /** @description Every stored run, by status. */
             runs_by_status: components["schemas"]["RunStatusCounts"];
             /** Format: date-time */
@@ -821,6 +854,42 @@ export interface components {
              */
             updated_at: string;
         };
+        CommentDraftedData: {
+            /** Format: int64 */
+            attempts: number;
+            flags: string[];
+            passed: boolean;
+            prospect_url: string;
+            run_id: string;
+            /** Format: int64 */
+            score: number;
+        };
+        /** @description The crew stored a comment draft for review. */
+        CommentDraftedEvent: {
+            /**
+             * Format: date-time
+             * @description When the event was stored (RFC 3339, UTC).
+             */
+            at: string;
+            data: components["schemas"]["CommentDraftedData"];
+            /**
+             * @description run.queued, run.started, run.progress, run.succeeded, run.failed, run.cancelled, prospect.found, comment.drafted, comment.reviewed, notification, ...
+             * @enum {string}
+             */
+            event: "comment.drafted";
+            /**
+             * Format: int64
+             * @description 1, 2, 3, ... per topic; a jump means retention removed older events.
+             */
+            seq: number;
+            /** @description The topic as the caller spells it: "user" for the caller's own user topic. */
+            topic: string;
+            /**
+             * @description Always "event".
+             * @enum {string}
+             */
+            type: "event";
+        };
         CommentEditRequest: {
             /** @description 1..5000 characters after trimming; line breaks and tabs allowed. */
             body: string;
@@ -868,6 +937,48 @@ export interface components {
              */
             updated_at: string;
         };
+        CommentReviewedData: {
+            campaign_id: string;
+            /** @description The reviewed comment draft. */
+            draft_id: string;
+            /** @description The prospect (blog post) the draft is for. */
+            prospect_id: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339, UTC.
+             */
+            reviewed_at?: string;
+            /** @description The reviewer's user id. */
+            reviewed_by?: string;
+            /** @enum {string} */
+            status: "approved" | "rejected";
+        };
+        /** @description A moderator approved or rejected a draft (on the campaign:<id> topic). */
+        CommentReviewedEvent: {
+            /**
+             * Format: date-time
+             * @description When the event was stored (RFC 3339, UTC).
+             */
+            at: string;
+            data: components["schemas"]["CommentReviewedData"];
+            /**
+             * @description run.queued, run.started, run.progress, run.succeeded, run.failed, run.cancelled, prospect.found, comment.drafted, comment.reviewed, notification, ...
+             * @enum {string}
+             */
+            event: "comment.reviewed";
+            /**
+             * Format: int64
+             * @description 1, 2, 3, ... per topic; a jump means retention removed older events.
+             */
+            seq: number;
+            /** @description The topic as the caller spells it: "user" for the caller's own user topic. */
+            topic: string;
+            /**
+             * @description Always "event".
+             * @enum {string}
+             */
+            type: "event";
+        };
         ErrorDetail: {
             /** @description Where the error occurred, e.g. 'body.items[3].tags' or 'path.thing-id' */
             location?: string;
@@ -885,7 +996,7 @@ export interface components {
             /** @description On a 5xx: the id under which the server logged the error. */
             error_id?: string;
             /** @description Optional list of individual error details */
-            errors?: components["schemas"]["ErrorDetail"][] | null;
+            errors?: components["schemas"]["ErrorDetail"][];
             /**
              * Format: uri
              * @description A URI reference that identifies the specific occurrence of the problem.
@@ -912,36 +1023,15 @@ export interface components {
             type: string;
         };
         EventList: {
-            items: components["schemas"]["EventMessage"][] | null;
+            items: components["schemas"]["EventMessage"][];
             /**
              * Format: int64
              * @description Pass as since to continue: the seq of the last item, or since when there was none.
              */
             next_since: number;
         };
-        EventMessage: {
-            /**
-             * Format: date-time
-             * @description When the event was stored (RFC 3339, UTC).
-             */
-            at: string;
-            /** @description The event's payload. */
-            data: unknown;
-            /** @description run.queued, run.started, run.progress, run.succeeded, run.failed, run.cancelled, prospect.found, comment.drafted, comment.reviewed, notification, ... */
-            event: string;
-            /**
-             * Format: int64
-             * @description 1, 2, 3, ... per topic; a jump means retention removed older events.
-             */
-            seq: number;
-            /** @description The topic as the caller spells it: "user" for the caller's own user topic. */
-            topic: string;
-            /**
-             * @description Always "event".
-             * @enum {string}
-             */
-            type: "event";
-        };
+        /** @description One stored event, as GET /api/events lists it and the WebSocket sends it: `event` names what happened and decides the shape of `data`. */
+        EventMessage: components["schemas"]["RunStatusEvent"] | components["schemas"]["RunProgressEvent"] | components["schemas"]["ProspectFoundEvent"] | components["schemas"]["CommentDraftedEvent"] | components["schemas"]["CommentReviewedEvent"] | components["schemas"]["NotificationEvent"];
         ExportRow: {
             /** Format: date-time */
             approved_at: string;
@@ -963,8 +1053,46 @@ export interface components {
         LogoutRequest: {
             refresh_token?: string;
         };
+        /** @description A new notification for the caller (on the user topic). */
+        NotificationEvent: {
+            /**
+             * Format: date-time
+             * @description When the event was stored (RFC 3339, UTC).
+             */
+            at: string;
+            data: components["schemas"]["NotificationEventData"];
+            /**
+             * @description run.queued, run.started, run.progress, run.succeeded, run.failed, run.cancelled, prospect.found, comment.drafted, comment.reviewed, notification, ...
+             * @enum {string}
+             */
+            event: "notification";
+            /**
+             * Format: int64
+             * @description 1, 2, 3, ... per topic; a jump means retention removed older events.
+             */
+            seq: number;
+            /** @description The topic as the caller spells it: "user" for the caller's own user topic. */
+            topic: string;
+            /**
+             * @description Always "event".
+             * @enum {string}
+             */
+            type: "event";
+        };
+        /** @description The data of a notification event: the notification as GET /api/notifications shows it, without its read state. */
+        NotificationEventData: {
+            body: string;
+            /** Format: date-time */
+            created_at: string;
+            /** @description Details for the kind: RunNotificationData for run.* and budget.reached, CommentReviewedData for comment.reviewed. */
+            data: components["schemas"]["RunNotificationData"] | components["schemas"]["CommentReviewedData"];
+            id: string;
+            /** @description run.succeeded, run.failed, run.cancelled, comment.reviewed, budget.reached, ... */
+            kind: string;
+            title: string;
+        };
         NotificationList: {
-            items: components["schemas"]["NotificationView"][] | null;
+            items: components["schemas"]["NotificationView"][];
             /** @description Pass as cursor for the next page; empty on the last. */
             next_cursor: string;
         };
@@ -972,8 +1100,8 @@ export interface components {
             body: string;
             /** Format: date-time */
             created_at: string;
-            /** @description Details for the kind, e.g. run_id and campaign_id of a run. */
-            data: unknown;
+            /** @description Details for the kind: RunNotificationData for run.* and budget.reached, CommentReviewedData for comment.reviewed. */
+            data: components["schemas"]["RunNotificationData"] | components["schemas"]["CommentReviewedData"];
             id: string;
             /** @description run.succeeded, run.failed, run.cancelled, comment.reviewed, budget.reached, ... */
             kind: string;
@@ -982,10 +1110,60 @@ export interface components {
             read_at?: string;
             title: string;
         };
+        ProgressData: {
+            /** Format: double */
+            progress: number;
+            run_id: string;
+            stats: components["schemas"]["Stats"];
+            step: string;
+        };
+        ProspectFoundData: {
+            accepts_comments: boolean;
+            created: boolean;
+            /** Format: date-time */
+            published_at?: string;
+            /** Format: double */
+            relevance: number;
+            run_id: string;
+            site: string;
+            title: string;
+            url: string;
+        };
+        /** @description The crew found a blog post for the campaign. */
+        ProspectFoundEvent: {
+            /**
+             * Format: date-time
+             * @description When the event was stored (RFC 3339, UTC).
+             */
+            at: string;
+            data: components["schemas"]["ProspectFoundData"];
+            /**
+             * @description run.queued, run.started, run.progress, run.succeeded, run.failed, run.cancelled, prospect.found, comment.drafted, comment.reviewed, notification, ...
+             * @enum {string}
+             */
+            event: "prospect.found";
+            /**
+             * Format: int64
+             * @description 1, 2, 3, ... per topic; a jump means retention removed older events.
+             */
+            seq: number;
+            /** @description The topic as the caller spells it: "user" for the caller's own user topic. */
+            topic: string;
+            /**
+             * @description Always "event".
+             * @enum {string}
+             */
+            type: "event";
+        };
         ProspectList: {
             items: components["schemas"]["ProspectResponse"][];
             /** @description Pass as cursor for the next page; empty on the last. */
             next_cursor: string;
+            /**
+             * Format: int64
+             * @description How many prospects match the filters, on every page.
+             */
+            total?: number;
         };
         ProspectResponse: {
             accepts_comments: boolean;
@@ -1020,7 +1198,8 @@ export interface components {
             updated: number;
         };
         RefreshRequest: {
-            refresh_token: string;
+            /** @description Required, unless the request sends X-Kpbot-Refresh: cookie and the token is in the kpbot_refresh cookie (a non-empty value here wins). */
+            refresh_token?: string;
         };
         RegisterRequest: {
             /** @description Trimmed and compared case-insensitively. */
@@ -1086,9 +1265,52 @@ export interface components {
              */
             server_errors: number;
         };
+        RunEventData: {
+            error?: string;
+            /** Format: double */
+            progress: number;
+            resumed?: boolean;
+            run_id: string;
+            stats: components["schemas"]["Stats"];
+            /** @enum {string} */
+            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+        };
         RunList: {
             items: components["schemas"]["RunResponse"][];
             next_cursor: string;
+        };
+        RunNotificationData: {
+            campaign_id: string;
+            error?: string;
+            run_id: string;
+            stats: components["schemas"]["Stats"];
+            status: string;
+        };
+        /** @description A run advanced: progress 0..1 and the step it is in. */
+        RunProgressEvent: {
+            /**
+             * Format: date-time
+             * @description When the event was stored (RFC 3339, UTC).
+             */
+            at: string;
+            data: components["schemas"]["ProgressData"];
+            /**
+             * @description run.queued, run.started, run.progress, run.succeeded, run.failed, run.cancelled, prospect.found, comment.drafted, comment.reviewed, notification, ...
+             * @enum {string}
+             */
+            event: "run.progress";
+            /**
+             * Format: int64
+             * @description 1, 2, 3, ... per topic; a jump means retention removed older events.
+             */
+            seq: number;
+            /** @description The topic as the caller spells it: "user" for the caller's own user topic. */
+            topic: string;
+            /**
+             * @description Always "event".
+             * @enum {string}
+             */
+            type: "event";
         };
         RunResponse: {
             /**
@@ -1125,6 +1347,32 @@ export interface components {
             /** Format: int64 */
             succeeded: number;
         };
+        /** @description A run changed status (on its run:<id> and campaign:<id> topics). */
+        RunStatusEvent: {
+            /**
+             * Format: date-time
+             * @description When the event was stored (RFC 3339, UTC).
+             */
+            at: string;
+            data: components["schemas"]["RunEventData"];
+            /**
+             * @description run.queued, run.started, run.progress, run.succeeded, run.failed, run.cancelled, prospect.found, comment.drafted, comment.reviewed, notification, ...
+             * @enum {string}
+             */
+            event: "run.queued" | "run.started" | "run.succeeded" | "run.failed" | "run.cancelled";
+            /**
+             * Format: int64
+             * @description 1, 2, 3, ... per topic; a jump means retention removed older events.
+             */
+            seq: number;
+            /** @description The topic as the caller spells it: "user" for the caller's own user topic. */
+            topic: string;
+            /**
+             * @description Always "event".
+             * @enum {string}
+             */
+            type: "event";
+        };
         RunStep: {
             agent?: string;
             error?: string;
@@ -1146,7 +1394,7 @@ export interface components {
             tokens: number;
         };
         SessionList: {
-            items: components["schemas"]["SessionResponse"][] | null;
+            items: components["schemas"]["SessionResponse"][];
             /** @description Pass as cursor for the next page; empty on the last. */
             next_cursor: string;
         };
@@ -1197,7 +1445,7 @@ export interface components {
              * @description Seconds until the access token expires.
              */
             expires_in: number;
-            /** @description Opaque; trade it at /api/auth/refresh. Single use. */
+            /** @description Opaque; trade it at /api/auth/refresh. Single use. Empty in the cookie flow (X-Kpbot-Refresh: cookie), where the cookie carries it. */
             refresh_token: string;
             /** @enum {string} */
             token_type: "Bearer";
@@ -1220,7 +1468,7 @@ export interface components {
             id: string;
             name: string;
             /** @description What the role may do. */
-            permissions: string[] | null;
+            permissions: string[];
             /** @enum {string} */
             role: "user" | "moderator" | "admin";
         };
@@ -1235,6 +1483,89 @@ export interface components {
             session_id: string;
             user_id: string;
             valid: boolean;
+        };
+        WSAuthMessage: {
+            /** @description An access token (JWT). */
+            token: string;
+            /** @enum {string} */
+            type: "auth";
+        };
+        WSAuthenticatedMessage: {
+            /**
+             * Format: date-time
+             * @description When the token expires; send a fresh one with an auth message before, or the socket closes with 4401.
+             */
+            expires_at: string;
+            /** @enum {string} */
+            type: "authenticated";
+            user_id: string;
+        };
+        /** @description A message the client sends (JSON text frames). */
+        WSClientMessage: components["schemas"]["WSAuthMessage"] | components["schemas"]["WSSubscribeMessage"] | components["schemas"]["WSUnsubscribeMessage"] | components["schemas"]["WSPingMessage"];
+        /**
+         * @description The close codes of the socket:
+         *     - 1000: the socket was closed normally
+         *     - 1001: the server is shutting down: reconnect (to another instance) and resume with since
+         *     - 1008: the client broke the protocol
+         *     - 1009: a client message was too big
+         *     - 4008: the client read too slowly and its queue filled: reconnect and resume with since
+         *     - 4401: no or bad auth within 5 s, or the token expired or its session was revoked: refresh, reconnect, resume
+         *     - 4429: the user has too many sockets open
+         * @enum {integer}
+         */
+        WSCloseCode: 1000 | 1001 | 1008 | 1009 | 4008 | 4401 | 4429;
+        WSErrorMessage: {
+            /**
+             * @description forbidden: the caller may not read the topic; bad_request: a malformed message or topic; too_many_topics: the socket follows the most topics it may; internal: retry later.
+             * @enum {string}
+             */
+            code: "forbidden" | "bad_request" | "too_many_topics" | "internal";
+            message: string;
+            /** @description The refused topic, when one was. */
+            topic?: string;
+            /** @enum {string} */
+            type: "error";
+        };
+        WSPingMessage: {
+            /** @enum {string} */
+            type: "ping";
+        };
+        WSPongMessage: {
+            /** @enum {string} */
+            type: "pong";
+        };
+        /** @description A message the server sends (JSON text frames); `event` messages are EventMessage. */
+        WSServerMessage: components["schemas"]["EventMessage"] | components["schemas"]["WSAuthenticatedMessage"] | components["schemas"]["WSSubscribedMessage"] | components["schemas"]["WSUnsubscribedMessage"] | components["schemas"]["WSPongMessage"] | components["schemas"]["WSErrorMessage"];
+        WSSubscribeMessage: {
+            /**
+             * Format: int64
+             * @description Replay each topic's stored events after this seq first, then follow live: no gap, no duplicate.
+             */
+            since?: number;
+            /** @description user (your own notifications), campaign:<id> or run:<id>. */
+            topics: string[];
+            /** @enum {string} */
+            type: "subscribe";
+        };
+        WSSubscribedMessage: {
+            /**
+             * Format: int64
+             * @description The topic's last stored seq when the subscription began: with since, the events since+1..seq are replayed next, then live ones follow.
+             */
+            seq: number;
+            topic: string;
+            /** @enum {string} */
+            type: "subscribed";
+        };
+        WSUnsubscribeMessage: {
+            topics: string[];
+            /** @enum {string} */
+            type: "unsubscribe";
+        };
+        WSUnsubscribedMessage: {
+            topic: string;
+            /** @enum {string} */
+            type: "unsubscribed";
         };
     };
     responses: never;
@@ -1624,7 +1955,10 @@ export interface operations {
     login: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description cookie: the browser flow (the refresh token travels in the kpbot_refresh cookie, never in the body). */
+                "X-Kpbot-Refresh"?: "cookie";
+            };
             path?: never;
             cookie?: never;
         };
@@ -1639,6 +1973,7 @@ export interface operations {
                 headers: {
                     "Cache-Control"?: string;
                     Pragma?: string;
+                    "Set-Cookie"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1722,9 +2057,15 @@ export interface operations {
     logout: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description cookie: the browser flow (the refresh token travels in the kpbot_refresh cookie, never in the body). */
+                "X-Kpbot-Refresh"?: "cookie";
+            };
             path?: never;
-            cookie?: never;
+            cookie?: {
+                /** @description The refresh token of the browser flow; ignored without X-Kpbot-Refresh: cookie. */
+                kpbot_refresh?: string;
+            };
         };
         requestBody?: {
             content: {
@@ -1735,6 +2076,7 @@ export interface operations {
             /** @description No Content */
             204: {
                 headers: {
+                    "Set-Cookie"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1836,9 +2178,15 @@ export interface operations {
     refresh: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description cookie: the browser flow (the refresh token travels in the kpbot_refresh cookie, never in the body). */
+                "X-Kpbot-Refresh"?: "cookie";
+            };
             path?: never;
-            cookie?: never;
+            cookie?: {
+                /** @description The refresh token of the browser flow; ignored without X-Kpbot-Refresh: cookie. */
+                kpbot_refresh?: string;
+            };
         };
         requestBody: {
             content: {
@@ -1851,6 +2199,7 @@ export interface operations {
                 headers: {
                     "Cache-Control"?: string;
                     Pragma?: string;
+                    "Set-Cookie"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1934,7 +2283,10 @@ export interface operations {
     register: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description cookie: the browser flow (the refresh token travels in the kpbot_refresh cookie, never in the body). */
+                "X-Kpbot-Refresh"?: "cookie";
+            };
             path?: never;
             cookie?: never;
         };
@@ -1949,6 +2301,7 @@ export interface operations {
                 headers: {
                     "Cache-Control"?: string;
                     Pragma?: string;
+                    "Set-Cookie"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2704,8 +3057,16 @@ export interface operations {
             query?: {
                 /** @description Page size. */
                 limit?: number;
-                /** @description next_cursor of the previous page. */
+                /** @description next_cursor of the previous page (of the same sort). */
                 cursor?: string;
+                /** @description Order: found (the order found), title, published_at (unknown dates first) or relevance; a leading - reverses it. Ties are broken by the order found. */
+                sort?: "found" | "-found" | "title" | "-title" | "published_at" | "-published_at" | "relevance" | "-relevance";
+                /** @description Only prospects whose title, site or author contains this text, case-insensitively. */
+                q?: string;
+                /** @description Only prospects at least this relevant. */
+                min_relevance?: number;
+                /** @description true: only posts that take comments. */
+                accepts_comments?: boolean;
             };
             header?: never;
             path: {

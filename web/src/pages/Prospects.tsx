@@ -36,11 +36,11 @@ export function ProspectsPage() {
   const query = {
     limit: PAGE,
     ...(cursor ? { cursor } : {}),
-    ...(search.sort ? { sort: search.sort } : {}),
+    ...(search.sort ? { sort: search.sort as NonNullable<ListQuery['sort']> } : {}),
     ...(search.q ? { q: search.q } : {}),
     ...(search.min ? { min_relevance: Number(search.min) } : {}),
     ...(search.open ? { accepts_comments: true } : {}),
-  } as ListQuery
+  } satisfies ListQuery
   const q = $api.useQuery('get', '/api/campaigns/{id}/prospects', { params: { path: { id }, query } }, { placeholderData: (p) => p })
   const c = $api.useQuery('get', '/api/campaigns/{id}', { params: { path: { id } } })
   const setSearch = (s: ProspectSearch) => {
@@ -62,7 +62,7 @@ export function ProspectsPage() {
       open: f.get('open') === 'on' || undefined,
     })
   }
-  const total = (q.data as { total?: number } | undefined)?.total
+  const total = q.data?.total
   const from = (cursors.length - 1) * PAGE
   return (
     <section aria-labelledby="prospects-h">
