@@ -19,7 +19,7 @@ let ownerPage: Page
 
 /** check scans the page with axe (no serious or critical violation) and saves a screenshot. */
 async function check(page: Page, name: string) {
-  await page.waitForLoadState('networkidle', { timeout: 3000 }).catch(() => {})
+  await page.waitForLoadState('load')
   await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true, timeout: 15_000 })
   const r = await new AxeBuilder({ page }).analyze()
   const bad = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
@@ -287,7 +287,7 @@ test('first load ships at most 150 kB of compressed JavaScript', async ({ browse
   })
   await page.goto('/')
   await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible()
-  await page.waitForLoadState('networkidle')
+  await page.waitForLoadState('load')
   const sizes = await Promise.all(scripts)
   const total = sizes.reduce((a, b) => a + b, 0)
   console.log(`MEASURED first-load JavaScript: ${sizes.length} file(s), ${(total / 1024).toFixed(1)} KiB as transferred`)
