@@ -140,6 +140,18 @@ test('run it: progress reaches 100% live, events in the feed, prospects appear',
 })
 
 test('a moderator approves one draft and rejects another; the owner sees it live', async ({ browser }) => {
+  // The owner polishes the first draft inline (keyboard: focus it, press "e").
+  await ownerPage.goto(`/review?campaign=${campaignId}`)
+  const mine = ownerPage.getByRole('list', { name: 'Drafts' }).locator('li[data-draft]').first()
+  await expect(mine).toBeVisible()
+  await expect(mine.getByRole('button', { name: /^Approve/ })).toHaveCount(0) // a user cannot approve
+  await mine.focus()
+  await ownerPage.keyboard.press('e')
+  const editor = mine.getByLabel('Draft text')
+  await expect(editor).toBeFocused()
+  await editor.fill('Edited by the owner: the EXPLAIN ANALYZE walk-through was exactly what our team needed.')
+  await mine.getByRole('button', { name: 'Save draft' }).click()
+  await expect(mine.getByTestId('draft-body')).toHaveText(/Edited by the owner/)
   // The moderator signs up; the admin promotes them in the Users page.
   const { ctx: modCtx, page: modPage } = await newPage(browser)
   await modPage.goto('/')
@@ -204,6 +216,7 @@ test('a moderator approves one draft and rejects another; the owner sees it live
   const csv = readFileSync((await download.path())!, 'utf8')
   expect(csv.split('\n').filter((l) => l.trim()).length).toBe(2) // header + the one approved draft
   expect(csv).toContain(process.env.KPBOT_E2E_BLOG_URL!)
+  expect(csv).toContain('Edited by the owner') // the moderator approved the first draft, the edited one
   await ownerPage0.goto(`/review?campaign=${campaignId}&status=rejected`)
   await expect(ownerPage0.getByText('too generic')).toBeVisible()
   await check(ownerPage0, '12-review-rejected')

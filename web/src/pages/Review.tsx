@@ -70,7 +70,14 @@ export function ReviewPage() {
                 <kbd>e</kbd> edit.
               </p>
             </div>
-            {campaignId && <Queue key={`${campaignId}/${status}`} campaignId={campaignId} status={status} />}
+            {campaignId && (
+              <Queue
+                key={`${campaignId}/${status}`}
+                campaignId={campaignId}
+                ownerId={d.items.find((c) => c.id === campaignId)?.owner_id}
+                status={status}
+              />
+            )}
           </>
         )}
       </QueryView>
@@ -78,7 +85,7 @@ export function ReviewPage() {
   )
 }
 
-function Queue({ campaignId, status }: { campaignId: string; status: NonNullable<ReviewSearch['status']> }) {
+function Queue({ campaignId, ownerId, status }: { campaignId: string; ownerId?: string; status: NonNullable<ReviewSearch['status']> }) {
   const { $api, queryClient } = useApi()
   const auth = useAuth()
   const canReview = auth.can('comments:review')
@@ -188,6 +195,7 @@ function Queue({ campaignId, status }: { campaignId: string; status: NonNullable
               <Draft
                 key={c.id}
                 c={c}
+                ownerId={ownerId}
                 post={(c as { prospect?: Post }).prospect ?? byId.get(c.prospect_id)}
                 canReview={canReview}
                 selected={selected.has(c.id)}
@@ -211,6 +219,7 @@ function Queue({ campaignId, status }: { campaignId: string; status: NonNullable
 
 function Draft({
   c,
+  ownerId,
   post,
   canReview,
   selected,
@@ -218,6 +227,7 @@ function Draft({
   onChanged,
 }: {
   c: Comment
+  ownerId?: string
   post?: Post
   canReview: boolean
   selected: boolean
@@ -252,7 +262,8 @@ function Draft({
   }, [editing])
   const isDraft = c.status === 'draft'
   const title = post?.title || post?.url || 'post'
-  const canEdit = isDraft && (auth.can('campaigns:own') || canReview)
+  // Only the campaign's owner edits a draft (the server answers others 404).
+  const canEdit = isDraft && !!ownerId && ownerId === auth.user?.id
   return (
     <li data-draft={c.id} tabIndex={0} className="card grid gap-4 md:grid-cols-2" aria-label={`Draft for ${title}`}>
       <article aria-label="The post">
@@ -280,8 +291,8 @@ function Draft({
               <span className="sr-only">Select draft for {title}</span>
             </label>
           )}
-          <span className="rounded bg-indigo-50 px-1.5 text-indigo-900" aria-label={`Reviewer score ${c.score} of 10`}>
-            score {c.score}/10
+          <span className="rounded bg-indigo-50 px-1.5 text-indigo-900" title="The quality reviewer's score, 0 to 100">
+            score {c.score}/100
           </span>
           {c.flags.length > 0 ? (
             c.flags.map((f) => (
