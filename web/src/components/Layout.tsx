@@ -1,5 +1,6 @@
 import { Link, Outlet } from '@tanstack/react-router'
-import { useAuth, useApi, useLiveStatus, useLiveTopic } from '../api/react'
+import { useAuth, useLiveStatus, useLiveTopic } from '../api/react'
+import { useNotifications } from '../api/hooks'
 import { Loading } from './States'
 import { SignIn } from '../pages/SignIn'
 
@@ -75,8 +76,7 @@ function Shell() {
 }
 
 function Bell() {
-  const { $api } = useApi()
-  const q = $api.useQuery('get', '/api/notifications', { params: { query: { unread: true, limit: 100 } } })
+  const q = useNotifications({ unread: true, limit: 100 })
   const n = q.data?.items?.length ?? 0
   const label = n >= 100 ? '99+' : String(n)
   return (

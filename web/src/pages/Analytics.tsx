@@ -1,7 +1,8 @@
 import { useEffect, useRef, useState } from 'react'
 import uPlot from 'uplot'
 import 'uplot/dist/uPlot.min.css'
-import { useApi, useAuth } from '../api/react'
+import { useAuth } from '../api/react'
+import { useAnalytics } from '../api/hooks'
 import { QueryView } from '../components/States'
 
 interface ChartProps {
@@ -94,10 +95,9 @@ interface TokensRow {
 
 /** AnalyticsPage charts traffic, latency, runs and model tokens for admins. */
 export function AnalyticsPage() {
-  const { $api } = useApi()
   const auth = useAuth()
   const [win, setWin] = useState('1h')
-  const q = $api.useQuery('get', '/api/admin/analytics', { params: { query: { window: win } } }, { refetchInterval: 15_000 })
+  const q = useAnalytics(win)
   if (!auth.can('analytics:read')) return <p className="muted">Only administrators read analytics.</p>
   return (
     <section aria-labelledby="an-h" className="space-y-4">

@@ -1,5 +1,6 @@
 import { useState } from 'react'
 import { useApi, useAuth } from '../api/react'
+import { useSessions } from '../api/hooks'
 import { Confirm } from '../components/Confirm'
 import { QueryView, errorText, fmtDate } from '../components/States'
 
@@ -7,7 +8,7 @@ import { QueryView, errorText, fmtDate } from '../components/States'
 export function SessionsPage() {
   const { $api, queryClient, client } = useApi()
   const auth = useAuth()
-  const q = $api.useQuery('get', '/api/auth/sessions', { params: { query: { limit: 200 } } })
+  const q = useSessions()
   const [err, setErr] = useState('')
   const [confirm, setConfirm] = useState(false)
   const revoke = $api.useMutation('delete', '/api/auth/sessions/{id}', {
