@@ -35,13 +35,18 @@ function Probe() {
 describe('KpbotProvider', () => {
   it('restores the session from the cookie, serves typed hooks, and re-renders on a live event', async () => {
     const calls: string[] = []
+    let cookie = true
     const fetchImpl = (async (input: RequestInfo | URL, init?: RequestInit) => {
       const req = input instanceof Request ? input : new Request(String(input), init)
       const path = new URL(req.url).pathname
       calls.push(path)
-      if (path === '/api/auth/refresh')
+      if (path === '/api/auth/logout') {
+        cookie = false
+        return new Response(null, { status: 204 })
+      }
+      if (path === '/api/auth/refresh' && cookie)
         return new Response(JSON.stringify({ user, access_token: 't1', refresh_token: '', token_type: 'Bearer', expires_in: 900 }), { status: 200 })
-      if (path === '/api/runs/r1' && req.headers.get('Authorization') === 'Bearer t1')
+      if (path === '/api/runs/r1' && cookie && req.headers.get('Authorization') === 'Bearer t1')
         return new Response(JSON.stringify(run), { status: 200, headers: { 'Content-Type': 'application/json' } })
       return new Response('{}', { status: 401 })
     }) as typeof fetch
@@ -65,7 +70,8 @@ describe('KpbotProvider', () => {
     await waitFor(() => expect(screen.getByTestId('progress').textContent).toBe('55'))
 
     await act(() => session.logout())
-    expect(screen.getByTestId('status').textContent).toBe('signed-out')
+    await waitFor(() => expect(screen.getByTestId('status').textContent).toBe('signed-out'))
+    expect(screen.getByTestId('who').textContent).toBe('')
     expect(qc.getQueryData(['get', '/api/runs/{id}', { params: { path: { id: 'r1' } } }])).toBeUndefined()
   })
 })
