@@ -202,10 +202,18 @@ test('a moderator approves one draft and rejects another; the owner sees it live
   await second.getByLabel('Reason').fill('too generic')
   await second.getByRole('button', { name: 'Confirm reject' }).click()
   await expect(modPage.getByRole('listitem', { name: `Draft for ${secondTitle}` })).toHaveCount(0)
+  // The rest in bulk: select all, reject with one reason.
+  const rest = await drafts.count()
+  if (rest > 0) {
+    await modPage.getByLabel(/^Select all/).check()
+    await modPage.getByLabel('Reason for rejecting').fill('bulk: off-topic this month')
+    await modPage.getByRole('button', { name: 'Reject selected' }).click()
+    await expect(modPage.getByText('Nothing waiting for review.')).toBeVisible()
+  }
   await modCtx.close()
 
-  // The owner's bell counts the two reviews without a reload.
-  await expect(unread).toHaveText(String(before + 2), { timeout: 15_000 })
+  // The owner's bell counts every review without a reload.
+  await expect(unread).toHaveText(String(before + 2 + rest), { timeout: 15_000 })
   await ownerPage0.getByRole('link', { name: /^Notifications/ }).click()
   await expect(ownerPage0.getByTestId('notifications').locator('li').first()).toBeVisible()
   await check(ownerPage0, '11-notifications')
@@ -289,6 +297,15 @@ FROM n, (SELECT * FROM kpbot_prospects WHERE campaign_id = '${campaignId}' LIMIT
     `MEASURED prospects page with 10,000 prospects: first page ${load} ms (navigation to 50 rows), next page ${next} ms, sorted by relevance ${sorted} ms`,
   )
   await check(page, '14-prospects-10k')
+
+  // Delete it, with confirmation.
+  await page.getByRole('link', { name: 'Campaigns', exact: true }).click()
+  await page.getByRole('button', { name: 'Delete Big campaign' }).click()
+  const dialog = page.getByRole('dialog', { name: 'Delete “Big campaign”?' })
+  await expect(dialog).toBeVisible()
+  await check(page, '15-delete-confirm')
+  await dialog.getByRole('button', { name: 'Delete campaign' }).click()
+  await expect(page.getByRole('link', { name: 'Big campaign' })).toHaveCount(0)
   await ctx.close()
 })
 
@@ -329,7 +346,7 @@ test('the API reference renders from the binary under a self-only CSP', async ({
   expect(res?.headers()['content-security-policy']).toMatch(/script-src 'self'/)
   await expect(page.locator('.opblock').first()).toBeVisible()
   expect(await page.locator('.opblock').count()).toBeGreaterThan(20)
-  await page.screenshot({ path: join(shots, '15-docs.png') })
+  await page.screenshot({ path: join(shots, '16-docs.png') })
   const fromPage = await page.evaluate(() => (window as unknown as { __csp?: string[] }).__csp ?? [])
   expect([...violations, ...fromPage]).toEqual([])
   expect(external).toEqual([])
