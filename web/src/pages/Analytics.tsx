@@ -11,10 +11,12 @@ interface ChartProps {
   series: { label: string; values: number[]; color: string }[]
   bars?: boolean
   unit?: string
+  /** What the x values are ("route", "status", ...). */
+  xLabel?: string
 }
 
 /** Chart draws one uPlot chart over categorical x values, with a table for screen readers. */
-function Chart({ title, labels, series, bars, unit = '' }: ChartProps) {
+function Chart({ title, labels, series, bars, unit = '', xLabel = 'route' }: ChartProps) {
   const ref = useRef<HTMLDivElement>(null)
   useEffect(() => {
     const el = ref.current
@@ -25,13 +27,19 @@ function Chart({ title, labels, series, bars, unit = '' }: ChartProps) {
       height: 220,
       scales: { x: { time: false, range: [-0.5, labels.length - 0.5] } },
       axes: [
-        { values: (_u, ticks) => ticks.map((t) => (Number.isInteger(t) ? (labels[t] ?? '') : '')), size: 60, gap: 4, rotate: 0 },
+        {
+          values: (_u, ticks) => ticks.map((t) => (Number.isInteger(t) ? short(labels[t] ?? '') : '')),
+          rotate: labels.length > 5 ? -35 : 0,
+          size: labels.length > 5 ? 110 : 40,
+          gap: 4,
+          font: '11px sans-serif',
+        },
         { values: (_u, ticks) => ticks.map((t) => `${t}${unit}`) },
       ],
       legend: { show: true },
       cursor: { show: true },
       series: [
-        { label: 'route' },
+        { label: xLabel, value: (_u, v) => (v == null ? '—' : (labels[Math.round(v)] ?? '')) },
         ...series.map((s) => ({
           label: s.label,
           stroke: s.color,
@@ -44,7 +52,7 @@ function Chart({ title, labels, series, bars, unit = '' }: ChartProps) {
     }
     const u = new uPlot(opts, [xs, ...series.map((s) => s.values)], el)
     return () => u.destroy()
-  }, [labels, series, bars, unit])
+  }, [labels, series, bars, unit, xLabel])
   return (
     <figure className="card" aria-labelledby={`fig-${title}`}>
       <figcaption id={`fig-${title}`} className="h2 mb-2">
@@ -84,6 +92,11 @@ function Chart({ title, labels, series, bars, unit = '' }: ChartProps) {
       )}
     </figure>
   )
+}
+
+/** short trims a long axis label. */
+function short(s: string): string {
+  return s.length > 26 ? s.slice(0, 25) + '…' : s
 }
 
 interface TokensRow {
@@ -148,6 +161,7 @@ export function AnalyticsPage() {
                 />
                 <Chart
                   title="Runs by status"
+                  xLabel="status"
                   labels={['queued', 'running', 'succeeded', 'failed', 'cancelled']}
                   bars
                   series={[{ label: 'runs', values: [rs.queued, rs.running, rs.succeeded, rs.failed, rs.cancelled], color: '#0369a1' }]}
@@ -155,6 +169,7 @@ export function AnalyticsPage() {
                 {tokens && (
                   <Chart
                     title="Model tokens by campaign"
+                    xLabel="campaign"
                     labels={tokens.map((t) => t.name || t.campaign_id)}
                     bars
                     series={[{ label: 'tokens', values: tokens.map((t) => t.tokens), color: '#7c3aed' }]}
