@@ -95,7 +95,8 @@ function Queue({ campaignId, ownerId, status }: { campaignId: string; ownerId?: 
   const posts = $api.useQuery(
     'get',
     '/api/campaigns/{id}/prospects',
-    { params: { path: { id: campaignId }, query: { limit: 200 } } },
+    // Drafts are written for the most relevant posts: those come first.
+    { params: { path: { id: campaignId }, query: { limit: 200, sort: '-relevance' } } },
     { enabled: needPosts },
   )
   const byId = useMemo(() => new Map((posts.data?.items ?? []).map((p) => [p.id, p as Post])), [posts.data])
