@@ -6,7 +6,6 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { createServer } from 'node:net'
 import { startBlog } from './blog'
-import { startShim } from './shim'
 
 const web = resolve(import.meta.dirname, '..')
 const repo = resolve(web, '..')
@@ -71,29 +70,22 @@ export default async function globalSetup() {
     },
   })
   await waitFor(`${api}/healthz`, 60_000)
-  let base = api
-  let shim: Awaited<ReturnType<typeof startShim>> | undefined
   const home = await (await fetch(`${api}/`)).text().catch(() => '')
   if (!home.includes('id="root"')) {
-    if (process.env.CI && !process.env.KPBOT_E2E_ALLOW_SHIM) {
-      throw new Error('the server binary must serve the dashboard at / (web/assets.go embedding web/dist)')
-    }
-    // The binary does not serve the app yet: put dist in front of it.
-    shim = await startShim(join(web, 'dist'), api)
-    base = shim.url
-    console.log(`e2e: the server does not serve / yet; serving web/dist through a shim at ${base}`)
+    srv.kill('SIGTERM')
+    blog.server.close()
+    throw new Error('the server binary must serve the dashboard at / (package web embeds web/dist)')
   }
+  const base = api
   process.env.KPBOT_E2E_BASE_URL = base
   process.env.KPBOT_E2E_API_URL = api
   process.env.KPBOT_E2E_BLOG_URL = blog.url
   process.env.KPBOT_E2E_DB = db
-  process.env.KPBOT_E2E_SERVED_BY_BINARY = shim ? '0' : '1'
   writeFileSync(join(tmp, 'urls.json'), JSON.stringify({ base, api, blog: blog.url, db }))
   console.log(`e2e: server ${api} (log ${join(tmp, 'server.log')}), blog ${blog.url}`)
   return async () => {
     srv.kill('SIGTERM')
     blog.server.close()
-    shim?.server.close()
     await new Promise((r) => srv.once('exit', r))
   }
 }
