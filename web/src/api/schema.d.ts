@@ -13,7 +13,7 @@ export interface paths {
         };
         /**
          * Traffic, WebSocket and run analytics
-         * @description Per-route request counts, client and server error rates and p50/p95/p99 latency over the window (this instance, kept in memory), open WebSocket connections, and every stored run by status. Latency quantiles are read from log-spaced bins and are within ±11.3% between 0.1 ms and 60 s.
+         * @description Per-route request counts, client and server error rates and p50/p95/p99 latency over the window (this instance, kept in memory), open WebSocket connections, every stored run by status, and today's model tokens by campaign. Latency quantiles are read from log-spaced bins and are within ±11.3% between 0.1 ms and 60 s.
          */
         get: operations["admin-analytics"];
         put?: never;
@@ -95,7 +95,7 @@ export interface paths {
         put?: never;
         /**
          * Draft a comment now
-         * @description Asks the comment writer for a comment on the given post and has the quality reviewer check it; returns the final draft with its score and flags. Nothing is saved or posted.
+         * @description Asks the comment writer for a comment on the given post and has the quality reviewer check it; returns the final draft with its score and flags. Nothing is saved or posted. A call cut short because the server is shutting down is 503 with Retry-After.
          */
         post: operations["draft-comment"];
         delete?: never;
@@ -115,7 +115,7 @@ export interface paths {
         put?: never;
         /**
          * Research posts now
-         * @description Runs the blog researcher and content analyst once, synchronously and bounded in time, and returns the posts they keep, best first; nothing is saved. Seeds that cannot be read at all are 422; running past the time bound is 504.
+         * @description Runs the blog researcher and content analyst once, synchronously and bounded in time, and returns the posts they keep, best first; nothing is saved. Seeds that cannot be read at all are 422; running past the time bound is 504; a call cut short because the server is shutting down is 503 with Retry-After (retry: another instance answers).
          */
         post: operations["research"];
         delete?: never;
@@ -345,7 +345,7 @@ export interface paths {
         };
         /**
          * List a campaign's comment drafts
-         * @description Oldest first, optionally only those with one status. Another user's campaign is 404 unless the caller is a moderator or admin.
+         * @description Oldest first, optionally only those with one status, each with its `prospect` (the post, without its text) for review. Another user's campaign is 404 unless the caller is a moderator or admin.
          */
         get: operations["list-comments"];
         put?: never;
@@ -755,6 +755,8 @@ export interface components {
             runs_by_status: components["schemas"]["RunStatusCounts"];
             /** Format: date-time */
             to: string;
+            /** @description Model tokens and cost spent today (UTC) by campaign, most first (what the model server reported; the offline writer spends none). */
+            tokens_by_campaign: components["schemas"]["CampaignTokens"][];
             /**
              * Format: int64
              * @description Open WebSocket connections on this instance.
@@ -774,7 +776,7 @@ export interface components {
             daily_draft_limit?: number;
             /** @description 1..50 non-empty keywords of at most 100 characters; duplicates (in any case) are dropped. */
             keywords: string[];
-            /** @description Language tag such as en or pt-BR; default en. */
+            /** @description Language tag such as en or pt-BR: only posts in that language are kept, and drafts are written in it. Default any: posts in every language, each drafted in its own. */
             language?: string;
             /**
              * Format: int64
@@ -831,7 +833,7 @@ export interface components {
             id: string;
             /** @description 1..50 keywords, trimmed, unique case-insensitively. */
             keywords: string[];
-            /** @description Language tag of the drafts, e.g. en or pt-BR. */
+            /** @description Language tag of the posts kept and their drafts, e.g. en or pt-BR; any keeps every language. */
             language: string;
             /**
              * Format: int64
@@ -854,6 +856,19 @@ export interface components {
              */
             updated_at: string;
         };
+        CampaignTokens: {
+            /** @description The campaign (or another budget key, for calls outside a campaign). */
+            campaign_id: string;
+            /**
+             * Format: double
+             * @description At the configured prices; 0 when none are set.
+             */
+            cost_usd: number;
+            /** @description The campaign's name; empty when the key is not a campaign or it was deleted. */
+            name: string;
+            /** Format: int64 */
+            tokens: number;
+        };
         CommentDraftedData: {
             /** Format: int64 */
             attempts: number;
@@ -873,7 +888,7 @@ export interface components {
             at: string;
             data: components["schemas"]["CommentDraftedData"];
             /**
-             * @description run.queued, run.started, run.progress, run.succeeded, run.failed, run.cancelled, prospect.found, comment.drafted, comment.reviewed, notification, ...
+             * @description What happened: one of this shape's event names.
              * @enum {string}
              */
             event: "comment.drafted";
@@ -914,6 +929,8 @@ export interface components {
             /** @description The quality reviewer's findings. */
             flags: string[];
             id: string;
+            /** @description The post the draft is for (title, summary, ...); in GET /api/campaigns/{id}/comments only. */
+            prospect?: components["schemas"]["ProspectResponse"];
             /** @description The post the comment is for. */
             prospect_id: string;
             reject_reason?: string;
@@ -962,7 +979,7 @@ export interface components {
             at: string;
             data: components["schemas"]["CommentReviewedData"];
             /**
-             * @description run.queued, run.started, run.progress, run.succeeded, run.failed, run.cancelled, prospect.found, comment.drafted, comment.reviewed, notification, ...
+             * @description What happened: one of this shape's event names.
              * @enum {string}
              */
             event: "comment.reviewed";
@@ -1062,7 +1079,7 @@ export interface components {
             at: string;
             data: components["schemas"]["NotificationEventData"];
             /**
-             * @description run.queued, run.started, run.progress, run.succeeded, run.failed, run.cancelled, prospect.found, comment.drafted, comment.reviewed, notification, ...
+             * @description What happened: one of this shape's event names.
              * @enum {string}
              */
             event: "notification";
@@ -1087,7 +1104,7 @@ export interface components {
             /** @description Details for the kind: RunNotificationData for run.* and budget.reached, CommentReviewedData for comment.reviewed. */
             data: components["schemas"]["RunNotificationData"] | components["schemas"]["CommentReviewedData"];
             id: string;
-            /** @description run.succeeded, run.failed, run.cancelled, comment.reviewed, budget.reached, ... */
+            /** @description run.succeeded, run.failed, run.cancelled, run.warning, comment.reviewed, budget.reached, ... */
             kind: string;
             title: string;
         };
@@ -1103,7 +1120,7 @@ export interface components {
             /** @description Details for the kind: RunNotificationData for run.* and budget.reached, CommentReviewedData for comment.reviewed. */
             data: components["schemas"]["RunNotificationData"] | components["schemas"]["CommentReviewedData"];
             id: string;
-            /** @description run.succeeded, run.failed, run.cancelled, comment.reviewed, budget.reached, ... */
+            /** @description run.succeeded, run.failed, run.cancelled, run.warning, comment.reviewed, budget.reached, ... */
             kind: string;
             read: boolean;
             /** Format: date-time */
@@ -1138,7 +1155,7 @@ export interface components {
             at: string;
             data: components["schemas"]["ProspectFoundData"];
             /**
-             * @description run.queued, run.started, run.progress, run.succeeded, run.failed, run.cancelled, prospect.found, comment.drafted, comment.reviewed, notification, ...
+             * @description What happened: one of this shape's event names.
              * @enum {string}
              */
             event: "prospect.found";
@@ -1169,11 +1186,18 @@ export interface components {
             accepts_comments: boolean;
             author: string;
             /**
-             * @description How the post takes comments: a WordPress form, Disqus, the site's own form, another embed, or none found.
+             * @description How the post takes comments: the system found by its own markers (a WordPress form, Disqus, Facebook Comments, giscus, ...), the site's own form, another embed, or none found.
              * @enum {string}
              */
-            comment_system: "wordpress" | "disqus" | "native" | "other" | "none";
+            comment_system: "wordpress" | "disqus" | "facebook" | "giscus" | "utterances" | "commento" | "hyvor" | "remark42" | "discourse" | "ghost" | "substack" | "blogger" | "native" | "other" | "none";
+            /**
+             * @description The post's text direction; empty when unknown.
+             * @enum {string}
+             */
+            dir: "ltr" | "rtl" | "";
             id: string;
+            /** @description The post's language tag (en, fr-CA), from its markup or, when that is missing or wrong, its text; empty when unknown. */
+            language: string;
             /**
              * Format: date-time
              * @description When the post was published, if known; RFC 3339, UTC.
@@ -1202,7 +1226,7 @@ export interface components {
             refresh_token?: string;
         };
         RegisterRequest: {
-            /** @description Trimmed and compared case-insensitively. */
+            /** @description Trimmed, NFKC-normalised and compared by its case-folded key (see auth.ParseEmail); an address that looks like a registered one is 409. */
             email: string;
             name?: string;
             /** @description At least 8 characters, no NUL; longer than 72 bytes is fine (pre-hashed). */
@@ -1212,6 +1236,8 @@ export interface components {
             accepts_comments: boolean;
             author?: string;
             comment_system?: string;
+            dir?: string;
+            language?: string;
             /** Format: date-time */
             published_at?: string;
             /** Format: double */
@@ -1285,6 +1311,7 @@ export interface components {
             run_id: string;
             stats: components["schemas"]["Stats"];
             status: string;
+            warnings?: string[];
         };
         /** @description A run advanced: progress 0..1 and the step it is in. */
         RunProgressEvent: {
@@ -1295,7 +1322,7 @@ export interface components {
             at: string;
             data: components["schemas"]["ProgressData"];
             /**
-             * @description run.queued, run.started, run.progress, run.succeeded, run.failed, run.cancelled, prospect.found, comment.drafted, comment.reviewed, notification, ...
+             * @description What happened: one of this shape's event names.
              * @enum {string}
              */
             event: "run.progress";
@@ -1356,7 +1383,7 @@ export interface components {
             at: string;
             data: components["schemas"]["RunEventData"];
             /**
-             * @description run.queued, run.started, run.progress, run.succeeded, run.failed, run.cancelled, prospect.found, comment.drafted, comment.reviewed, notification, ...
+             * @description What happened: one of this shape's event names.
              * @enum {string}
              */
             event: "run.queued" | "run.started" | "run.succeeded" | "run.failed" | "run.cancelled";
@@ -1425,17 +1452,28 @@ export interface components {
             /** Format: int64 */
             drafts_skipped: number;
             /** Format: int64 */
+            drafts_skipped_language: number;
+            /** Format: int64 */
             duplicates: number;
             /** Format: int64 */
             fetch_failures: number;
+            fetch_failures_by_reason?: {
+                [key: string]: number;
+            };
+            /** Format: int64 */
+            language_skipped: number;
             /** Format: int64 */
             posts_discovered: number;
             /** Format: int64 */
             posts_fetched: number;
             /** Format: int64 */
             prospects: number;
+            seed_failures_by_reason?: {
+                [key: string]: number;
+            };
             /** Format: int64 */
             seeds_failed: number;
+            warnings?: string[];
         };
         TokenResponse: {
             /** @description JWT for the Authorization: Bearer header. */
@@ -1881,6 +1919,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
             /** @description Gateway Timeout */
             504: {
                 headers: {
@@ -1934,6 +1981,15 @@ export interface operations {
             };
             /** @description Internal Server Error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2045,6 +2101,15 @@ export interface operations {
             };
             /** @description Internal Server Error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2278,6 +2343,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
         };
     };
     register: {
@@ -2364,6 +2438,15 @@ export interface operations {
             };
             /** @description Internal Server Error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
