@@ -99,13 +99,6 @@ function short(s: string): string {
   return s.length > 26 ? s.slice(0, 25) + '…' : s
 }
 
-interface TokensRow {
-  campaign_id: string
-  name?: string
-  tokens: number
-  cost_usd?: number
-}
-
 /** AnalyticsPage charts traffic, latency, runs and model tokens for admins. */
 export function AnalyticsPage() {
   const auth = useAuth()
@@ -134,7 +127,7 @@ export function AnalyticsPage() {
           const routes = [...(d.routes ?? [])].sort((a, b) => b.requests - a.requests).slice(0, 12)
           const labels = routes.map((r) => `${r.method} ${r.route.replace(/^\/api/, '')}`)
           const rs = d.runs_by_status
-          const tokens = (d as { tokens_by_campaign?: TokensRow[] }).tokens_by_campaign
+          const tokens = d.tokens_by_campaign
           return (
             <>
               <p className="muted">
@@ -166,14 +159,16 @@ export function AnalyticsPage() {
                   bars
                   series={[{ label: 'runs', values: [rs.queued, rs.running, rs.succeeded, rs.failed, rs.cancelled], color: '#0369a1' }]}
                 />
-                {tokens && (
+                {tokens.length > 0 ? (
                   <Chart
-                    title="Model tokens by campaign"
+                    title="Model tokens by campaign (today, UTC)"
                     xLabel="campaign"
                     labels={tokens.map((t) => t.name || t.campaign_id)}
                     bars
                     series={[{ label: 'tokens', values: tokens.map((t) => t.tokens), color: '#7c3aed' }]}
                   />
+                ) : (
+                  <p className="muted">No model tokens spent today: the offline writer spends none.</p>
                 )}
               </div>
             </>
