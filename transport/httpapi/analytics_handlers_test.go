@@ -90,7 +90,7 @@ func TestAdminAnalytics(t *testing.T) {
 		r = e.do("GET", "/api/admin/analytics", nil, bearer(root.AccessToken))
 		require.Equal(t, http.StatusOK, r.status, "body: %s", r.body)
 		raw := r.json(t)
-		assert.ElementsMatch(t, []string{"window", "from", "to", "routes", "websocket_connections", "runs_by_status", "tokens_by_campaign"}, keys(raw))
+		assert.ElementsMatch(t, []string{"window", "from", "to", "routes", "websocket_connections", "runs_by_status", "runs_by_hour", "tokens_by_campaign"}, keys(raw))
 		var b analyticsBody
 		require.NoError(t, json.Unmarshal(r.body, &b))
 		assert.Equal(t, "1h", b.Window, "the default window")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/google/wire"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -234,7 +235,40 @@ func ProvideHTTP(cfg Config, logger *slog.Logger, svc *auth.Service, limiter aut
 		// The dashboard at /, the API reference at /docs (web/dist).
 		Web:              webApp,
 		TokensByCampaign: tokensByCampaign(bunstore.NewLLMSpend(db.Bun, agents.BudgetLimits{}, nil)),
+		// Every instance's minute rollups, merged on read (see App.Serve).
+		Analytics:  bunstore.NewRollups(db.Bun),
+		RunsByHour: runsByHour(runStore),
 	})
+}
+
+// runsByHour reads the runs created per hour for the analytics report.
+func runsByHour(runs *bunstore.Runs) func(context.Context, time.Time) ([]httpapi.RunsHour, error) {
+	return func(ctx context.Context, since time.Time) ([]httpapi.RunsHour, error) {
+		rows, err := runs.CountByHour(ctx, since)
+		if err != nil {
+			return nil, err
+		}
+		var out []httpapi.RunsHour
+		for _, r := range rows {
+			if len(out) == 0 || !out[len(out)-1].Hour.Equal(r.Hour) {
+				out = append(out, httpapi.RunsHour{Hour: r.Hour})
+			}
+			c := &out[len(out)-1].RunStatusCounts
+			switch r.Status {
+			case agents.RunQueued:
+				c.Queued += r.N
+			case agents.RunRunning:
+				c.Running += r.N
+			case agents.RunSucceeded:
+				c.Succeeded += r.N
+			case agents.RunFailed:
+				c.Failed += r.N
+			case agents.RunCancelled:
+				c.Cancelled += r.N
+			}
+		}
+		return out, nil
+	}
 }
 
 // tokensByCampaign reads today's model usage for the analytics report.
