@@ -201,6 +201,7 @@ func TestServerEndToEnd(t *testing.T) {
 			assert.NotEmpty(t, stats["routes"])
 			assert.EqualValues(t, 1, stats["runs_by_status"].(map[string]any)["succeeded"])
 			assert.Contains(t, stats, "websocket_connections")
+			requireCrewSeries(t, base)
 
 			require.NoError(t, stop(), "graceful shutdown")
 			for _, secret := range []string{"user password", "admin password 1", pair["refresh_token"].(string), adminToken} {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/wire"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 	"github.com/uptrace/bun"
 
@@ -205,7 +206,8 @@ func ProvideAuthConfig(cfg Config, ev *Events) auth.Config {
 // ProvideHTTP builds the HTTP server with every route, and the embedded
 // web app (web/dist) at / and /docs.
 func ProvideHTTP(cfg Config, logger *slog.Logger, svc *auth.Service, limiter auth.RateLimiter, db *Database,
-	campaigns *campaign.Service, runs *outreach.Runs, runStore *bunstore.Runs, tools *outreach.Tools, agentList []agents.Agent) (*httpapi.Server, error) {
+	campaigns *campaign.Service, runs *outreach.Runs, runStore *bunstore.Runs, tools *outreach.Tools, agentList []agents.Agent,
+	reg *prometheus.Registry) (*httpapi.Server, error) {
 	webApp, err := webapp.New(web.Dist())
 	if err != nil {
 		return nil, fmt.Errorf("web app: %w", err)
@@ -224,6 +226,7 @@ func ProvideHTTP(cfg Config, logger *slog.Logger, svc *auth.Service, limiter aut
 		Logger:         logger,
 	}, httpapi.Deps{
 		Auth:      svc,
+		Metrics:   reg, // shared with the crew's series
 		Limiter:   limiter,
 		Ready:     db.ready,
 		Campaigns: campaigns,
