@@ -193,7 +193,9 @@ func (l *timedLLM) Generate(ctx context.Context, req agents.GenerateRequest) (ag
 // Sink returns next with the posts of every run execution counted when
 // it ends: the difference between its stats at run.started (restored
 // ones, for a resumed run) and at its final event.
-func (m *Metrics) Sink(next agents.EventSink) agents.EventSink { return &countingSink{next: next, m: m} }
+func (m *Metrics) Sink(next agents.EventSink) agents.EventSink {
+	return &countingSink{next: next, m: m}
+}
 
 type countingSink struct {
 	next agents.EventSink
