@@ -70,6 +70,9 @@ type Deps struct {
 	// RunsByHour counts the runs created since a time by UTC hour and
 	// status for GET /api/admin/analytics; nil reports none.
 	RunsByHour func(ctx context.Context, since time.Time) ([]RunsHour, error)
+	// TokensByCampaignDay reports model usage by day and campaign for GET
+	// /api/admin/analytics; nil reports none.
+	TokensByCampaignDay func(ctx context.Context) ([]CampaignDayTokens, error)
 	// Web serves the GET and HEAD requests outside /api/ that no route
 	// matches: the web app, its assets and the API reference at /docs
 	// (webapp.Handler is one). Nil: those are JSON 404s and /docs is

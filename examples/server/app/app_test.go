@@ -200,6 +200,9 @@ func TestServerEndToEnd(t *testing.T) {
 			require.Equal(t, http.StatusOK, resp.StatusCode, "%v", stats)
 			assert.NotEmpty(t, stats["routes"])
 			assert.EqualValues(t, 1, stats["runs_by_status"].(map[string]any)["succeeded"])
+			hours := stats["runs_by_hour"].([]any)
+			require.NotEmpty(t, hours, "runs by status over time")
+			assert.EqualValues(t, 1, hours[len(hours)-1].(map[string]any)["succeeded"])
 			assert.Contains(t, stats, "websocket_connections")
 			requireCrewSeries(t, base)
 

@@ -236,12 +236,29 @@ func ProvideHTTP(cfg Config, logger *slog.Logger, svc *auth.Service, limiter aut
 		// Every instance reads the shared runs table.
 		RunsByStatus: runStore.CountByStatus,
 		// The dashboard at /, the API reference at /docs (web/dist).
-		Web:              webApp,
-		TokensByCampaign: tokensByCampaign(bunstore.NewLLMSpend(db.Bun, agents.BudgetLimits{}, nil)),
+		Web:                 webApp,
+		TokensByCampaign:    tokensByCampaign(bunstore.NewLLMSpend(db.Bun, agents.BudgetLimits{}, nil)),
+		TokensByCampaignDay: tokensByCampaignDay(bunstore.NewLLMSpend(db.Bun, agents.BudgetLimits{}, nil)),
 		// Every instance's minute rollups, merged on read (see App.Serve).
 		Analytics:  bunstore.NewRollups(db.Bun),
 		RunsByHour: runsByHour(runStore),
 	})
+}
+
+// tokensByCampaignDay reads the last week's model usage for the analytics report.
+func tokensByCampaignDay(spend *bunstore.LLMSpend) func(context.Context) ([]httpapi.CampaignDayTokens, error) {
+	return func(ctx context.Context) ([]httpapi.CampaignDayTokens, error) {
+		rows, err := spend.ByDay(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]httpapi.CampaignDayTokens, len(rows))
+		for i, r := range rows {
+			out[i] = httpapi.CampaignDayTokens{Day: r.Day, CampaignTokens: httpapi.CampaignTokens{
+				CampaignID: r.Key, Name: r.Name, Tokens: r.Tokens, CostUSD: r.CostUSD}}
+		}
+		return out, nil
+	}
 }
 
 // runsByHour reads the runs created per hour for the analytics report.
