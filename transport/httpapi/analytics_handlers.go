@@ -27,7 +27,7 @@ type RunStatusCounts struct {
 // AnalyticsReport is the body of GET /api/admin/analytics.
 type AnalyticsReport struct {
 	Window               string              `json:"window" doc:"The window asked for, as a Go duration."`
-	From                 time.Time           `json:"from" doc:"Start of the oldest bucket counted: at most one minute (beyond the last two hours, one hour) before to minus window."`
+	From                 time.Time           `json:"from" doc:"Start of the oldest bucket counted: at most one minute before to minus window (kept in memory only: beyond the last two hours, one hour)."`
 	To                   time.Time           `json:"to"`
 	Routes               []RouteAnalytics    `json:"routes" doc:"Routes with requests in the window, by route then method."`
 	WebSocketConnections int                 `json:"websocket_connections" doc:"Open WebSocket connections on this instance."`
@@ -83,11 +83,13 @@ func (s *Server) registerAnalytics() {
 			return nil, NewProblem(http.StatusUnprocessableEntity, "window must be a duration between 1m and 24h").
 				WithField("query.window", "expected a Go duration between 1m and 24h, like 15m or 6h")
 		}
-		snap := s.metrics.analytics.snapshot(window)
+		var snap statsWindow
 		if s.deps.Analytics != nil {
 			if snap, err = s.sharedSnapshot(ctx, window); err != nil {
 				return nil, s.Error(ctx, err)
 			}
+		} else {
+			snap = s.metrics.analytics.snapshot(window)
 		}
 		report := AnalyticsReport{
 			Window: in.Window, From: snap.from, To: snap.to, Routes: snap.routes,
