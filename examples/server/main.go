@@ -27,6 +27,9 @@ func main() {
 
 // run starts the server and blocks until ctx ends; it returns the exit code.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "healthcheck" {
+		return healthcheck(ctx, args[1:], getenv, stderr)
+	}
 	if file, rest, ok := dumpTarget(args); ok {
 		if err := dumpOpenAPI(ctx, file, rest, getenv, stdout); err != nil {
 			fmt.Fprintf(stderr, "kpbot: %v\n", err)

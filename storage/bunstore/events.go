@@ -233,3 +233,13 @@ func (st *Events) Prune(ctx context.Context, olderThan time.Time, keepPerTopic i
 		}
 	}
 }
+
+// Count returns how many events the log holds (every topic), for the
+// event-log size gauge.
+func (l *Events) Count(ctx context.Context) (int, error) {
+	n, err := l.db.NewSelect().Model((*eventRow)(nil)).Count(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("count events: %w", mapErr(err))
+	}
+	return int(n), nil
+}

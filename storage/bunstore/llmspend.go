@@ -47,9 +47,13 @@ type llmSpendRow struct {
 
 func (s *LLMSpend) today() string { return s.now().UTC().Format(time.DateOnly) }
 
+// SpendHistoryDays is how many UTC days of usage the table keeps, today
+// included.
+const SpendHistoryDays = 7
+
 // Spend adds tokens and cost to key's usage today, in one statement. The
-// first Spend of a day on this instance also deletes the days before
-// yesterday, for every key.
+// first Spend of a day on this instance also deletes the days older than
+// SpendHistoryDays, for every key.
 func (s *LLMSpend) Spend(ctx context.Context, key string, tokens int, cost float64) error {
 	row := &llmSpendRow{Key: key, Day: s.today(), Tokens: int64(max(tokens, 0)), CostUSD: max(cost, 0)}
 	_, err := s.db.NewInsert().Model(row).
@@ -63,9 +67,10 @@ func (s *LLMSpend) Spend(ctx context.Context, key string, tokens int, cost float
 	if s.pruned.Load() == row.Day {
 		return nil
 	}
-	// Yesterday stays: an instance whose clock is behind may still be
-	// spending it.
-	before := s.now().UTC().AddDate(0, 0, -1).Format(time.DateOnly)
+	// SpendHistoryDays days stay (today included), for the analytics
+	// report's usage by day; yesterday always does, since an instance
+	// whose clock is behind may still be spending it.
+	before := s.now().UTC().AddDate(0, 0, -(SpendHistoryDays - 1)).Format(time.DateOnly)
 	if _, err := s.db.NewDelete().Model((*llmSpendRow)(nil)).Where("day < ?", before).Exec(ctx); err != nil {
 		return fmt.Errorf("forget llm spend before %s: %w", before, mapErr(err))
 	}

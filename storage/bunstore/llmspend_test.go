@@ -27,7 +27,7 @@ func TestLLMSpend(t *testing.T) {
 }
 
 // TestLLMSpendForgetsOldDays: the first spend of a day deletes the days
-// before yesterday and keeps yesterday's.
+// older than a week and keeps the rest, which ByDay reports.
 func TestLLMSpendForgetsOldDays(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
@@ -40,11 +40,25 @@ func TestLLMSpendForgetsOldDays(t *testing.T) {
 				Where("key = ?", key).Order("day").Scan(ctx, &out))
 			return out
 		}
-		for _, d := range []string{"2026-03-01", "2026-03-09", "2026-03-10"} {
+		for _, d := range []string{"2026-03-01", "2026-03-03", "2026-03-04", "2026-03-09", "2026-03-10"} {
 			at, err := time.Parse(time.DateOnly, d)
 			require.NoError(t, err)
 			require.NoError(t, bunstore.NewLLMSpend(db, agents.BudgetLimits{}, func() time.Time { return at }).Spend(ctx, key, 1, 0))
 		}
-		assert.Equal(t, []string{"2026-03-09", "2026-03-10"}, days())
+		assert.Equal(t, []string{"2026-03-04", "2026-03-09", "2026-03-10"}, days(), "the last 7 days stay")
+
+		at := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
+		rows, err := bunstore.NewLLMSpend(db, agents.BudgetLimits{}, func() time.Time { return at }).ByDay(ctx)
+		require.NoError(t, err)
+		var mine []bunstore.DaySpend
+		for _, r := range rows {
+			if r.Key == key {
+				mine = append(mine, r)
+			}
+		}
+		require.Len(t, mine, 3)
+		assert.Equal(t, "2026-03-10", mine[0].Day, "newest first")
+		assert.Equal(t, "2026-03-04", mine[2].Day)
+		assert.Equal(t, int64(1), mine[0].Tokens)
 	})
 }

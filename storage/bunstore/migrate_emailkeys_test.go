@@ -5,6 +5,7 @@ import (
 	"context"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -168,8 +169,12 @@ func testMigrateEmailKeys(t *testing.T, db *bun.DB) {
 	assert.Empty(t, ms.Unapplied())
 	group, err := m.Rollback(ctx)
 	require.NoError(t, err)
-	require.Len(t, group.Migrations, 1, "the email keys were their own group")
-	assert.True(t, strings.HasSuffix(group.Migrations[0].Name+"_"+group.Migrations[0].Comment, "email_keys"))
+	// The group holds the email keys and whatever later migrations ran with them.
+	var names []string
+	for _, m := range group.Migrations {
+		names = append(names, m.Name+"_"+m.Comment)
+	}
+	assert.True(t, slices.ContainsFunc(names, func(n string) bool { return strings.HasSuffix(n, "email_keys") }), "rolled back %v", names)
 	var n int
 	require.NoError(t, db.NewSelect().TableExpr("kpbot_users").ColumnExpr("count(*)").Scan(ctx, &n))
 	assert.Equal(t, len(oldUsers)+1, n, "rolling back keeps the users")

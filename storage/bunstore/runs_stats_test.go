@@ -65,3 +65,38 @@ func TestRunsCountByStatus(t *testing.T) {
 		assert.Equal(t, want, got)
 	})
 }
+
+// TestRunsCountByHour buckets runs by the UTC hour of their creation and
+// status, leaving out those created before since.
+func TestRunsCountByHour(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		t.Parallel()
+		ctx := t.Context()
+		runs := bunstore.NewRuns(db)
+		owner := uuid.Must(uuid.NewV7()).String()
+		camp := newRunCampaign(t, db, owner)
+		h := time.Now().UTC().Truncate(time.Hour)
+		for _, r := range []struct {
+			at     time.Time
+			status agents.RunStatus
+		}{
+			{h.Add(-3 * time.Hour), agents.RunSucceeded}, // before since
+			{h.Add(-2*time.Hour + time.Minute), agents.RunSucceeded},
+			{h.Add(-2*time.Hour + 59*time.Minute), agents.RunSucceeded},
+			{h.Add(-2*time.Hour + 30*time.Minute), agents.RunFailed},
+			{h.Add(time.Second), agents.RunQueued},
+		} {
+			require.NoError(t, runs.Create(ctx, &agents.Run{
+				ID: uuid.Must(uuid.NewV7()).String(), CampaignID: camp, OwnerID: owner, Status: r.status, CreatedAt: r.at,
+			}))
+		}
+		got, err := runs.CountByHour(ctx, h.Add(-2*time.Hour))
+		require.NoError(t, err)
+		assert.Equal(t, []bunstore.HourStatusCount{
+			{Hour: h.Add(-2 * time.Hour), Status: agents.RunFailed, N: 1},
+			{Hour: h.Add(-2 * time.Hour), Status: agents.RunSucceeded, N: 2},
+			{Hour: h, Status: agents.RunQueued, N: 1},
+		}, got)
+	})
+}

@@ -26,13 +26,27 @@ type RunStatusCounts struct {
 
 // AnalyticsReport is the body of GET /api/admin/analytics.
 type AnalyticsReport struct {
-	Window               string           `json:"window" doc:"The window asked for, as a Go duration."`
-	From                 time.Time        `json:"from" doc:"Start of the oldest bucket counted: at most one minute (beyond the last two hours, one hour) before to minus window."`
-	To                   time.Time        `json:"to"`
-	Routes               []RouteAnalytics `json:"routes" doc:"Routes with requests in the window, by route then method."`
-	WebSocketConnections int              `json:"websocket_connections" doc:"Open WebSocket connections on this instance."`
-	RunsByStatus         RunStatusCounts  `json:"runs_by_status" doc:"Every stored run, by status."`
-	TokensByCampaign     []CampaignTokens `json:"tokens_by_campaign" doc:"Model tokens and cost spent today (UTC) by campaign, most first (what the model server reported; the offline writer spends none)."`
+	Window               string              `json:"window" doc:"The window asked for, as a Go duration."`
+	From                 time.Time           `json:"from" doc:"Start of the oldest bucket counted: at most one minute before to minus window (kept in memory only: beyond the last two hours, one hour)."`
+	To                   time.Time           `json:"to"`
+	Routes               []RouteAnalytics    `json:"routes" doc:"Routes with requests in the window, by route then method."`
+	WebSocketConnections int                 `json:"websocket_connections" doc:"Open WebSocket connections on this instance."`
+	RunsByStatus         RunStatusCounts     `json:"runs_by_status" doc:"Every stored run, by status."`
+	RunsByHour           []RunsHour          `json:"runs_by_hour" doc:"Runs created in each UTC hour of the window, by current status, oldest first; hours without runs are left out."`
+	TokensByCampaignDay  []CampaignDayTokens `json:"tokens_by_campaign_day" doc:"Model tokens and cost by UTC day (the last 7, newest first) and campaign, most first within a day."`
+	TokensByCampaign     []CampaignTokens    `json:"tokens_by_campaign" doc:"Model tokens and cost spent today (UTC) by campaign, most first (what the model server reported; the offline writer spends none)."`
+}
+
+// RunsHour counts the runs created in one UTC hour by their status now.
+type RunsHour struct {
+	Hour time.Time `json:"hour" doc:"Start of the hour, UTC."`
+	RunStatusCounts
+}
+
+// CampaignDayTokens is one campaign's model usage on one UTC day.
+type CampaignDayTokens struct {
+	Day string `json:"day" doc:"YYYY-MM-DD, UTC."`
+	CampaignTokens
 }
 
 // CampaignTokens is one campaign's model usage today.
@@ -58,7 +72,7 @@ func (s *Server) registerAnalytics() {
 		OperationID: "admin-analytics", Method: http.MethodGet, Path: "/api/admin/analytics", Tags: []string{"admin"},
 		Summary: "Traffic, WebSocket and run analytics",
 		Description: "Per-route request counts, client and server error rates and p50/p95/p99 latency over the window " +
-			"(this instance, kept in memory), open WebSocket connections, every stored run by status, and today's model tokens by campaign. " +
+			"(every instance's minute rollups from the database when the server keeps them there, else this instance's, from memory), open WebSocket connections, every stored run by status, runs created per hour by status, today's model tokens by campaign, and the last 7 days' by day and campaign. " +
 			"Latency quantiles are read from log-spaced bins and are within ±11.3% between 0.1 ms and 60 s.",
 		Security: BearerSecurity(),
 		Metadata: map[string]any{MetadataPermission: auth.PermAnalyticsRead},
@@ -69,7 +83,14 @@ func (s *Server) registerAnalytics() {
 			return nil, NewProblem(http.StatusUnprocessableEntity, "window must be a duration between 1m and 24h").
 				WithField("query.window", "expected a Go duration between 1m and 24h, like 15m or 6h")
 		}
-		snap := s.metrics.analytics.snapshot(window)
+		var snap statsWindow
+		if s.deps.Analytics != nil {
+			if snap, err = s.sharedSnapshot(ctx, window); err != nil {
+				return nil, s.Error(ctx, err)
+			}
+		} else {
+			snap = s.metrics.analytics.snapshot(window)
+		}
 		report := AnalyticsReport{
 			Window: in.Window, From: snap.from, To: snap.to, Routes: snap.routes,
 		}
@@ -90,6 +111,16 @@ func (s *Server) registerAnalytics() {
 				Cancelled: counts[agents.RunCancelled],
 			}
 		}
+		report.RunsByHour = []RunsHour{}
+		if s.deps.RunsByHour != nil {
+			hours, err := s.deps.RunsByHour(ctx, snap.to.Add(-window).Truncate(time.Hour))
+			if err != nil {
+				return nil, s.Error(ctx, err)
+			}
+			if hours != nil {
+				report.RunsByHour = hours
+			}
+		}
 		report.TokensByCampaign = []CampaignTokens{}
 		if s.deps.TokensByCampaign != nil {
 			tokens, err := s.deps.TokensByCampaign(ctx)
@@ -98,6 +129,16 @@ func (s *Server) registerAnalytics() {
 			}
 			if tokens != nil {
 				report.TokensByCampaign = tokens
+			}
+		}
+		report.TokensByCampaignDay = []CampaignDayTokens{}
+		if s.deps.TokensByCampaignDay != nil {
+			days, err := s.deps.TokensByCampaignDay(ctx)
+			if err != nil {
+				return nil, s.Error(ctx, err)
+			}
+			if days != nil {
+				report.TokensByCampaignDay = days
 			}
 		}
 		return &analyticsOutput{Body: report}, nil

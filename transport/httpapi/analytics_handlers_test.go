@@ -90,7 +90,7 @@ func TestAdminAnalytics(t *testing.T) {
 		r = e.do("GET", "/api/admin/analytics", nil, bearer(root.AccessToken))
 		require.Equal(t, http.StatusOK, r.status, "body: %s", r.body)
 		raw := r.json(t)
-		assert.ElementsMatch(t, []string{"window", "from", "to", "routes", "websocket_connections", "runs_by_status", "tokens_by_campaign"}, keys(raw))
+		assert.ElementsMatch(t, []string{"window", "from", "to", "routes", "websocket_connections", "runs_by_status", "runs_by_hour", "tokens_by_campaign", "tokens_by_campaign_day"}, keys(raw))
 		var b analyticsBody
 		require.NoError(t, json.Unmarshal(r.body, &b))
 		assert.Equal(t, "1h", b.Window, "the default window")
@@ -193,10 +193,19 @@ func TestAnalyticsTokensByCampaign(t *testing.T) {
 					}
 					return out, err
 				}
+				s.deps.TokensByCampaignDay = func(ctx context.Context) ([]CampaignDayTokens, error) {
+					rows, err := spend.ByDay(ctx)
+					out := make([]CampaignDayTokens, len(rows))
+					for i, r := range rows {
+						out[i] = CampaignDayTokens{Day: r.Day, CampaignTokens: CampaignTokens{CampaignID: r.Key, Name: r.Name, Tokens: r.Tokens, CostUSD: r.CostUSD}}
+					}
+					return out, err
+				}
 			})
 			root := e.admin()
 			empty := e.do("GET", "/api/admin/analytics?window=1h", nil, bearer(root.AccessToken))
 			assert.Contains(t, string(empty.body), `"tokens_by_campaign":[]`)
+			assert.Contains(t, string(empty.body), `"tokens_by_campaign_day":[]`)
 
 			cid := e.createCampaign(root, "Tokens")["id"].(string)
 			require.NoError(t, spend.Spend(t.Context(), cid, 1200, 0.5))
@@ -206,13 +215,19 @@ func TestAnalyticsTokensByCampaign(t *testing.T) {
 			r := e.do("GET", "/api/admin/analytics?window=1h", nil, bearer(root.AccessToken))
 			require.Equal(t, http.StatusOK, r.status, "body: %s", r.body)
 			var rep struct {
-				Tokens []CampaignTokens `json:"tokens_by_campaign"`
+				Tokens []CampaignTokens    `json:"tokens_by_campaign"`
+				Days   []CampaignDayTokens `json:"tokens_by_campaign_day"`
 			}
 			require.NoError(t, json.Unmarshal(r.body, &rep))
 			assert.Equal(t, []CampaignTokens{
 				{CampaignID: cid, Name: "Tokens", Tokens: 1500, CostUSD: 0.75},
 				{CampaignID: "agents:comment", Tokens: 40},
 			}, rep.Tokens)
+			today := time.Now().UTC().Format(time.DateOnly)
+			assert.Equal(t, []CampaignDayTokens{
+				{Day: today, CampaignTokens: CampaignTokens{CampaignID: cid, Name: "Tokens", Tokens: 1500, CostUSD: 0.75}},
+				{Day: today, CampaignTokens: CampaignTokens{CampaignID: "agents:comment", Tokens: 40}},
+			}, rep.Days)
 		})
 	}
 }

@@ -66,6 +66,7 @@ type statBucket struct {
 	clientErrors uint64
 	serverErrors uint64
 	bins         [latencyBins]uint32
+	dirty        bool // counted since the last flush to Deps.Analytics
 }
 
 func (b *statBucket) add(period int64, status, bin int) {
@@ -79,6 +80,7 @@ func (b *statBucket) add(period int64, status, bin int) {
 		b.clientErrors++
 	}
 	b.bins[bin]++
+	b.dirty = true
 }
 
 func (b *statBucket) mergeInto(out *routeTotals) {
@@ -251,14 +253,7 @@ func (s *requestStats) snapshot(window time.Duration) statsWindow {
 		if t.requests == 0 {
 			continue
 		}
-		out.routes = append(out.routes, RouteAnalytics{
-			Method: k.method, Route: k.route, Requests: t.requests,
-			ClientErrors: t.clientErrors, ServerErrors: t.serverErrors,
-			ErrorRate: float64(t.clientErrors+t.serverErrors) / float64(t.requests),
-			P50Ms:     s.quantileMs(&t, 0.50),
-			P95Ms:     s.quantileMs(&t, 0.95),
-			P99Ms:     s.quantileMs(&t, 0.99),
-		})
+		out.routes = append(out.routes, s.routeAnalytics(k, &t))
 	}
 	slices.SortFunc(out.routes, func(a, b RouteAnalytics) int {
 		if c := strings.Compare(a.Route, b.Route); c != 0 {
@@ -267,6 +262,18 @@ func (s *requestStats) snapshot(window time.Duration) statsWindow {
 		return strings.Compare(a.Method, b.Method)
 	})
 	return out
+}
+
+// routeAnalytics is the report row of a route's merged buckets.
+func (s *requestStats) routeAnalytics(k routeKey, t *routeTotals) RouteAnalytics {
+	return RouteAnalytics{
+		Method: k.method, Route: k.route, Requests: t.requests,
+		ClientErrors: t.clientErrors, ServerErrors: t.serverErrors,
+		ErrorRate: float64(t.clientErrors+t.serverErrors) / float64(t.requests),
+		P50Ms:     s.quantileMs(t, 0.50),
+		P95Ms:     s.quantileMs(t, 0.95),
+		P99Ms:     s.quantileMs(t, 0.99),
+	}
 }
 
 // quantileMs is the q-quantile of t's latencies in milliseconds, rounded

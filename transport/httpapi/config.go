@@ -34,6 +34,12 @@ type Config struct {
 	AuthRateLimit int
 	// ReadyTimeout bounds the readiness check of /readyz; default 2s.
 	ReadyTimeout time.Duration
+	// AnalyticsFlushInterval is how often the request statistics are
+	// saved to Deps.Analytics; default DefaultAnalyticsFlushInterval.
+	AnalyticsFlushInterval time.Duration
+	// AnalyticsRetention is how long saved minutes are kept; default
+	// DefaultAnalyticsRetention.
+	AnalyticsRetention time.Duration
 	// Title and Version describe the API in the OpenAPI document.
 	Title   string
 	Version string
@@ -50,6 +56,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.ReadyTimeout == 0 {
 		c.ReadyTimeout = DefaultReadyTimeout
+	}
+	if c.AnalyticsFlushInterval <= 0 {
+		c.AnalyticsFlushInterval = DefaultAnalyticsFlushInterval
+	}
+	if c.AnalyticsRetention <= 0 {
+		c.AnalyticsRetention = DefaultAnalyticsRetention
 	}
 	if c.Title == "" {
 		c.Title = DefaultTitle

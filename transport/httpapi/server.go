@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"sync"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -14,6 +15,7 @@ import (
 	"github.com/uptrace/bunrouter"
 
 	"github.com/kpbot/kpbot/agents"
+	"github.com/kpbot/kpbot/analytics"
 	"github.com/kpbot/kpbot/auth"
 	"github.com/kpbot/kpbot/campaign"
 	"github.com/kpbot/kpbot/campaign/outreach"
@@ -60,6 +62,17 @@ type Deps struct {
 	// TokensByCampaign reports today's model usage by campaign for GET
 	// /api/admin/analytics; nil reports none.
 	TokensByCampaign func(ctx context.Context) ([]CampaignTokens, error)
+	// Analytics is where every instance keeps its minute rollups, so GET
+	// /api/admin/analytics answers for all instances and survives
+	// restarts (bunstore.Rollups is one; run Server.RunAnalytics). Nil:
+	// the report covers this instance only, from memory.
+	Analytics analytics.Store
+	// RunsByHour counts the runs created since a time by UTC hour and
+	// status for GET /api/admin/analytics; nil reports none.
+	RunsByHour func(ctx context.Context, since time.Time) ([]RunsHour, error)
+	// TokensByCampaignDay reports model usage by day and campaign for GET
+	// /api/admin/analytics; nil reports none.
+	TokensByCampaignDay func(ctx context.Context) ([]CampaignDayTokens, error)
 	// Web serves the GET and HEAD requests outside /api/ that no route
 	// matches: the web app, its assets and the API reference at /docs
 	// (webapp.Handler is one). Nil: those are JSON 404s and /docs is
@@ -82,6 +95,8 @@ type Server struct {
 	proxies  []netip.Prefix
 	mappers  []ErrorMapper
 	panics   panicSites
+	instance string     // this server's rows in Deps.Analytics
+	flushMu  sync.Mutex // one analytics flush at a time
 
 	// drainCtx ends, with cause ErrDraining, when Drain is called.
 	drainCtx    context.Context
@@ -100,7 +115,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		return nil, errors.New("httpapi: Deps.Auth is required")
 	}
 	cfg = cfg.withDefaults()
-	s := &Server{cfg: cfg, deps: deps, log: cfg.Logger, proxies: cfg.TrustedProxies}
+	s := &Server{cfg: cfg, deps: deps, log: cfg.Logger, proxies: cfg.TrustedProxies, instance: newInstanceID()}
 	s.cors = newCORSPolicy(cfg.CORSOrigins)
 	s.drainCtx, s.drainCancel = context.WithCancelCause(context.Background())
 

@@ -59,6 +59,12 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	defer stopWatching()
 	retention := events.Retention{MaxAge: a.Config.EventMaxAge, KeepPerTopic: a.Config.EventKeep, Logger: a.Logger}
 	go retention.Run(watchCtx, a.Events.Log)
+	// The analytics flusher saves this instance's last minutes after the
+	// requests have drained, before the database closes.
+	flushCtx, stopFlushing := context.WithCancel(context.WithoutCancel(ctx))
+	flushed := make(chan struct{})
+	go func() { defer close(flushed); a.HTTP.RunAnalytics(flushCtx) }()
+	defer func() { stopFlushing(); <-flushed }()
 	go func() {
 		if err := a.Auth.WatchRevocations(watchCtx); err != nil {
 			a.Logger.Error("session revocations: falling back to the cache TTL", "err", err)

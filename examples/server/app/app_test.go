@@ -200,7 +200,11 @@ func TestServerEndToEnd(t *testing.T) {
 			require.Equal(t, http.StatusOK, resp.StatusCode, "%v", stats)
 			assert.NotEmpty(t, stats["routes"])
 			assert.EqualValues(t, 1, stats["runs_by_status"].(map[string]any)["succeeded"])
+			hours := stats["runs_by_hour"].([]any)
+			require.NotEmpty(t, hours, "runs by status over time")
+			assert.EqualValues(t, 1, hours[len(hours)-1].(map[string]any)["succeeded"])
 			assert.Contains(t, stats, "websocket_connections")
+			requireCrewSeries(t, base)
 
 			require.NoError(t, stop(), "graceful shutdown")
 			for _, secret := range []string{"user password", "admin password 1", pair["refresh_token"].(string), adminToken} {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/kpbot/kpbot/agents"
 	"github.com/kpbot/kpbot/agents/analyst"
+	"github.com/kpbot/kpbot/agents/crewmetrics"
 	"github.com/kpbot/kpbot/agents/llm/offline"
 	"github.com/kpbot/kpbot/agents/llm/openai"
 	"github.com/kpbot/kpbot/agents/research"
@@ -29,7 +30,7 @@ import (
 var CrewSet = wire.NewSet(
 	ProvideCampaigns, ProvideFetcher, ProvideLLM, ProvideSearcher,
 	ProvideMembers, ProvideRunStore, ProvideRunner, ProvideQueue, ProvideEvents,
-	ProvideRuns, ProvideTools, ProvideAgentList,
+	ProvideRuns, ProvideTools, ProvideAgentList, ProvideRegistry, ProvideCrewMetrics,
 )
 
 // ProvideCampaigns builds the campaign service over the bun stores; a
@@ -88,7 +89,8 @@ func ProvideSearcher(cfg Config) (agents.Searcher, error) {
 }
 
 // ProvideMembers assembles the outreach crew's workers and its sink.
-func ProvideMembers(f *web.Fetcher, llm agents.LLM, searcher agents.Searcher, campaigns *campaign.Service) (agents.Members, error) {
+func ProvideMembers(f *web.Fetcher, llm agents.LLM, searcher agents.Searcher, campaigns *campaign.Service, cm *crewmetrics.Metrics) (agents.Members, error) {
+	llm = cm.LLM(llm) // kpbot_llm_* series
 	res, err := research.New(f, searcher, research.Config{})
 	if err != nil {
 		return agents.Members{}, fmt.Errorf("researcher: %w", err)
@@ -146,11 +148,12 @@ func ProvideRunStore(d *Database) *bunstore.Runs { return bunstore.NewRuns(d.Bun
 // their steps and events; finished runs notify their campaign's owner.
 // Each execution leases its run for KPBOT_RUN_LEASE, so a run of a dead
 // instance is taken over by another (see agents/riverjob).
-func ProvideRunner(cfg Config, m agents.Members, runs *bunstore.Runs, ev *Events, notes *notify.Service, camps *campaign.Service, logger *slog.Logger) (*agents.Runner, error) {
+func ProvideRunner(cfg Config, m agents.Members, runs *bunstore.Runs, ev *Events, notes *notify.Service, camps *campaign.Service, logger *slog.Logger, cm *crewmetrics.Metrics) (*agents.Runner, error) {
 	crew, err := agents.OutreachCrew(m)
 	if err != nil {
 		return nil, fmt.Errorf("crew: %w", err)
 	}
+	crew = cm.Crew(crew) // kpbot_crew_task_duration_seconds
 	ownerOf := func(ctx context.Context, campaignID string) (string, error) {
 		c, err := camps.CampaignByID(ctx, campaignID)
 		if err != nil {
@@ -159,7 +162,7 @@ func ProvideRunner(cfg Config, m agents.Members, runs *bunstore.Runs, ev *Events
 		return c.OwnerID, nil
 	}
 	sink := notify.NewRunEvents(outreach.NewRunEvents(ev.Publisher), notes, ownerOf)
-	r, err := agents.NewRunner(crew, runs, sink, agents.RunnerConfig{Lease: cfg.RunLease, Logger: logger})
+	r, err := agents.NewRunner(crew, runs, cm.Sink(sink), agents.RunnerConfig{Lease: cfg.RunLease, Logger: logger})
 	if err != nil {
 		return nil, fmt.Errorf("runner: %w", err)
 	}

@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/google/wire"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 	"github.com/uptrace/bun"
 
@@ -204,7 +206,8 @@ func ProvideAuthConfig(cfg Config, ev *Events) auth.Config {
 // ProvideHTTP builds the HTTP server with every route, and the embedded
 // web app (web/dist) at / and /docs.
 func ProvideHTTP(cfg Config, logger *slog.Logger, svc *auth.Service, limiter auth.RateLimiter, db *Database,
-	campaigns *campaign.Service, runs *outreach.Runs, runStore *bunstore.Runs, tools *outreach.Tools, agentList []agents.Agent) (*httpapi.Server, error) {
+	campaigns *campaign.Service, runs *outreach.Runs, runStore *bunstore.Runs, tools *outreach.Tools, agentList []agents.Agent,
+	reg *prometheus.Registry) (*httpapi.Server, error) {
 	webApp, err := webapp.New(web.Dist())
 	if err != nil {
 		return nil, fmt.Errorf("web app: %w", err)
@@ -223,6 +226,7 @@ func ProvideHTTP(cfg Config, logger *slog.Logger, svc *auth.Service, limiter aut
 		Logger:         logger,
 	}, httpapi.Deps{
 		Auth:      svc,
+		Metrics:   reg, // shared with the crew's series
 		Limiter:   limiter,
 		Ready:     db.ready,
 		Campaigns: campaigns,
@@ -232,9 +236,59 @@ func ProvideHTTP(cfg Config, logger *slog.Logger, svc *auth.Service, limiter aut
 		// Every instance reads the shared runs table.
 		RunsByStatus: runStore.CountByStatus,
 		// The dashboard at /, the API reference at /docs (web/dist).
-		Web:              webApp,
-		TokensByCampaign: tokensByCampaign(bunstore.NewLLMSpend(db.Bun, agents.BudgetLimits{}, nil)),
+		Web:                 webApp,
+		TokensByCampaign:    tokensByCampaign(bunstore.NewLLMSpend(db.Bun, agents.BudgetLimits{}, nil)),
+		TokensByCampaignDay: tokensByCampaignDay(bunstore.NewLLMSpend(db.Bun, agents.BudgetLimits{}, nil)),
+		// Every instance's minute rollups, merged on read (see App.Serve).
+		Analytics:  bunstore.NewRollups(db.Bun),
+		RunsByHour: runsByHour(runStore),
 	})
+}
+
+// tokensByCampaignDay reads the last week's model usage for the analytics report.
+func tokensByCampaignDay(spend *bunstore.LLMSpend) func(context.Context) ([]httpapi.CampaignDayTokens, error) {
+	return func(ctx context.Context) ([]httpapi.CampaignDayTokens, error) {
+		rows, err := spend.ByDay(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]httpapi.CampaignDayTokens, len(rows))
+		for i, r := range rows {
+			out[i] = httpapi.CampaignDayTokens{Day: r.Day, CampaignTokens: httpapi.CampaignTokens{
+				CampaignID: r.Key, Name: r.Name, Tokens: r.Tokens, CostUSD: r.CostUSD}}
+		}
+		return out, nil
+	}
+}
+
+// runsByHour reads the runs created per hour for the analytics report.
+func runsByHour(runs *bunstore.Runs) func(context.Context, time.Time) ([]httpapi.RunsHour, error) {
+	return func(ctx context.Context, since time.Time) ([]httpapi.RunsHour, error) {
+		rows, err := runs.CountByHour(ctx, since)
+		if err != nil {
+			return nil, err
+		}
+		var out []httpapi.RunsHour
+		for _, r := range rows {
+			if len(out) == 0 || !out[len(out)-1].Hour.Equal(r.Hour) {
+				out = append(out, httpapi.RunsHour{Hour: r.Hour})
+			}
+			c := &out[len(out)-1].RunStatusCounts
+			switch r.Status {
+			case agents.RunQueued:
+				c.Queued += r.N
+			case agents.RunRunning:
+				c.Running += r.N
+			case agents.RunSucceeded:
+				c.Succeeded += r.N
+			case agents.RunFailed:
+				c.Failed += r.N
+			case agents.RunCancelled:
+				c.Cancelled += r.N
+			}
+		}
+		return out, nil
+	}
 }
 
 // tokensByCampaign reads today's model usage for the analytics report.

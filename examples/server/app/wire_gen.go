@@ -79,16 +79,26 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 	}
 	notifyService := ProvideNotify(database, events)
 	campaignService := ProvideCampaigns(database, events, notifyService, logger)
-	members, err := ProvideMembers(fetcher, llm, searcher, campaignService)
+	registry := ProvideRegistry()
+	runs := ProvideRunStore(database)
+	metrics, cleanup4, err := ProvideCrewMetrics(registry, runs, events, logger)
 	if err != nil {
 		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
-	runs := ProvideRunStore(database)
-	runner, err := ProvideRunner(cfg, members, runs, events, notifyService, campaignService, logger)
+	members, err := ProvideMembers(fetcher, llm, searcher, campaignService, metrics)
 	if err != nil {
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	runner, err := ProvideRunner(cfg, members, runs, events, notifyService, campaignService, logger, metrics)
+	if err != nil {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
@@ -96,6 +106,7 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 	}
 	queue, err := ProvideQueue(ctx, cfg, database, runner, logger)
 	if err != nil {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
@@ -104,8 +115,9 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 	outreachRuns := ProvideRuns(campaignService, runs, queue)
 	tools := ProvideTools(members)
 	v := ProvideAgentList(cfg)
-	server, err := ProvideHTTP(cfg, logger, service, rateLimiter, database, campaignService, outreachRuns, runs, tools, v)
+	server, err := ProvideHTTP(cfg, logger, service, rateLimiter, database, campaignService, outreachRuns, runs, tools, v, registry)
 	if err != nil {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
@@ -114,6 +126,7 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 	topicAuthorizer := ProvideTopicAuthorizer(campaignService, outreachRuns)
 	hub, err := ProvideHub(server, events, topicAuthorizer, notifyService, logger)
 	if err != nil {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
@@ -121,12 +134,14 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 	}
 	app, err := NewApp(ctx, cfg, logger, database, service, queue, events, server, hub)
 	if err != nil {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
 	return app, func() {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()

@@ -1,0 +1,1 @@
+DROP TABLE kpbot_http_rollups;
