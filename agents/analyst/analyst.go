@@ -26,7 +26,12 @@ import (
 const (
 	DefaultMinRelevance = 0.02
 	DefaultMaxPerSite   = 10
-	DefaultParallel     = 4
+	// DefaultParallel caps posts read at once (requests in flight).
+	// Posts are scheduled by host, so a reader only takes a post whose
+	// host is free and past its delay: it hardly ever waits.
+	DefaultParallel = 64
+	// DefaultMaxQueued caps candidates taken but not yet read.
+	DefaultMaxQueued = 4096
 )
 
 // PageFetcher fetches a page; *web.Fetcher is one.
@@ -43,9 +48,12 @@ type Config struct {
 	MinRelevance float64
 	// MaxPerSite caps prospects from one host; default 10.
 	MaxPerSite int
-	// Parallel is how many posts are read at once (the fetcher keeps each
-	// host to one request at a time); default 4.
+	// Parallel is how many posts are read at once, at most one per host
+	// (each host's queue is read at its own polite pace); default 64.
 	Parallel int
+	// MaxQueued caps the candidates waiting in the hosts' queues; reading
+	// the candidates pauses while it is reached. Default 4096.
+	MaxQueued int
 	// Scorer tunes relevance scoring.
 	Scorer relevance.Config
 	// Now is the clock for recency; default time.Now.
@@ -77,13 +85,16 @@ func New(fetch PageFetcher, cfg Config) (*Analyst, error) {
 	if cfg.Parallel <= 0 {
 		cfg.Parallel = DefaultParallel
 	}
+	if cfg.MaxQueued <= 0 {
+		cfg.MaxQueued = DefaultMaxQueued
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
 	return &Analyst{fetch: fetch, cfg: cfg}, nil
 }
 
-// Analyze reads every candidate as it comes (Parallel at a time) and
+// Analyze reads every candidate as it comes (by host, Parallel at a time) and
 // returns the best b.ProspectLimit() posts above the bar, at most
 // MaxPerSite per host, by relevance (ties by URL). Posts that fail to
 // fetch or extract are counted in FetchFailed and skipped.
@@ -96,28 +107,16 @@ func (a *Analyst) Analyze(ctx context.Context, b agents.Brief, cands iter.Seq[ag
 		limit: b.ProspectLimit(), perSite: min(a.cfg.MaxPerSite, b.ProspectLimit()),
 		seen: web.NewURLSet(), sites: map[string][]agents.ProspectResult{},
 	}
-	jobs := make(chan agents.Candidate)
-	var wg sync.WaitGroup
-	for range a.cfg.Parallel {
-		wg.Go(func() {
-			for c := range jobs {
-				a.readOne(ctx, b, scorer, c, st)
-				if progress != nil {
-					progress(st.done())
-				}
-			}
-		})
+	qcfg := web.HostQueueConfig{Workers: a.cfg.Parallel, MaxQueued: a.cfg.MaxQueued}
+	if tk, ok := a.fetch.(web.TurnKeeper); ok {
+		qcfg.Turns = tk
 	}
-feed:
-	for c := range cands {
-		select {
-		case jobs <- c:
-		case <-ctx.Done():
-			break feed
+	_ = web.EachByHost(ctx, qcfg, cands, func(c agents.Candidate) string { return c.URL }, func(ctx context.Context, c agents.Candidate) {
+		a.readOne(ctx, b, scorer, c, st)
+		if progress != nil {
+			progress(st.done())
 		}
-	}
-	close(jobs)
-	wg.Wait()
+	})
 	if err := ctx.Err(); err != nil {
 		return agents.AnalysisResult{}, err
 	}
