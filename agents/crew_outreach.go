@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"sync"
 	"time"
 )
 
@@ -59,6 +60,18 @@ type Writer interface {
 	Draft(ctx context.Context, b Brief, p ProspectResult, others []string) (DraftResult, error)
 }
 
+// NearCopyChecker is a Writer that can tell whether a draft is a near-copy
+// of others. Drafts written at once cannot see each other, so the crew
+// checks each against those written alongside it before storing it, and
+// has the writer redraft (seeing them all) when it is a near-copy.
+type NearCopyChecker interface {
+	NearCopy(b Brief, body string, others []string) bool
+}
+
+// DefaultDraftConcurrency is how many drafts are written at once when
+// Members.DraftConcurrency is zero.
+const DefaultDraftConcurrency = 4
+
 // Members are the outreach crew's workers and where they write.
 type Members struct {
 	Researcher Researcher
@@ -67,6 +80,12 @@ type Members struct {
 	Sink       Sink
 	// Now is the clock for the daily draft limit; default time.Now.
 	Now func() time.Time
+	// DraftConcurrency is how many drafts (model calls) are written at
+	// once; 0 means DefaultDraftConcurrency. Drafts are still stored and
+	// evented in the prospects' order, and each is written knowing every
+	// draft stored DraftConcurrency places before it (so the output does
+	// not depend on timing).
+	DraftConcurrency int
 }
 
 // The outreach crew's task names, which are also its run steps.
@@ -181,6 +200,81 @@ func (m Members) draft(ctx context.Context, tc *TaskContext) error {
 	if err != nil {
 		return err
 	}
+	conc := m.DraftConcurrency
+	if conc <= 0 {
+		conc = DefaultDraftConcurrency
+	}
+	checker, _ := m.Writer.(NearCopyChecker)
+	var wg sync.WaitGroup
+	defer wg.Wait() // after stop: drafts still being written end at once
+	dctx, stop := context.WithCancel(ctx)
+	defer stop()
+	// pending are the drafts being written, in the prospects' order; each
+	// is stored when it and every one before it is done.
+	type pending struct {
+		p    ProspectResult
+		seen int // len(others) when it started: the drafts it knew
+		done chan struct{}
+		d    DraftResult
+		err  error
+	}
+	var window []*pending
+	// commit stores the oldest pending draft once it is written.
+	commit := func() error {
+		w := window[0]
+		window = window[1:]
+		select {
+		case <-w.done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		if w.err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return fmt.Errorf("comment writer: draft for %s: %w", w.p.CanonicalURL, w.err)
+		}
+		d, p := w.d, w.p
+		if checker != nil && len(others) > w.seen && checker.NearCopy(b, d.Body, others[w.seen:]) {
+			// A near-copy of a draft written alongside it: write it
+			// again seeing every draft before it.
+			again, err := m.Writer.Draft(ctx, b, p, others)
+			if err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				return fmt.Errorf("comment writer: redraft for %s: %w", p.CanonicalURL, err)
+			}
+			again.Usage = addUsage(again.Usage, d.Usage)
+			again.Attempts += d.Attempts
+			d = again
+		}
+		d.CampaignID, d.ProspectKey = b.CampaignID, p.Key()
+		if d.ProspectURL == "" {
+			d.ProspectURL = p.URL
+		}
+		tc.AddUsage(d.Usage)
+		if _, err := m.Sink.SaveDraft(ctx, d); err != nil {
+			return fmt.Errorf("save draft for %s: %w", p.CanonicalURL, err)
+		}
+		others = append(others, d.Body)
+		tc.UpdateStats(func(s *Stats) {
+			s.Drafts++
+			s.DraftRetries += max(d.Attempts-1, 0)
+			s.ModelCalls += d.Attempts
+			if !d.Passed {
+				s.DraftsRejectedByReviewer++
+			}
+		})
+		tc.Count("drafted", 1)
+		if err := tc.Flush(ctx); err != nil { // the draft is stored: count it durably
+			return err
+		}
+		tc.Emit(ctx, EventCommentDrafted, CommentDraftedData{
+			RunID: tc.RunID, ProspectURL: p.Key(), Score: d.Score, Flags: d.Flags, Passed: d.Passed, Attempts: d.Attempts,
+		})
+		return nil
+	}
 	for i, p := range prospects {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -208,38 +302,36 @@ func (m Members) draft(ctx context.Context, tc *TaskContext) error {
 			}
 			p = full
 		}
-		d, err := m.Writer.Draft(ctx, b, p, others)
-		if err != nil {
-			return fmt.Errorf("comment writer: draft for %s: %w", p.CanonicalURL, err)
+		for len(window) >= conc {
+			if err := commit(); err != nil {
+				return err
+			}
 		}
-		d.CampaignID, d.ProspectKey = b.CampaignID, p.Key()
-		if d.ProspectURL == "" {
-			d.ProspectURL = p.URL
-		}
-		tc.AddUsage(d.Usage)
-		if _, err := m.Sink.SaveDraft(ctx, d); err != nil {
-			return fmt.Errorf("save draft for %s: %w", p.CanonicalURL, err)
-		}
-		others = append(others, d.Body)
 		if budget > 0 {
 			budget--
 		}
-		tc.UpdateStats(func(s *Stats) {
-			s.Drafts++
-			s.DraftRetries += max(d.Attempts-1, 0)
-			if !d.Passed {
-				s.DraftsRejectedByReviewer++
-			}
-		})
-		tc.Count("drafted", 1)
-		if err := tc.Flush(ctx); err != nil { // the draft is stored: count it durably
-			return err
-		}
-		tc.Emit(ctx, EventCommentDrafted, CommentDraftedData{
-			RunID: tc.RunID, ProspectURL: p.Key(), Score: d.Score, Flags: d.Flags, Passed: d.Passed, Attempts: d.Attempts,
+		w := &pending{p: p, seen: len(others), done: make(chan struct{})}
+		window = append(window, w)
+		known := others[:len(others):len(others)]
+		wg.Go(func() {
+			defer close(w.done)
+			w.d, w.err = m.Writer.Draft(dctx, b, p, known)
 		})
 	}
+	for len(window) > 0 {
+		if err := commit(); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+func addUsage(a, b Usage) Usage {
+	a.PromptTokens += b.PromptTokens
+	a.CompletionTokens += b.CompletionTokens
+	a.TotalTokens += b.TotalTokens
+	a.CostUSD += b.CostUSD
+	return a
 }
 
 // draftBudget is how many drafts the run may still make: -1 for no limit.

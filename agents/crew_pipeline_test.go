@@ -396,6 +396,9 @@ func TestResumeSkipsDraftedProspects(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- fx.runner.Execute(ctx, run.ID) }()
 	<-llm.Reached()
+	// Drafts are written several at once: the ones the gate let through
+	// are stored in order while the next waits at the gate.
+	require.Eventually(t, func() bool { return len(fx.sink.Drafts("camp-resume")) > 0 }, 10*time.Second, 5*time.Millisecond)
 	cancel() // the worker goes away mid-drafting
 	err = <-done
 	require.ErrorIs(t, err, context.Canceled)
