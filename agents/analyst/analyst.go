@@ -111,8 +111,8 @@ func (a *Analyst) Analyze(ctx context.Context, b agents.Brief, cands iter.Seq[ag
 	if tk, ok := a.fetch.(web.TurnKeeper); ok {
 		qcfg.Turns = tk
 	}
-	_ = web.EachByHost(ctx, qcfg, cands, func(c agents.Candidate) string { return c.URL }, func(ctx context.Context, c agents.Candidate) {
-		a.readOne(ctx, b, scorer, c, st)
+	_ = web.EachByHost(ctx, qcfg, cands, func(c agents.Candidate) string { return c.URL }, func(ctx context.Context, c agents.Candidate, free func()) {
+		a.readOne(ctx, b, scorer, c, st, free)
 		if progress != nil {
 			progress(st.done())
 		}
@@ -123,13 +123,14 @@ func (a *Analyst) Analyze(ctx context.Context, b agents.Brief, cands iter.Seq[ag
 	return st.result(), nil
 }
 
-// readOne fetches, extracts, dedupes and scores one candidate.
-func (a *Analyst) readOne(ctx context.Context, b agents.Brief, scorer *relevance.Scorer, c agents.Candidate, st *state) {
+// readOne fetches, extracts, dedupes and scores one candidate; fetched is
+// called once the page is fetched (its host is free for the next).
+func (a *Analyst) readOne(ctx context.Context, b agents.Brief, scorer *relevance.Scorer, c agents.Candidate, st *state, fetched func()) {
 	defer st.finish()
 	if ctx.Err() != nil {
 		return
 	}
-	p, err := a.read(ctx, c.URL)
+	p, err := a.read(ctx, c.URL, fetched)
 	if err != nil {
 		st.add(func(r *agents.AnalysisResult) { r.FetchFailed++ })
 		return
@@ -157,7 +158,7 @@ func (a *Analyst) readOne(ctx context.Context, b agents.Brief, scorer *relevance
 // Reload fetches p's post again and fills in its Text (and anything
 // extraction now finds that p lacks).
 func (a *Analyst) Reload(ctx context.Context, b agents.Brief, p agents.ProspectResult) (agents.ProspectResult, error) {
-	fresh, err := a.read(ctx, p.URL)
+	fresh, err := a.read(ctx, p.URL, nil)
 	if err != nil {
 		return p, fmt.Errorf("reload %s: %w", p.URL, err)
 	}
@@ -168,9 +169,13 @@ func (a *Analyst) Reload(ctx context.Context, b agents.Brief, p agents.ProspectR
 	return p, nil
 }
 
-// read fetches and extracts one post; the page body is dropped on return.
-func (a *Analyst) read(ctx context.Context, rawURL string) (agents.ProspectResult, error) {
+// read fetches and extracts one post, calling fetched (when set) between
+// the two; the page body is dropped on return.
+func (a *Analyst) read(ctx context.Context, rawURL string, fetched func()) (agents.ProspectResult, error) {
 	page, err := a.fetch.Fetch(ctx, rawURL)
+	if fetched != nil {
+		fetched()
+	}
 	if err != nil {
 		return agents.ProspectResult{}, fmt.Errorf("fetch %s: %w", rawURL, err)
 	}

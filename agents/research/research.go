@@ -128,7 +128,7 @@ func (r *Researcher) Research(ctx context.Context, b agents.Brief, found func(ag
 			}
 		}
 	}
-	_ = web.EachByHost(ctx, cfg, seeds, func(i int) string { return b.SeedURLs[i] }, func(ctx context.Context, i int) {
+	_ = web.EachByHost(ctx, cfg, seeds, func(i int) string { return b.SeedURLs[i] }, func(ctx context.Context, i int, _ func()) {
 		if ctx.Err() != nil {
 			seedErrs[i] = context.Cause(ctx)
 			return

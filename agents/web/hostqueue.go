@@ -54,13 +54,15 @@ type HostQueueConfig struct {
 
 // EachByHost calls do for every item of items, scheduling by host: each
 // host (the host and port of urlOf(item)) has its own FIFO queue, at most
-// one of its items is handled at a time, and a worker takes the next item
+// one of its items is handled at a time (until do calls its free, when
+// it is done with the host and only working on what it fetched: the
+// host's next item may then start), and a worker takes the next item
 // of whichever host is free soonest, so every host with work progresses at
 // its own polite pace while the others do too. Queued items are plain
 // values: no goroutine or buffer per item, Workers goroutines in all. It
 // returns when every item taken has been handled, or ctx's error once ctx
 // ends (items not yet started are dropped).
-func EachByHost[T any](ctx context.Context, cfg HostQueueConfig, items iter.Seq[T], urlOf func(T) string, do func(context.Context, T)) error {
+func EachByHost[T any](ctx context.Context, cfg HostQueueConfig, items iter.Seq[T], urlOf func(T) string, do func(ctx context.Context, item T, free func())) error {
 	s := &hostSched[T]{
 		cfg:     cfg,
 		urlOf:   urlOf,
@@ -149,22 +151,25 @@ func (s *hostSched[T]) feed(ctx context.Context, items iter.Seq[T]) {
 }
 
 // work handles items until the sequence is done and nothing is pending.
-func (s *hostSched[T]) work(ctx context.Context, do func(context.Context, T)) {
+func (s *hostSched[T]) work(ctx context.Context, do func(context.Context, T, func())) {
 	for {
 		s.mu.Lock()
 		it, q, wait, ok := s.pickLocked(time.Now())
 		if ok {
 			s.mu.Unlock()
-			do(ctx, it)
-			s.mu.Lock()
-			q.busy = false
-			if q.pending() > 0 {
-				s.active = append(s.active, q)
-			} else {
-				delete(s.hosts, q.key)
-			}
-			s.signalLocked()
-			s.mu.Unlock()
+			free := sync.OnceFunc(func() {
+				s.mu.Lock()
+				defer s.mu.Unlock()
+				q.busy = false
+				if q.pending() > 0 {
+					s.active = append(s.active, q)
+				} else {
+					delete(s.hosts, q.key)
+				}
+				s.signalLocked()
+			})
+			do(ctx, it, free)
+			free()
 			continue
 		}
 		if s.done && s.queued == 0 {

@@ -59,7 +59,7 @@ func runByHost(t *testing.T, f *web.Fetcher, urls []string, workers int) int {
 	var ok atomic.Int64
 	err := web.EachByHost(t.Context(), web.HostQueueConfig{Workers: workers, MaxQueued: len(urls), Turns: f},
 		slices.Values(urls), func(u string) string { return u },
-		func(ctx context.Context, u string) {
+		func(ctx context.Context, u string, _ func()) {
 			if _, err := f.Fetch(ctx, u); err == nil {
 				ok.Add(1)
 			}
@@ -131,7 +131,7 @@ func TestEachByHostBoundsQueueAndStops(t *testing.T) {
 	}
 	err := web.EachByHost(t.Context(), web.HostQueueConfig{Workers: 8, MaxQueued: 3}, items,
 		func(u string) string { return u },
-		func(_ context.Context, u string) {
+		func(_ context.Context, u string, _ func()) {
 			mu.Lock()
 			running[u]++
 			most = max(most, running[u])
@@ -155,7 +155,7 @@ func TestEachByHostBoundsQueueAndStops(t *testing.T) {
 				return
 			}
 		}
-	}, func(u string) string { return u }, func(context.Context, string) {
+	}, func(u string) string { return u }, func(context.Context, string, func()) {
 		if n.Add(1) == 5 {
 			cancel()
 		}

@@ -88,7 +88,7 @@ func ProvideSearcher(cfg Config) (agents.Searcher, error) {
 }
 
 // ProvideMembers assembles the outreach crew's workers and its sink.
-func ProvideMembers(f *web.Fetcher, llm agents.LLM, searcher agents.Searcher, campaigns *campaign.Service) (agents.Members, error) {
+func ProvideMembers(cfg Config, f *web.Fetcher, llm agents.LLM, searcher agents.Searcher, campaigns *campaign.Service) (agents.Members, error) {
 	res, err := research.New(f, searcher, research.Config{})
 	if err != nil {
 		return agents.Members{}, fmt.Errorf("researcher: %w", err)
@@ -101,7 +101,10 @@ func ProvideMembers(f *web.Fetcher, llm agents.LLM, searcher agents.Searcher, ca
 	if err != nil {
 		return agents.Members{}, fmt.Errorf("writer: %w", err)
 	}
-	return agents.Members{Researcher: res, Analyst: an, Writer: wr, Sink: outreach.NewSink(campaigns)}, nil
+	return agents.Members{
+		Researcher: res, Analyst: an, Writer: wr, Sink: outreach.NewSink(campaigns),
+		DraftConcurrency: cfg.LLMConcurrency,
+	}, nil
 }
 
 // Events is the event log, the bus that carries its notices between

@@ -79,7 +79,7 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 	}
 	notifyService := ProvideNotify(database, events)
 	campaignService := ProvideCampaigns(database, events, notifyService, logger)
-	members, err := ProvideMembers(fetcher, llm, searcher, campaignService)
+	members, err := ProvideMembers(cfg, fetcher, llm, searcher, campaignService)
 	if err != nil {
 		cleanup3()
 		cleanup2()
