@@ -212,6 +212,7 @@ func (m Members) draft(ctx context.Context, tc *TaskContext) error {
 	// pending are the drafts being written, in the prospects' order; each
 	// is stored when it and every one before it is done.
 	type pending struct {
+		idx  int // in prospects
 		p    ProspectResult
 		seen int // len(others) when it started: the drafts it knew
 		done chan struct{}
@@ -273,13 +274,17 @@ func (m Members) draft(ctx context.Context, tc *TaskContext) error {
 		tc.Emit(ctx, EventCommentDrafted, CommentDraftedData{
 			RunID: tc.RunID, ProspectURL: p.Key(), Score: d.Score, Flags: d.Flags, Passed: d.Passed, Attempts: d.Attempts,
 		})
+		// Progress counts prospects settled in order: this draft is stored.
+		tc.Progress(ctx, float64(w.idx+1)/float64(len(prospects)))
 		return nil
 	}
 	for i, p := range prospects {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		tc.Progress(ctx, float64(i)/float64(len(prospects)))
+		if len(window) == 0 {
+			tc.Progress(ctx, float64(i)/float64(len(prospects)))
+		}
 		if !p.AcceptsComments || drafted[p.Key()] {
 			tc.Count("skipped", 1)
 			tc.UpdateStats(func(s *Stats) { s.DraftsSkipped++ })
@@ -310,7 +315,7 @@ func (m Members) draft(ctx context.Context, tc *TaskContext) error {
 		if budget > 0 {
 			budget--
 		}
-		w := &pending{p: p, seen: len(others), done: make(chan struct{})}
+		w := &pending{idx: i, p: p, seen: len(others), done: make(chan struct{})}
 		window = append(window, w)
 		known := others[:len(others):len(others)]
 		wg.Go(func() {
