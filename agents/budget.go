@@ -38,3 +38,21 @@ func (l BudgetLimits) Exceeded(key string, tokens int, cost float64) error {
 	}
 	return nil
 }
+
+// Reserver is a Budget that holds tokens back for a call before it is
+// made, so calls made at once never spend more together than calls made
+// one at a time would: a call starts only while the tokens spent and
+// reserved are under the daily limit, exactly as Check allows one call at
+// a time. The reservation should be an upper bound of the call's tokens
+// (prompt plus max completion); Settle then replaces it with what the call
+// really spent.
+type Reserver interface {
+	Budget
+	// Reserve holds tokens back for one call on key, or returns an error
+	// wrapping ErrBudgetExceeded (holding nothing) when key's budget is
+	// spent, counting the reservations of calls in flight.
+	Reserve(ctx context.Context, key string, tokens int) error
+	// Settle ends a reservation of reserved tokens, recording what the
+	// call spent instead (zero for a call that failed).
+	Settle(ctx context.Context, key string, reserved, tokens int, cost float64) error
+}

@@ -8,6 +8,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -95,6 +96,18 @@ type Writer interface {
 	Draft(ctx context.Context, b Brief, p ProspectResult, others []string) (DraftResult, error)
 }
 
+// NearCopyChecker is a Writer that can tell whether a draft is a near-copy
+// of others. Drafts written at once cannot see each other, so the crew
+// checks each against those written alongside it before storing it, and
+// has the writer redraft (seeing them all) when it is a near-copy.
+type NearCopyChecker interface {
+	NearCopy(b Brief, body string, others []string) bool
+}
+
+// DefaultDraftConcurrency is how many drafts are written at once when
+// Members.DraftConcurrency is zero.
+const DefaultDraftConcurrency = 4
+
 // Members are the outreach crew's workers and where they write.
 type Members struct {
 	Researcher Researcher
@@ -103,6 +116,12 @@ type Members struct {
 	Sink       Sink
 	// Now is the clock for the daily draft limit; default time.Now.
 	Now func() time.Time
+	// DraftConcurrency is how many drafts (model calls) are written at
+	// once; 0 means DefaultDraftConcurrency. Drafts are still stored and
+	// evented in the prospects' order, and each is written knowing every
+	// draft stored DraftConcurrency places before it (so the output does
+	// not depend on timing).
+	DraftConcurrency int
 }
 
 // The outreach crew's task names, which are also its run steps.
@@ -290,11 +309,103 @@ func (m Members) draft(ctx context.Context, tc *TaskContext) error {
 				"%d prospects were not drafted: the writer cannot write in their language (the offline writer writes English only; a model server drafts in the post's language)", skippedLang)})
 		}
 	}()
+	conc := m.DraftConcurrency
+	if conc <= 0 {
+		conc = DefaultDraftConcurrency
+	}
+	checker, _ := m.Writer.(NearCopyChecker)
+	var wg sync.WaitGroup
+	defer wg.Wait() // after stop: drafts still being written end at once
+	dctx, stop := context.WithCancel(ctx)
+	defer stop()
+	// pending are the drafts being written, in the prospects' order; each
+	// is stored when it and every one before it is done.
+	type pending struct {
+		idx  int // in prospects
+		p    ProspectResult
+		seen int // len(others) when it started: the drafts it knew
+		done chan struct{}
+		d    DraftResult
+		err  error
+	}
+	var window []*pending
+	// commit stores the oldest pending draft once it is written.
+	commit := func() error {
+		w := window[0]
+		window = window[1:]
+		select {
+		case <-w.done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		if errors.Is(w.err, ErrLanguageUnsupported) {
+			// The writer cannot write in the post's language: skipped,
+			// counted, and the draft it would have spent is given back.
+			skippedLang++
+			if budget >= 0 {
+				budget++
+			}
+			tc.Count("language_unsupported", 1)
+			tc.UpdateStats(func(s *Stats) { s.DraftsSkipped++; s.DraftsSkippedLanguage++ })
+			tc.Progress(ctx, float64(w.idx+1)/float64(len(prospects)))
+			return nil
+		}
+		if w.err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return fmt.Errorf("comment writer: draft for %s: %w", w.p.CanonicalURL, w.err)
+		}
+		d, p := w.d, w.p
+		if checker != nil && len(others) > w.seen && checker.NearCopy(b, d.Body, others[w.seen:]) {
+			// A near-copy of a draft written alongside it: write it
+			// again seeing every draft before it.
+			again, err := m.Writer.Draft(ctx, b, p, others)
+			if err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				return fmt.Errorf("comment writer: redraft for %s: %w", p.CanonicalURL, err)
+			}
+			again.Usage = addUsage(again.Usage, d.Usage)
+			again.Attempts += d.Attempts
+			d = again
+		}
+		d.CampaignID, d.ProspectKey = b.CampaignID, p.Key()
+		if d.ProspectURL == "" {
+			d.ProspectURL = p.URL
+		}
+		tc.AddUsage(d.Usage)
+		if _, err := m.Sink.SaveDraft(ctx, d); err != nil {
+			return fmt.Errorf("save draft for %s: %w", p.CanonicalURL, err)
+		}
+		others = append(others, d.Body)
+		tc.UpdateStats(func(s *Stats) {
+			s.Drafts++
+			s.DraftRetries += max(d.Attempts-1, 0)
+			s.ModelCalls += d.Attempts
+			if !d.Passed {
+				s.DraftsRejectedByReviewer++
+			}
+		})
+		tc.Count("drafted", 1)
+		if err := tc.Flush(ctx); err != nil { // the draft is stored: count it durably
+			return err
+		}
+		tc.Emit(ctx, EventCommentDrafted, CommentDraftedData{
+			RunID: tc.RunID, ProspectURL: p.Key(), Score: d.Score, Flags: d.Flags, Passed: d.Passed, Attempts: d.Attempts,
+		})
+		// Progress counts prospects settled in order: this draft is stored.
+		tc.Progress(ctx, float64(w.idx+1)/float64(len(prospects)))
+		return nil
+	}
 	for i, p := range prospects {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		tc.Progress(ctx, float64(i)/float64(len(prospects)))
+		if len(window) == 0 {
+			tc.Progress(ctx, float64(i)/float64(len(prospects)))
+		}
 		if !p.AcceptsComments || drafted[p.Key()] {
 			tc.Count("skipped", 1)
 			tc.UpdateStats(func(s *Stats) { s.DraftsSkipped++ })
@@ -326,44 +437,36 @@ func (m Members) draft(ctx context.Context, tc *TaskContext) error {
 			}
 			p = full
 		}
-		d, err := m.Writer.Draft(ctx, b, p, others)
-		if errors.Is(err, ErrLanguageUnsupported) {
-			skippedLang++
-			tc.Count("language_unsupported", 1)
-			tc.UpdateStats(func(s *Stats) { s.DraftsSkipped++; s.DraftsSkippedLanguage++ })
-			continue
+		for len(window) >= conc {
+			if err := commit(); err != nil {
+				return err
+			}
 		}
-		if err != nil {
-			return fmt.Errorf("comment writer: draft for %s: %w", p.CanonicalURL, err)
-		}
-		d.CampaignID, d.ProspectKey = b.CampaignID, p.Key()
-		if d.ProspectURL == "" {
-			d.ProspectURL = p.URL
-		}
-		tc.AddUsage(d.Usage)
-		if _, err := m.Sink.SaveDraft(ctx, d); err != nil {
-			return fmt.Errorf("save draft for %s: %w", p.CanonicalURL, err)
-		}
-		others = append(others, d.Body)
 		if budget > 0 {
 			budget--
 		}
-		tc.UpdateStats(func(s *Stats) {
-			s.Drafts++
-			s.DraftRetries += max(d.Attempts-1, 0)
-			if !d.Passed {
-				s.DraftsRejectedByReviewer++
-			}
-		})
-		tc.Count("drafted", 1)
-		if err := tc.Flush(ctx); err != nil { // the draft is stored: count it durably
-			return err
-		}
-		tc.Emit(ctx, EventCommentDrafted, CommentDraftedData{
-			RunID: tc.RunID, ProspectURL: p.Key(), Score: d.Score, Flags: d.Flags, Passed: d.Passed, Attempts: d.Attempts,
+		w := &pending{idx: i, p: p, seen: len(others), done: make(chan struct{})}
+		window = append(window, w)
+		known := others[:len(others):len(others)]
+		wg.Go(func() {
+			defer close(w.done)
+			w.d, w.err = m.Writer.Draft(dctx, b, p, known)
 		})
 	}
+	for len(window) > 0 {
+		if err := commit(); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+func addUsage(a, b Usage) Usage {
+	a.PromptTokens += b.PromptTokens
+	a.CompletionTokens += b.CompletionTokens
+	a.TotalTokens += b.TotalTokens
+	a.CostUSD += b.CostUSD
+	return a
 }
 
 // draftBudget is how many drafts the run may still make: -1 for no limit.

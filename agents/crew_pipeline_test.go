@@ -45,10 +45,17 @@ func offlineLLM(t testing.TB) agents.LLM {
 }
 
 func newFixture(t *testing.T, corpus *webtest.Corpus, llm agents.LLM) *fixture {
+	return newFixtureDrafting(t, corpus, llm, 0)
+}
+
+// newFixtureDrafting is newFixture writing conc drafts at once (0: the
+// default).
+func newFixtureDrafting(t *testing.T, corpus *webtest.Corpus, llm agents.LLM, conc int) *fixture {
 	t.Helper()
 	fx := &fixture{corpus: corpus, store: crewtest.NewRunStore(), sink: crewtest.NewSink(), events: agents.NewRecorder()}
 	m, err := crewtest.Outreach(newFetcher(t), llm, fx.sink)
 	require.NoError(t, err)
+	m.DraftConcurrency = conc
 	crew, err := agents.OutreachCrew(m)
 	require.NoError(t, err)
 	fx.runner, err = agents.NewRunner(crew, fx.store, fx.events, agents.RunnerConfig{CancelPollInterval: 50 * time.Millisecond})
@@ -388,7 +395,8 @@ func TestResumeSkipsDraftedProspects(t *testing.T) {
 	t.Parallel()
 	corpus := webtest.NewCorpus(t)
 	llm := crewtest.NewGatedLLM(offlineLLM(t), 3)
-	fx := newFixture(t, corpus, llm)
+	// One draft at a time: which draft the gate holds is then certain.
+	fx := newFixtureDrafting(t, corpus, llm, 1)
 	run, err := fx.runner.Create(t.Context(), brief(corpus, "camp-resume"))
 	require.NoError(t, err)
 

@@ -69,6 +69,7 @@ type Stats struct {
 	Drafts                   int `json:"drafts"`                      // drafts stored
 	DraftsRejectedByReviewer int `json:"drafts_rejected_by_reviewer"` // stored drafts that never passed review
 	DraftRetries             int `json:"draft_retries"`               // drafts rewritten after review feedback
+	ModelCalls               int `json:"model_calls"`                 // model calls made for the stored drafts
 	DraftsSkipped            int `json:"drafts_skipped"`              // prospects already drafted or over the daily limit
 	LanguageSkipped          int `json:"language_skipped"`            // posts read but not in the campaign's language
 	DraftsSkippedLanguage    int `json:"drafts_skipped_language"`     // prospects the writer cannot write in the post's language (also in DraftsSkipped)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"iter"
+	"slices"
 	"sync"
 )
 
@@ -155,6 +156,10 @@ type Verdict struct {
 	Passed  bool
 	Score   int      // higher is better; used to keep the best attempt
 	Reasons []string // why it failed, fed back to the next attempt
+	// Flags name the checks that failed; an attempt failing a check the
+	// attempt before it failed too ends the retries (asking again with
+	// the same reasons is unlikely to help).
+	Flags []string
 }
 
 // Guarded is the outcome of RetryGuarded: the best attempt and its verdict.
@@ -165,15 +170,16 @@ type Guarded[T any] struct {
 }
 
 // RetryGuarded produces a value and checks it with guard, retrying with the
-// guard's reasons as feedback until it passes or maxRetries retries are
-// spent. It returns the first passing attempt, or else the best-scoring
+// guard's reasons as feedback until it passes, maxRetries retries are
+// spent, or an attempt fails a check (Verdict.Flags) the one before it
+// failed too. It returns the first passing attempt, or else the best-scoring
 // one (the earliest among equals). An error from produce ends it.
 func RetryGuarded[T any](ctx context.Context, maxRetries int,
 	produce func(ctx context.Context, attempt int, feedback []string) (T, error),
 	guard func(T) Verdict,
 ) (Guarded[T], error) {
 	var best Guarded[T]
-	var feedback []string
+	var feedback, failed []string
 	for attempt := 0; attempt <= max(maxRetries, 0); attempt++ {
 		if err := ctx.Err(); err != nil {
 			return best, err
@@ -190,7 +196,12 @@ func RetryGuarded[T any](ctx context.Context, maxRetries int,
 		if verdict.Passed {
 			return best, nil
 		}
-		feedback = verdict.Reasons
+		for _, f := range verdict.Flags {
+			if slices.Contains(failed, f) {
+				return best, nil // the same check failed twice
+			}
+		}
+		feedback, failed = verdict.Reasons, verdict.Flags
 	}
 	return best, nil
 }

@@ -26,7 +26,12 @@ import (
 const (
 	DefaultMinRelevance = 0.02
 	DefaultMaxPerSite   = 10
-	DefaultParallel     = 4
+	// DefaultParallel caps posts read at once (requests in flight).
+	// Posts are scheduled by host, so a reader only takes a post whose
+	// host is free and past its delay: it hardly ever waits.
+	DefaultParallel = 64
+	// DefaultMaxQueued caps candidates taken but not yet read.
+	DefaultMaxQueued = 4096
 )
 
 // PageFetcher fetches a page; *web.Fetcher is one.
@@ -43,9 +48,12 @@ type Config struct {
 	MinRelevance float64
 	// MaxPerSite caps prospects from one host; default 10.
 	MaxPerSite int
-	// Parallel is how many posts are read at once (the fetcher keeps each
-	// host to one request at a time); default 4.
+	// Parallel is how many posts are read at once, at most one per host
+	// (each host's queue is read at its own polite pace); default 64.
 	Parallel int
+	// MaxQueued caps the candidates waiting in the hosts' queues; reading
+	// the candidates pauses while it is reached. Default 4096.
+	MaxQueued int
 	// Scorer tunes relevance scoring.
 	Scorer relevance.Config
 	// Now is the clock for recency; default time.Now.
@@ -77,13 +85,16 @@ func New(fetch PageFetcher, cfg Config) (*Analyst, error) {
 	if cfg.Parallel <= 0 {
 		cfg.Parallel = DefaultParallel
 	}
+	if cfg.MaxQueued <= 0 {
+		cfg.MaxQueued = DefaultMaxQueued
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
 	return &Analyst{fetch: fetch, cfg: cfg}, nil
 }
 
-// Analyze reads every candidate as it comes (Parallel at a time) and
+// Analyze reads every candidate as it comes (by host, Parallel at a time) and
 // returns the best b.ProspectLimit() posts above the bar, at most
 // MaxPerSite per host, by relevance (ties by URL). Posts that fail to
 // fetch or extract are counted in FetchFailed and skipped.
@@ -96,41 +107,30 @@ func (a *Analyst) Analyze(ctx context.Context, b agents.Brief, cands iter.Seq[ag
 		limit: b.ProspectLimit(), perSite: min(a.cfg.MaxPerSite, b.ProspectLimit()),
 		seen: web.NewURLSet(), sites: map[string][]agents.ProspectResult{},
 	}
-	jobs := make(chan agents.Candidate)
-	var wg sync.WaitGroup
-	for range a.cfg.Parallel {
-		wg.Go(func() {
-			for c := range jobs {
-				a.readOne(ctx, b, scorer, c, st)
-				if progress != nil {
-					progress(st.done())
-				}
-			}
-		})
+	qcfg := web.HostQueueConfig{Workers: a.cfg.Parallel, MaxQueued: a.cfg.MaxQueued}
+	if tk, ok := a.fetch.(web.TurnKeeper); ok {
+		qcfg.Turns = tk
 	}
-feed:
-	for c := range cands {
-		select {
-		case jobs <- c:
-		case <-ctx.Done():
-			break feed
+	_ = web.EachByHost(ctx, qcfg, cands, func(c agents.Candidate) string { return c.URL }, func(ctx context.Context, c agents.Candidate, free func()) {
+		a.readOne(ctx, b, scorer, c, st, free)
+		if progress != nil {
+			progress(st.done())
 		}
-	}
-	close(jobs)
-	wg.Wait()
+	})
 	if err := ctx.Err(); err != nil {
 		return agents.AnalysisResult{}, err
 	}
 	return st.result(), nil
 }
 
-// readOne fetches, extracts, dedupes and scores one candidate.
-func (a *Analyst) readOne(ctx context.Context, b agents.Brief, scorer *relevance.Scorer, c agents.Candidate, st *state) {
+// readOne fetches, extracts, dedupes and scores one candidate; fetched is
+// called once the page is fetched (its host is free for the next).
+func (a *Analyst) readOne(ctx context.Context, b agents.Brief, scorer *relevance.Scorer, c agents.Candidate, st *state, fetched func()) {
 	defer st.finish()
 	if ctx.Err() != nil {
 		return
 	}
-	p, kind, err := a.read(ctx, c.URL)
+	p, kind, err := a.read(ctx, c.URL, fetched)
 	if err != nil {
 		if ctx.Err() != nil {
 			return
@@ -177,7 +177,7 @@ func (a *Analyst) readOne(ctx context.Context, b agents.Brief, scorer *relevance
 // Reload fetches p's post again and fills in its Text (and anything
 // extraction now finds that p lacks).
 func (a *Analyst) Reload(ctx context.Context, b agents.Brief, p agents.ProspectResult) (agents.ProspectResult, error) {
-	fresh, _, err := a.read(ctx, p.URL)
+	fresh, _, err := a.read(ctx, p.URL, nil)
 	if err != nil {
 		return p, fmt.Errorf("reload %s: %w", p.URL, err)
 	}
@@ -188,11 +188,14 @@ func (a *Analyst) Reload(ctx context.Context, b agents.Brief, p agents.ProspectR
 	return p, nil
 }
 
-// read fetches and extracts one post, and says what kind of page it is
-// (web.KindArticle, web.KindListing or ""); the page body is dropped on
-// return.
-func (a *Analyst) read(ctx context.Context, rawURL string) (agents.ProspectResult, string, error) {
+// read fetches and extracts one post, calling fetched (when set) between
+// the two, and says what kind of page it is (web.KindArticle,
+// web.KindListing or ""); the page body is dropped on return.
+func (a *Analyst) read(ctx context.Context, rawURL string, fetched func()) (agents.ProspectResult, string, error) {
 	page, err := a.fetch.Fetch(ctx, rawURL)
+	if fetched != nil {
+		fetched()
+	}
 	if err != nil {
 		return agents.ProspectResult{}, "", &agents.FetchError{Reason: web.FailureReason(err), Err: fmt.Errorf("fetch %s: %w", rawURL, err)}
 	}

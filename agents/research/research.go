@@ -23,7 +23,12 @@ const SourceSearch = "search"
 const (
 	DefaultMaxPostsPerSeed = web.DefaultMaxPosts
 	DefaultSearchResults   = 20
-	DefaultParallelSeeds   = 4
+	// DefaultParallelSeeds is high because a seed's discovery mostly waits
+	// for its host's politeness delay; seeds are scheduled by host, so one
+	// host is never discovered twice at once.
+	DefaultParallelSeeds = 256
+	// maxQueuedSeeds caps the seeds waiting for a worker.
+	maxQueuedSeeds = 4096
 )
 
 // Discoverer finds candidate posts from a seed URL and hands each over as
@@ -36,7 +41,7 @@ type Discoverer interface {
 type Config struct {
 	MaxPostsPerSeed int // candidates taken from one seed; default web.DefaultMaxPosts
 	SearchResults   int // results asked of the Searcher; default 20
-	ParallelSeeds   int // seeds discovered at once (each host stays polite); default 4
+	ParallelSeeds   int // seeds discovered at once, one per host at a time; default 256
 }
 
 // Researcher implements agents.Researcher.
@@ -103,27 +108,35 @@ func (r *Researcher) Research(ctx context.Context, b agents.Brief, found func(ag
 	}
 
 	seedErrs := make([]error, len(b.SeedURLs))
-	sem := make(chan struct{}, r.cfg.ParallelSeeds)
-	var wg sync.WaitGroup
-	for i, seed := range b.SeedURLs {
-		wg.Go(func() {
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				seedErrs[i] = context.Cause(ctx)
-				return
-			}
-			defer func() { <-sem }()
-			_, seedErrs[i] = r.disc.DiscoverEach(ctx, seed, r.cfg.MaxPostsPerSeed, func(c web.Candidate) error {
-				return hand(agents.Candidate{URL: c.URL, Title: c.Title, Published: c.Published, Source: c.Source}, c.Key)
-			})
-		})
+	var turns web.TurnKeeper
+	if tk, ok := r.disc.(web.TurnKeeper); ok {
+		turns = tk
 	}
 	var hits []agents.SearchResult
 	var searchErr error
+	var wg sync.WaitGroup
 	if r.searcher != nil {
-		hits, searchErr = r.searcher.Search(ctx, strings.Join(b.Keywords, " "), r.cfg.SearchResults)
+		wg.Go(func() {
+			hits, searchErr = r.searcher.Search(ctx, strings.Join(b.Keywords, " "), r.cfg.SearchResults)
+		})
 	}
+	cfg := web.HostQueueConfig{Workers: r.cfg.ParallelSeeds, MaxQueued: maxQueuedSeeds, Turns: turns}
+	seeds := func(yield func(int) bool) {
+		for i := range b.SeedURLs {
+			if !yield(i) {
+				return
+			}
+		}
+	}
+	_ = web.EachByHost(ctx, cfg, seeds, func(i int) string { return b.SeedURLs[i] }, func(ctx context.Context, i int, _ func()) {
+		if ctx.Err() != nil {
+			seedErrs[i] = context.Cause(ctx)
+			return
+		}
+		_, seedErrs[i] = r.disc.DiscoverEach(ctx, b.SeedURLs[i], r.cfg.MaxPostsPerSeed, func(c web.Candidate) error {
+			return hand(agents.Candidate{URL: c.URL, Title: c.Title, Published: c.Published, Source: c.Source}, c.Key)
+		})
+	})
 	wg.Wait()
 	if err := parent.Err(); err != nil {
 		return agents.ResearchResult{Found: int(n.Load())}, err

@@ -74,6 +74,9 @@ func newRunner(t *testing.T, db *bun.DB, llm agents.LLM, sink *crewtest.Sink, ev
 	require.NoError(t, err)
 	m, err := crewtest.Outreach(f, llm, sink)
 	require.NoError(t, err)
+	// One draft at a time: the gated model holds the N-th call, and with
+	// drafts written at once which draft makes it would be left to chance.
+	m.DraftConcurrency = 1
 	crew, err := agents.OutreachCrew(m)
 	require.NoError(t, err)
 	r, err := agents.NewRunner(crew, bunstore.NewRuns(db), events, agents.RunnerConfig{CancelPollInterval: 100 * time.Millisecond})

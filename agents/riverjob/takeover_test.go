@@ -260,6 +260,9 @@ func newInstance(t *testing.T, b backend, name string, sink agents.Sink, log *bu
 	}
 	m, err := crewtest.Outreach(f, llm, sink)
 	require.NoError(t, err)
+	// One draft at a time: the gated model holds the N-th call, and with
+	// drafts written at once which draft makes it would be left to chance.
+	m.DraftConcurrency = 1
 	crew, err := agents.OutreachCrew(m)
 	require.NoError(t, err)
 	r, err := agents.NewRunner(crew, store, logSink{log: log, k: k}, agents.RunnerConfig{

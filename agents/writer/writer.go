@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/kpbot/kpbot/agents"
 	"github.com/kpbot/kpbot/agents/reviewer"
@@ -39,7 +40,18 @@ type Writer struct {
 	cfg Config
 }
 
-var _ agents.Writer = (*Writer)(nil)
+var (
+	_ agents.Writer          = (*Writer)(nil)
+	_ agents.NearCopyChecker = (*Writer)(nil)
+)
+
+// NearCopy reports whether body is a near-copy of any of others, by the
+// reviewer's near-duplicate check.
+func (w *Writer) NearCopy(b agents.Brief, body string, others []string) bool {
+	rcfg := w.cfg.Review
+	rcfg.AllowLinks = b.AllowLinks
+	return slices.Contains(reviewer.Review(rcfg, body, reviewer.PostInput{Keywords: b.Keywords}, others).Flags, reviewer.FlagNearDuplicate)
+}
 
 // New returns a Writer that drafts with llm.
 func New(llm agents.LLM, cfg Config) (*Writer, error) {
@@ -80,7 +92,7 @@ func (w *Writer) Draft(ctx context.Context, b agents.Brief, p agents.ProspectRes
 		return attempt{body: resp.Content, model: resp.Model, review: reviewer.Review(rcfg, resp.Content, post, others)}, nil
 	}
 	guard := func(a attempt) agents.Verdict {
-		return agents.Verdict{Passed: a.review.Passed, Score: a.review.Score, Reasons: a.review.Reasons}
+		return agents.Verdict{Passed: a.review.Passed, Score: a.review.Score, Reasons: a.review.Reasons, Flags: a.review.Flags}
 	}
 	g, err := agents.RetryGuarded(ctx, w.cfg.MaxRetries, produce, guard)
 	if err != nil {

@@ -15,9 +15,11 @@ import (
 
 // LLMSpend is an agents.Budget kept in the database, so every instance
 // that shares the database shares the budget: a campaign's daily limit
-// holds however many instances run its drafts. Like any budget checked
-// before a call, it is soft under concurrency: calls already past Check
-// when the budget runs out still record their usage.
+// holds however many instances run its drafts. It is an agents.Reserver:
+// a reservation is added to the day's tokens in one conditional statement
+// only while they are under the limit, so calls made at once (on any
+// instance) never spend more than calls made one at a time would. A
+// reservation that does not fit is refused rather than waited for.
 type LLMSpend struct {
 	db       bun.IDB
 	defaults agents.BudgetLimits
@@ -25,7 +27,7 @@ type LLMSpend struct {
 	pruned   atomic.Value // the day (string) earlier days were last deleted on
 }
 
-var _ agents.Budget = (*LLMSpend)(nil)
+var _ agents.Reserver = (*LLMSpend)(nil)
 
 // NewLLMSpend returns a budget on db with the same limits for every key;
 // now is the clock (nil for time.Now).
@@ -86,4 +88,48 @@ func (s *LLMSpend) Check(ctx context.Context, key string) error {
 		return fmt.Errorf("read llm spend of %q: %w", key, err)
 	}
 	return s.defaults.Exceeded(key, int(row.Tokens), row.CostUSD)
+}
+
+// Reserve adds tokens to key's usage today in one statement, only while
+// the usage (reservations included) is under the daily token limit.
+func (s *LLMSpend) Reserve(ctx context.Context, key string, tokens int) error {
+	if err := s.Check(ctx, key); err != nil {
+		return err
+	}
+	row := &llmSpendRow{Key: key, Day: s.today(), Tokens: int64(max(tokens, 0))}
+	q := s.db.NewInsert().Model(row).
+		On("CONFLICT (key, day) DO UPDATE").
+		Set("tokens = s.tokens + EXCLUDED.tokens")
+	if limit := s.defaults.DailyTokens; limit > 0 {
+		q = q.Where("s.tokens < ?", limit)
+	}
+	res, err := q.Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("reserve llm tokens for %q: %w", key, mapErr(err))
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		if err := s.Check(ctx, key); err != nil {
+			return err
+		}
+		return fmt.Errorf("budget %q: daily tokens held by calls in flight: %w", key, agents.ErrBudgetExceeded)
+	}
+	return nil
+}
+
+// Settle replaces a reservation made today with what the call spent.
+func (s *LLMSpend) Settle(ctx context.Context, key string, reserved, tokens int, cost float64) error {
+	delta := int64(max(tokens, 0)) - int64(max(reserved, 0))
+	res, err := s.db.NewUpdate().Model((*llmSpendRow)(nil)).
+		Set("tokens = tokens + ?", delta).
+		Set("cost_usd = cost_usd + ?", max(cost, 0)).
+		Where("key = ?", key).Where("day = ?", s.today()).
+		Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("settle llm spend of %q: %w", key, mapErr(err))
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		// The day turned while the call ran: record it on the new day.
+		return s.Spend(ctx, key, tokens, cost)
+	}
+	return nil
 }

@@ -26,6 +26,7 @@ func TestBudget(t *testing.T, newBudget BudgetFactory) {
 		"NextDayStartsAfresh": testBudgetNextDay,
 		"ConcurrentSpends":    testBudgetConcurrent,
 		"SharedByInstances":   testBudgetShared,
+		"ReservationsExact":   testBudgetReserve,
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -101,4 +102,52 @@ func testBudgetShared(t *testing.T, newBudget BudgetFactory) {
 	require.NoError(t, b.Spend(ctx, key, 30, 0))
 	assert.ErrorIs(t, a.Check(ctx, key), agents.ErrBudgetExceeded, "one instance sees the other's spending")
 	assert.ErrorIs(t, b.Check(ctx, key), agents.ErrBudgetExceeded)
+}
+
+// testBudgetReserve: with reservations as large as the calls, 30 calls at
+// once (on two instances when the store is shared) against a 100-token
+// budget let exactly 10 calls of 10 tokens through, as one at a time would.
+func testBudgetReserve(t *testing.T, newBudget BudgetFactory) {
+	a, b := newBudget(t, agents.BudgetLimits{DailyTokens: 100}, nil)
+	ra, ok := a.(agents.Reserver)
+	if !ok {
+		t.Skip("storetest: this budget does not reserve")
+	}
+	rb := ra
+	if b != nil {
+		rb = b.(agents.Reserver)
+	}
+	ctx := t.Context()
+	key := newID()
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	allowed := 0
+	for i := range 30 {
+		r := ra
+		if i%2 == 1 {
+			r = rb
+		}
+		wg.Go(func() {
+			err := r.Reserve(ctx, key, 10)
+			if err != nil {
+				assert.ErrorIs(t, err, agents.ErrBudgetExceeded)
+				return
+			}
+			mu.Lock()
+			allowed++
+			mu.Unlock()
+			assert.NoError(t, r.Settle(ctx, key, 10, 10, 0.01))
+		})
+	}
+	wg.Wait()
+	assert.Equal(t, 10, allowed)
+	err := a.Check(ctx, key)
+	require.ErrorIs(t, err, agents.ErrBudgetExceeded)
+	assert.Contains(t, err.Error(), "100 of 100", "exactly the limit, never over")
+
+	// A failed call settles to nothing and frees its tokens.
+	other := newID()
+	require.NoError(t, ra.Reserve(ctx, other, 100))
+	require.NoError(t, ra.Settle(ctx, other, 100, 0, 0))
+	assert.NoError(t, a.Check(ctx, other))
 }

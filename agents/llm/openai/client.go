@@ -10,6 +10,7 @@ import (
 	"math"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kpbot/kpbot/agents"
@@ -19,12 +20,58 @@ import (
 const maxBody = 4 << 20
 
 // Client calls an OpenAI-compatible chat completions endpoint. It is safe
-// for concurrent use.
+// for concurrent use, and concurrent calls share one backoff: when the
+// server answers 429 or asks for a Retry-After, no call sends anything
+// until that pause has passed.
 type Client struct {
 	cfg      Config
 	endpoint string
 	// sleep waits d or until ctx ends; tests replace it.
 	sleep func(ctx context.Context, d time.Duration) error
+
+	mu          sync.Mutex
+	pausedUntil time.Time // the shared rate-limit pause
+}
+
+// PausedUntil is when the shared rate-limit pause ends; a past or zero
+// time means calls go out at once.
+func (c *Client) PausedUntil() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.pausedUntil
+}
+
+// pauseFor extends the shared pause to d from now, unless it already ends
+// later. It returns the pause's end and whether this call set it.
+func (c *Client) pauseFor(d time.Duration) (time.Time, bool) {
+	until := time.Now().Add(d)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if until.After(c.pausedUntil) {
+		c.pausedUntil = until
+		return until, true
+	}
+	return c.pausedUntil, false
+}
+
+// waitPause waits out the shared pause unless it is one this call has
+// already waited for (*waited).
+func (c *Client) waitPause(ctx context.Context, waited *time.Time) error {
+	until := c.PausedUntil()
+	if !until.After(*waited) {
+		return nil
+	}
+	*waited = until
+	if d := time.Until(until); d > 0 {
+		return c.sleep(ctx, d)
+	}
+	return nil
+}
+
+// rateLimited reports an answer that asks every caller to slow down: a 429
+// or any Retry-After.
+func rateLimited(err error, retryAfter time.Duration) bool {
+	return retryAfter > 0 || errors.Is(err, agents.ErrRateLimited)
 }
 
 var _ agents.LLM = (*Client)(nil)
@@ -82,7 +129,11 @@ func (c *Client) Generate(ctx context.Context, req agents.GenerateRequest) (agen
 	if err != nil {
 		return agents.GenerateResponse{}, err
 	}
+	var waited time.Time
 	for attempt := 0; ; attempt++ {
+		if err := c.waitPause(ctx, &waited); err != nil {
+			return agents.GenerateResponse{}, fmt.Errorf("openai: waiting out the rate limit: %w", err)
+		}
 		resp, retryAfter, err := c.attempt(ctx, body)
 		if err == nil {
 			return resp, nil
@@ -98,6 +149,15 @@ func (c *Client) Generate(ctx context.Context, req agents.GenerateRequest) (agen
 		}
 		wait := c.backoff(attempt, retryAfter)
 		c.cfg.Logger.DebugContext(ctx, "llm retry", "attempt", attempt+1, "wait", wait, "error", err.Error())
+		if rateLimited(err, retryAfter) {
+			// Every call waits, not only this one; when another call's
+			// pause ends later, waitPause waits for that instead.
+			until, mine := c.pauseFor(wait)
+			if !mine {
+				continue
+			}
+			waited = until
+		}
 		if err := c.sleep(ctx, wait); err != nil {
 			return agents.GenerateResponse{}, fmt.Errorf("openai: waiting to retry: %w", err)
 		}

@@ -42,6 +42,7 @@ type Config struct {
 	LLMAPIKey       string
 	LLMModel        string
 	LLMDailyTokens  int
+	LLMConcurrency  int
 	SearxngURL      string
 	FetchDelay      time.Duration
 	MaxRuns         int
@@ -143,6 +144,7 @@ func LoadConfig(args []string, getenv func(string) string) (Config, error) {
 	e.str(&c.LLMAPIKey, "llm-api-key", "KPBOT_LLM_API_KEY", "", "API key of the model server")
 	e.str(&c.LLMModel, "llm-model", "KPBOT_LLM_MODEL", "", "model name")
 	e.integer(&c.LLMDailyTokens, "llm-daily-tokens", "KPBOT_LLM_DAILY_TOKENS", 0, "tokens one campaign may spend per UTC day on the model server (0: no limit)")
+	e.integer(&c.LLMConcurrency, "llm-concurrency", "KPBOT_LLM_CONCURRENCY", 4, "model calls one run makes at once while drafting")
 	e.str(&c.SearxngURL, "searxng-url", "KPBOT_SEARXNG_URL", "", "SearXNG instance the researcher asks for more blogs; unset: seed URLs only")
 	e.duration(&c.FetchDelay, "fetch-delay", "KPBOT_FETCH_DELAY", time.Second, "least time between two requests to one host")
 	e.integer(&c.MaxRuns, "max-runs", "KPBOT_MAX_RUNS", 4, "runs one instance executes at once")
@@ -191,6 +193,9 @@ func (c Config) Validate() error {
 	}
 	if c.LLMDailyTokens < 0 || c.FetchDelay < 0 || c.MaxRuns < 1 || c.MaxRunsPerUser < 1 {
 		errs = append(errs, errors.New("run limits must be at least 1; token budget and fetch delay must not be negative"))
+	}
+	if c.LLMConcurrency < 0 || c.LLMConcurrency > 64 {
+		errs = append(errs, errors.New("KPBOT_LLM_CONCURRENCY must be between 1 and 64 (0: the default, 4)"))
 	}
 	if c.RunLease < time.Second {
 		errs = append(errs, errors.New("KPBOT_RUN_LEASE must be at least 1s"))

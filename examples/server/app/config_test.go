@@ -26,6 +26,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 	assert.False(t, c.FetchPrivate)
 	assert.Empty(t, c.CORSOrigins)
 	assert.False(t, c.IsPostgres())
+	assert.Equal(t, 4, c.LLMConcurrency)
 }
 
 func TestLoadConfigEnvAndFlags(t *testing.T) {
@@ -37,6 +38,7 @@ func TestLoadConfigEnvAndFlags(t *testing.T) {
 		"KPBOT_REFRESH_REUSE_GRACE": "5s",
 		"KPBOT_FETCH_ALLOW_PRIVATE": "true",
 		"KPBOT_BCRYPT_COST":         "10",
+		"KPBOT_LLM_CONCURRENCY":     "8",
 	})
 	c, err := LoadConfig([]string{"-addr", ":7000", "-bcrypt-cost", "11"}, env)
 	require.NoError(t, err)
@@ -47,6 +49,10 @@ func TestLoadConfigEnvAndFlags(t *testing.T) {
 	assert.Equal(t, []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.168.1.7/32")}, c.TrustedProxies)
 	assert.Equal(t, 5*time.Second, c.RefreshGrace)
 	assert.True(t, c.FetchPrivate)
+	assert.Equal(t, 8, c.LLMConcurrency)
+	c, err = LoadConfig([]string{"-llm-concurrency", "2"}, env)
+	require.NoError(t, err)
+	assert.Equal(t, 2, c.LLMConcurrency, "the flag wins")
 }
 
 func TestLoadConfigRejects(t *testing.T) {
@@ -62,6 +68,8 @@ func TestLoadConfigRejects(t *testing.T) {
 		"unknown log level":   {"KPBOT_LOG_LEVEL": "loud"},
 		"zero access ttl":     {"KPBOT_ACCESS_TTL": "0s"},
 		"negative body limit": {"KPBOT_MAX_BODY_BYTES": "-5"},
+		"llm concurrency":     {"KPBOT_LLM_CONCURRENCY": "-1"},
+		"llm concurrency big": {"KPBOT_LLM_CONCURRENCY": "1000"},
 	}
 	for name, env := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -89,7 +89,7 @@ func ProvideSearcher(cfg Config) (agents.Searcher, error) {
 }
 
 // ProvideMembers assembles the outreach crew's workers and its sink.
-func ProvideMembers(f *web.Fetcher, llm agents.LLM, searcher agents.Searcher, campaigns *campaign.Service, cm *crewmetrics.Metrics) (agents.Members, error) {
+func ProvideMembers(cfg Config, f *web.Fetcher, llm agents.LLM, searcher agents.Searcher, campaigns *campaign.Service, cm *crewmetrics.Metrics) (agents.Members, error) {
 	llm = cm.LLM(llm) // kpbot_llm_* series
 	res, err := research.New(f, searcher, research.Config{})
 	if err != nil {
@@ -103,7 +103,10 @@ func ProvideMembers(f *web.Fetcher, llm agents.LLM, searcher agents.Searcher, ca
 	if err != nil {
 		return agents.Members{}, fmt.Errorf("writer: %w", err)
 	}
-	return agents.Members{Researcher: res, Analyst: an, Writer: wr, Sink: outreach.NewSink(campaigns)}, nil
+	return agents.Members{
+		Researcher: res, Analyst: an, Writer: wr, Sink: outreach.NewSink(campaigns),
+		DraftConcurrency: cfg.LLMConcurrency,
+	}, nil
 }
 
 // Events is the event log, the bus that carries its notices between

@@ -88,7 +88,7 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 		cleanup()
 		return nil, nil, err
 	}
-	members, err := ProvideMembers(fetcher, llm, searcher, campaignService, metrics)
+	members, err := ProvideMembers(cfg, fetcher, llm, searcher, campaignService, metrics)
 	if err != nil {
 		cleanup4()
 		cleanup3()
