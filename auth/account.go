@@ -115,13 +115,13 @@ func (s *Service) AccountsEnabled() bool {
 // ChangePassword sets a new password after checking the current one,
 // revokes every other session of the user (on every instance, as logout
 // does), retires outstanding reset links and tells the user by
-// notification and e-mail. A wrong current password is ErrInvalidCredentials
-// and counts against the account's failed-login limit.
+// notification and e-mail. A wrong current password is a ValidationError on
+// current_password and counts against the account's failed-login limit.
 func (s *Service) ChangePassword(ctx context.Context, p *Principal, current, next string) error {
 	if err := validateNewPassword(next); err != nil {
 		return err
 	}
-	if err := s.checkPassword(ctx, p.User, current); err != nil {
+	if err := s.checkPassword(ctx, p.User, current, "current_password"); err != nil {
 		return err
 	}
 	hash, err := s.hasher.Hash(ctx, next)
@@ -152,8 +152,11 @@ func (s *Service) ChangePassword(ctx context.Context, p *Principal, current, nex
 }
 
 // checkPassword compares password with u's, counting a failure against
-// the account's failed-login limit.
-func (s *Service) checkPassword(ctx context.Context, u *User, password string) error {
+// the account's failed-login limit. A wrong password is a ValidationError
+// on field (not ErrInvalidCredentials: the caller is signed in, and a 401
+// would read as an expired session).
+func (s *Service) checkPassword(ctx context.Context, u *User, password, field string) error {
+	wrong := &ValidationError{Field: field, Message: "is not the account's password"}
 	failKey := "login-failures:" + emailKeyOf(u.Email)
 	failLimit := Limit{Events: s.cfg.LoginMaxFailures, Window: s.cfg.LoginFailureWindow}
 	if s.limiter != nil && s.cfg.LoginMaxFailures > 0 {
@@ -166,7 +169,7 @@ func (s *Service) checkPassword(ctx context.Context, u *User, password string) e
 		}
 	}
 	if password == "" || len(password) > MaxPasswordBytes {
-		return ErrInvalidCredentials
+		return wrong
 	}
 	err := s.hasher.Compare(ctx, u.PasswordHash, password)
 	if errors.Is(err, ErrInvalidCredentials) {
@@ -175,7 +178,7 @@ func (s *Service) checkPassword(ctx context.Context, u *User, password string) e
 				return fmt.Errorf("check password: record failure: %w", lerr)
 			}
 		}
-		return ErrInvalidCredentials
+		return wrong
 	}
 	if err != nil {
 		return fmt.Errorf("check password: %w", err)

@@ -96,6 +96,8 @@ func mapKnown(err error) *Problem {
 		return NewProblem(http.StatusConflict, "this refresh token was just rotated; use the newer one")
 	case errors.Is(err, auth.ErrEmailTaken):
 		return NewProblem(http.StatusConflict, "email already registered").WithField("body.email", "is already registered")
+	case errors.Is(err, auth.ErrBadAccountToken):
+		return NewProblem(http.StatusBadRequest, "this link is invalid or has expired; ask for a new one").WithField("body.token", "is invalid or expired")
 	case errors.Is(err, auth.ErrAccountDisabled):
 		return NewProblem(http.StatusForbidden, "account disabled")
 	case errors.Is(err, auth.ErrForbidden):

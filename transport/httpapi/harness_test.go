@@ -97,6 +97,9 @@ func newTestServer(t testing.TB, db *bun.DB, opts ...testOpt) *testEnv {
 	require.NoError(t, err)
 	hasher, err := password.New(password.Config{Cost: bcrypt.MinCost})
 	require.NoError(t, err)
+	if setup.authCfg.Mailbox != nil && setup.authCfg.AccountTokens == nil {
+		setup.authCfg.AccountTokens = bunstore.NewAccountTokens(db)
+	}
 	svc, err := auth.NewService(context.Background(), setup.authCfg, bunstore.NewUsers(db), bunstore.NewSessions(db), codec, hasher, setup.deps.Limiter)
 	require.NoError(t, err)
 	setup.deps.Auth = svc

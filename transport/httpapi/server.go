@@ -121,6 +121,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	s.registerOps()
 	s.registerAuth()
 	s.registerAdmin()
+	s.registerAccount()
 	s.registerAnalytics()
 	if deps.Campaigns != nil {
 		s.registerCampaigns()

@@ -1,0 +1,113 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/kpbot/kpbot/auth"
+)
+
+// ChangePasswordRequest changes the caller's password.
+type ChangePasswordRequest struct {
+	CurrentPassword string `json:"current_password" maxLength:"1024"`
+	NewPassword     string `json:"new_password" maxLength:"1024" doc:"At least 8 characters, no NUL."`
+}
+
+// ForgotPasswordRequest asks for a reset link.
+type ForgotPasswordRequest struct {
+	Email string `json:"email" maxLength:"254"`
+}
+
+// ResetPasswordRequest sets a new password with a reset link's token.
+type ResetPasswordRequest struct {
+	Token       string `json:"token" maxLength:"128" doc:"The token of the link the e-mail carried."`
+	NewPassword string `json:"new_password" maxLength:"1024" doc:"At least 8 characters, no NUL."`
+}
+
+// AcceptedResponse is the fixed body of a 202 whose outcome the server
+// does not reveal.
+type AcceptedResponse struct {
+	Message string `json:"message"`
+}
+
+// forgotAccepted is the one body of every forgot-password answer.
+const forgotAccepted = "If an account uses this address, a link to reset its password is on its way."
+
+type changePasswordInput struct{ Body ChangePasswordRequest }
+type forgotInput struct{ Body ForgotPasswordRequest }
+type resetInput struct{ Body ResetPasswordRequest }
+type acceptedOutput struct{ Body AcceptedResponse }
+type adminUserIDInput struct {
+	ID string `path:"id" maxLength:"64"`
+}
+
+// registerAccount adds the account self-service routes when the auth
+// service can send account e-mails.
+func (s *Server) registerAccount() {
+	if !s.deps.Auth.AccountsEnabled() {
+		return
+	}
+	tags := []string{"auth"}
+	huma.Register(s.api, huma.Operation{
+		OperationID: "change-password", Method: http.MethodPost, Path: "/api/auth/password", Tags: tags,
+		Summary: "Change the caller's password",
+		Description: "Checks current_password (a wrong one is 422 and counts against the account's failed-login limit), sets new_password, " +
+			"revokes every other session of the user on every instance (the caller's stays) and invalidates outstanding reset links. " +
+			"The user gets a notification and an e-mail.",
+		DefaultStatus: http.StatusNoContent,
+		Security:      BearerSecurity(),
+		Errors:        []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusUnprocessableEntity, http.StatusTooManyRequests},
+	}, func(ctx context.Context, in *changePasswordInput) (*noContent, error) {
+		if err := s.deps.Auth.ChangePassword(ctx, mustPrincipal(ctx), in.Body.CurrentPassword, in.Body.NewPassword); err != nil {
+			return nil, s.Error(ctx, err)
+		}
+		return &noContent{}, nil
+	})
+
+	huma.Register(s.api, huma.Operation{
+		OperationID: "forgot-password", Method: http.MethodPost, Path: "/api/auth/password/forgot", Tags: tags,
+		Summary: "Ask for a password reset link",
+		Description: "Always 202 with the same body, whether or not an account uses the address (which receives either a reset link, " +
+			"valid 30 minutes, or a notice that no account uses it). Rate limited per client IP (429) and per address (beyond it, nothing is sent).",
+		DefaultStatus: http.StatusAccepted,
+		Middlewares:   huma.Middlewares{s.limitByIP("password-forgot")},
+		Errors:        []int{http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType, http.StatusTooManyRequests, http.StatusServiceUnavailable},
+	}, func(ctx context.Context, in *forgotInput) (*acceptedOutput, error) {
+		if err := s.deps.Auth.ForgotPassword(ctx, in.Body.Email); err != nil {
+			return nil, s.Error(ctx, err)
+		}
+		return &acceptedOutput{Body: AcceptedResponse{Message: forgotAccepted}}, nil
+	})
+
+	huma.Register(s.api, huma.Operation{
+		OperationID: "reset-password", Method: http.MethodPost, Path: "/api/auth/password/reset", Tags: tags,
+		Summary: "Set a new password with a reset link",
+		Description: "Sets new_password and revokes every session of the user. A token that is unknown, used, expired or replaced by a newer link " +
+			"is 400 with one detail for all. Rate limited per client IP.",
+		DefaultStatus: http.StatusNoContent,
+		Middlewares:   huma.Middlewares{s.limitByIP("password-reset")},
+		Errors:        []int{http.StatusBadRequest, http.StatusUnprocessableEntity, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType, http.StatusTooManyRequests},
+	}, func(ctx context.Context, in *resetInput) (*noContent, error) {
+		if err := s.deps.Auth.ResetPassword(ctx, in.Body.Token, in.Body.NewPassword); err != nil {
+			return nil, s.Error(ctx, err)
+		}
+		return &noContent{}, nil
+	})
+
+	huma.Register(s.api, huma.Operation{
+		OperationID: "admin-send-password-reset", Method: http.MethodPost, Path: "/api/admin/users/{id}/password-reset", Tags: []string{"admin"},
+		Summary:       "E-mail a user a password reset link",
+		Description:   "The admin never sees the link or sets the password. 202 once the e-mail is queued.",
+		DefaultStatus: http.StatusAccepted,
+		Security:      BearerSecurity(),
+		Metadata:      map[string]any{MetadataPermission: auth.PermUsersManage},
+		Errors:        []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound},
+	}, func(ctx context.Context, in *adminUserIDInput) (*noContent, error) {
+		if err := s.deps.Auth.SendPasswordReset(ctx, mustPrincipal(ctx), in.ID); err != nil {
+			return nil, s.Error(ctx, err)
+		}
+		return &noContent{}, nil
+	})
+}

@@ -1,0 +1,264 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kpbot/kpbot/auth"
+	"github.com/kpbot/kpbot/storage/dbtest"
+)
+
+// recordingMailbox keeps the account e-mails the service asks to send,
+// raw tokens included, as the queue would get them.
+type recordingMailbox struct {
+	mu   sync.Mutex
+	sent []auth.AccountEmail
+}
+
+func (m *recordingMailbox) SendAccountEmail(_ context.Context, e auth.AccountEmail) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.sent = append(m.sent, e)
+	return nil
+}
+
+func (m *recordingMailbox) all() []auth.AccountEmail {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]auth.AccountEmail(nil), m.sent...)
+}
+
+// last returns the newest e-mail to `to`, failing when there is none.
+func (m *recordingMailbox) last(t *testing.T, to string) auth.AccountEmail {
+	t.Helper()
+	all := m.all()
+	for i := len(all) - 1; i >= 0; i-- {
+		if all[i].To == to {
+			return all[i]
+		}
+	}
+	t.Fatalf("no e-mail to %s among %d", to, len(all))
+	return auth.AccountEmail{}
+}
+
+func (m *recordingMailbox) count(to string, kind auth.EmailKind) int {
+	n := 0
+	for _, e := range m.all() {
+		if e.To == to && e.Kind == kind {
+			n++
+		}
+	}
+	return n
+}
+
+type recordingNotices struct {
+	mu     sync.Mutex
+	titles map[string][]string
+}
+
+func (n *recordingNotices) AccountNotice(_ context.Context, userID, title, _ string) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.titles == nil {
+		n.titles = map[string][]string{}
+	}
+	n.titles[userID] = append(n.titles[userID], title)
+}
+
+func (n *recordingNotices) of(userID string) []string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return append([]string(nil), n.titles[userID]...)
+}
+
+func withMailbox(box auth.Mailbox, notices auth.Notices) testOpt {
+	return withAuthConfig(func(c *auth.Config) { c.Mailbox, c.Notices = box, notices })
+}
+
+func userIDOf(tk tokens) string { id, _ := tk.User["id"].(string); return id }
+
+func TestChangePassword(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, newEnv envFactory) {
+		box, notices := &recordingMailbox{}, &recordingNotices{}
+		e := newEnv(withMailbox(box, notices))
+		me := e.register("ada@example.com", "old-password-1")
+		other := e.login("ada@example.com", "old-password-1")
+		path := "/api/auth/password"
+
+		p := requireProblem(t, e.do("POST", path, map[string]string{"current_password": "wrong-password", "new_password": "new-password-1"}, bearer(me.AccessToken)), http.StatusUnprocessableEntity)
+		assert.Contains(t, fieldLocations(p), "body.current_password")
+		p = requireProblem(t, e.do("POST", path, map[string]string{"current_password": "old-password-1", "new_password": "short"}, bearer(me.AccessToken)), http.StatusUnprocessableEntity)
+		assert.Contains(t, fieldLocations(p), "body.new_password")
+		requireProblem(t, e.do("POST", path, map[string]string{"current_password": "old-password-1", "new_password": "new-password-1"}), http.StatusUnauthorized)
+		requireProblem(t, e.do("POST", path, `{"current_password": "old-password-1", "new_password": "new-password-1", "extra": 1}`, bearer(me.AccessToken)), http.StatusUnprocessableEntity)
+		requireProblem(t, e.do("POST", path, `{"current_password":`, bearer(me.AccessToken)), http.StatusBadRequest)
+		assert.Equal(t, http.StatusOK, e.do("GET", "/api/auth/me", nil, bearer(other.AccessToken)).status, "failed attempts revoke nothing")
+
+		r := e.do("POST", path, map[string]string{"current_password": "old-password-1", "new_password": "new-password-1"}, bearer(me.AccessToken))
+		require.Equal(t, http.StatusNoContent, r.status, "body: %s", r.body)
+		assert.Equal(t, http.StatusOK, e.do("GET", "/api/auth/me", nil, bearer(me.AccessToken)).status, "the caller's session stays")
+		requireProblem(t, e.do("GET", "/api/auth/me", nil, bearer(other.AccessToken)), http.StatusUnauthorized)
+		requireProblem(t, e.do("POST", "/api/auth/refresh", map[string]string{"refresh_token": other.RefreshToken}), http.StatusUnauthorized)
+		e.tokensOf(e.do("POST", "/api/auth/refresh", map[string]string{"refresh_token": me.RefreshToken}), http.StatusOK)
+		requireProblem(t, e.do("POST", "/api/auth/login", map[string]string{"email": "ada@example.com", "password": "old-password-1"}), http.StatusUnauthorized)
+		e.login("ada@example.com", "new-password-1")
+
+		assert.Equal(t, 1, box.count("ada@example.com", auth.EmailPasswordChanged))
+		assert.Empty(t, box.last(t, "ada@example.com").Token, "a notice carries no token")
+		assert.Equal(t, []string{"Password changed"}, notices.of(userIDOf(me)))
+	})
+}
+
+func TestForgotAndResetPassword(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, newEnv envFactory) {
+		box := &recordingMailbox{}
+		e := newEnv(withMailbox(box, nil))
+		first := e.register("ada@example.com", "old-password-1")
+		second := e.login("ada@example.com", "old-password-1")
+
+		r := e.do("POST", "/api/auth/password/forgot", map[string]string{"email": "  ADA@example.com "})
+		require.Equal(t, http.StatusAccepted, r.status, "body: %s", r.body)
+		mail := box.last(t, "ada@example.com")
+		require.Equal(t, auth.EmailPasswordReset, mail.Kind)
+		require.Len(t, mail.Token, 43, "256 bits, base64url")
+		assert.NotContains(t, e.logs.String(), mail.Token, "the token is never logged")
+
+		reset := func(token, pw string) *resp {
+			return e.do("POST", "/api/auth/password/reset", map[string]string{"token": token, "new_password": pw})
+		}
+		p := requireProblem(t, reset(mail.Token, "short"), http.StatusUnprocessableEntity)
+		assert.Contains(t, fieldLocations(p), "body.new_password")
+		require.Equal(t, http.StatusNoContent, reset(mail.Token, "new-password-1").status)
+		for _, tk := range []tokens{first, second} {
+			requireProblem(t, e.do("GET", "/api/auth/me", nil, bearer(tk.AccessToken)), http.StatusUnauthorized)
+			requireProblem(t, e.do("POST", "/api/auth/refresh", map[string]string{"refresh_token": tk.RefreshToken}), http.StatusUnauthorized)
+		}
+		e.login("ada@example.com", "new-password-1")
+		assert.Equal(t, 1, box.count("ada@example.com", auth.EmailPasswordChanged))
+
+		// Used, unknown, malformed and expired tokens: one answer.
+		used := requireProblem(t, reset(mail.Token, "another-password-1"), http.StatusBadRequest)
+		unknown := requireProblem(t, reset(strings.Repeat("A", 43), "another-password-1"), http.StatusBadRequest)
+		short := requireProblem(t, reset("abc", "another-password-1"), http.StatusBadRequest)
+		require.Equal(t, http.StatusAccepted, e.do("POST", "/api/auth/password/forgot", map[string]string{"email": "ada@example.com"}).status)
+		late := box.last(t, "ada@example.com").Token
+		e.clock.Advance(31 * time.Minute)
+		expired := requireProblem(t, reset(late, "another-password-1"), http.StatusBadRequest)
+		for _, p := range []map[string]any{unknown, short, expired} {
+			assert.Equal(t, used["detail"], p["detail"])
+			assert.Equal(t, used["errors"], p["errors"])
+		}
+
+		// A newer link retires the older; a password change retires both.
+		require.Equal(t, http.StatusAccepted, e.do("POST", "/api/auth/password/forgot", map[string]string{"email": "ada@example.com"}).status)
+		older := box.last(t, "ada@example.com").Token
+		require.Equal(t, http.StatusAccepted, e.do("POST", "/api/auth/password/forgot", map[string]string{"email": "ada@example.com"}).status)
+		newer := box.last(t, "ada@example.com").Token
+		require.NotEqual(t, older, newer)
+		requireProblem(t, reset(older, "another-password-1"), http.StatusBadRequest)
+		me := e.login("ada@example.com", "new-password-1")
+		require.Equal(t, http.StatusNoContent, e.do("POST", "/api/auth/password", map[string]string{"current_password": "new-password-1", "new_password": "third-password-1"}, bearer(me.AccessToken)).status)
+		requireProblem(t, reset(newer, "another-password-1"), http.StatusBadRequest)
+		e.login("ada@example.com", "third-password-1")
+	})
+}
+
+func TestForgotPasswordRevealsNothing(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, newEnv envFactory) {
+		box := &recordingMailbox{}
+		e := newEnv(withMailbox(box, nil))
+		e.register("ada@example.com", "old-password-1")
+		forgot := func(email string) *resp {
+			return e.do("POST", "/api/auth/password/forgot", map[string]string{"email": email})
+		}
+		known, unknown, junk := forgot("ada@example.com"), forgot("nobody@example.com"), forgot("not an address")
+		for _, r := range []*resp{known, unknown, junk} {
+			require.Equal(t, http.StatusAccepted, r.status)
+			assert.Equal(t, string(known.body), string(r.body), "one body whatever the address")
+			assert.Equal(t, headerNames(known.header), headerNames(r.header))
+		}
+		// The same work either way: one e-mail to the address, a link or a notice.
+		assert.Equal(t, auth.EmailPasswordReset, box.last(t, "ada@example.com").Kind)
+		u := box.last(t, "nobody@example.com")
+		assert.Equal(t, auth.EmailPasswordResetUnknown, u.Kind)
+		assert.Empty(t, u.Token)
+		assert.Len(t, box.all(), 2, "nothing is sent for input that is no address")
+
+		// Registration does not say more: a taken address is refused by the
+		// register endpoint as before (409), which forgot does not change.
+		requireProblem(t, e.do("POST", "/api/auth/register", map[string]string{"email": "ada@example.com", "password": "whatever-pw-1"}), http.StatusConflict)
+	})
+}
+
+// headerNames lists the header names of a response, less those that
+// differ per request.
+func headerNames(h http.Header) []string {
+	var out []string
+	for k := range h {
+		switch k {
+		case "Date", "X-Request-Id":
+			continue
+		}
+		out = append(out, k+"="+strings.Join(h.Values(k), ",")) // values too: Content-Length and all
+	}
+	slices.Sort(out)
+	return out
+}
+
+func TestForgotPasswordRateLimits(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, newEnv envFactory) {
+		box := &recordingMailbox{}
+		e := newEnv(withMailbox(box, nil), withConfig(func(c *Config) { c.AuthRateLimit = 6 }))
+		e.register("ada@example.com", "old-password-1")
+		for range 5 {
+			require.Equal(t, http.StatusAccepted, e.do("POST", "/api/auth/password/forgot", map[string]string{"email": "ada@example.com"}).status)
+		}
+		assert.Equal(t, 3, box.count("ada@example.com", auth.EmailPasswordReset), "per address: 3 links per window, then silence")
+		require.Equal(t, http.StatusAccepted, e.do("POST", "/api/auth/password/forgot", map[string]string{"email": "bob@example.com"}).status)
+		r := requireProblem(t, e.do("POST", "/api/auth/password/forgot", map[string]string{"email": "carol@example.com"}), http.StatusTooManyRequests)
+		assert.NotNil(t, r)
+		assert.Zero(t, box.count("carol@example.com", auth.EmailPasswordResetUnknown), "per IP: the 7th request in a minute is refused")
+		e.clock.Advance(16 * time.Minute)
+		require.Equal(t, http.StatusAccepted, e.do("POST", "/api/auth/password/forgot", map[string]string{"email": "ada@example.com"}).status)
+		assert.Equal(t, 4, box.count("ada@example.com", auth.EmailPasswordReset), "a new window sends again")
+	})
+}
+
+func TestAdminSendsPasswordReset(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, newEnv envFactory) {
+		box := &recordingMailbox{}
+		e := newEnv(withMailbox(box, nil))
+		adm := e.admin()
+		user := e.register("ada@example.com", "old-password-1")
+		path := "/api/admin/users/" + userIDOf(user) + "/password-reset"
+		requireProblem(t, e.do("POST", path, nil, bearer(user.AccessToken)), http.StatusForbidden)
+		requireProblem(t, e.do("POST", path, nil), http.StatusUnauthorized)
+		requireProblem(t, e.do("POST", "/api/admin/users/no-such-user/password-reset", nil, bearer(adm.AccessToken)), http.StatusNotFound)
+		r := e.do("POST", path, nil, bearer(adm.AccessToken))
+		require.Equal(t, http.StatusAccepted, r.status, "body: %s", r.body)
+		assert.NotContains(t, string(r.body), "token", "the admin never sees the link")
+		mail := box.last(t, "ada@example.com")
+		require.Equal(t, auth.EmailPasswordReset, mail.Kind)
+		require.Equal(t, http.StatusNoContent, e.do("POST", "/api/auth/password/reset", map[string]string{"token": mail.Token, "new_password": "new-password-1"}).status)
+		e.login("ada@example.com", "new-password-1")
+	})
+}
+
+func TestAccountRoutesNeedAMailbox(t *testing.T) {
+	t.Parallel()
+	e := newTestServer(t, dbtest.SQLite(t))
+	requireProblem(t, e.do("POST", "/api/auth/password/forgot", map[string]string{"email": "ada@example.com"}), http.StatusNotFound)
+}
