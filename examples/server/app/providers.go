@@ -189,8 +189,11 @@ func ProvideRateLimiter(cfg Config, r *Redis, logger *slog.Logger) auth.RateLimi
 
 // ProvideAuthConfig maps the server configuration onto the auth service's;
 // session-cache revocations travel on the event bus.
-func ProvideAuthConfig(cfg Config, ev *Events) auth.Config {
+func ProvideAuthConfig(cfg Config, ev *Events, tokens auth.AccountTokenStore, box auth.Mailbox, notes auth.Notices) auth.Config {
 	return auth.Config{
+		AccountTokens:      tokens,
+		Mailbox:            box,
+		Notices:            notes,
 		SessionCacheTTL:    cfg.SessionCacheTTL,
 		Revocations:        authbus.New(ev.Bus),
 		AccessTTL:          cfg.AccessTTL,

@@ -26,7 +26,28 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 		cleanup()
 		return nil, nil, err
 	}
-	config := ProvideAuthConfig(cfg, events)
+	accountTokenStore := ProvideAccountTokens(database)
+	mailer, err := ProvideMailer(cfg, logger)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	outbox, err := ProvideOutbox(ctx, cfg, database, mailer, logger)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	mailbox, err := ProvideAccountMail(cfg, outbox)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	service := ProvideNotify(database, events)
+	authNotices := ProvideNotices(service, logger)
+	config := ProvideAuthConfig(cfg, events, accountTokenStore, mailbox, authNotices)
 	idb := ProvideBunIDB(database)
 	users := bunstore.NewUsers(idb)
 	sessions := ProvideSessions(idb)
@@ -49,7 +70,7 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 		return nil, nil, err
 	}
 	rateLimiter := ProvideRateLimiter(cfg, redis, logger)
-	service, err := auth.NewService(ctx, config, users, sessions, codec, hasher, rateLimiter)
+	authService, err := auth.NewService(ctx, config, users, sessions, codec, hasher, rateLimiter)
 	if err != nil {
 		cleanup3()
 		cleanup2()
@@ -77,8 +98,7 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 		cleanup()
 		return nil, nil, err
 	}
-	notifyService := ProvideNotify(database, events)
-	campaignService := ProvideCampaigns(database, events, notifyService, logger)
+	campaignService := ProvideCampaigns(database, events, service, logger)
 	members, err := ProvideMembers(fetcher, llm, searcher, campaignService)
 	if err != nil {
 		cleanup3()
@@ -87,7 +107,7 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 		return nil, nil, err
 	}
 	runs := ProvideRunStore(database)
-	runner, err := ProvideRunner(cfg, members, runs, events, notifyService, campaignService, logger)
+	runner, err := ProvideRunner(cfg, members, runs, events, service, campaignService, logger)
 	if err != nil {
 		cleanup3()
 		cleanup2()
@@ -104,7 +124,7 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 	outreachRuns := ProvideRuns(campaignService, runs, queue)
 	tools := ProvideTools(members)
 	v := ProvideAgentList(cfg)
-	server, err := ProvideHTTP(cfg, logger, service, rateLimiter, database, campaignService, outreachRuns, runs, tools, v)
+	server, err := ProvideHTTP(cfg, logger, authService, rateLimiter, database, campaignService, outreachRuns, runs, tools, v)
 	if err != nil {
 		cleanup3()
 		cleanup2()
@@ -112,14 +132,14 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 		return nil, nil, err
 	}
 	topicAuthorizer := ProvideTopicAuthorizer(campaignService, outreachRuns)
-	hub, err := ProvideHub(server, events, topicAuthorizer, notifyService, logger)
+	hub, err := ProvideHub(server, events, topicAuthorizer, service, logger)
 	if err != nil {
 		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
-	app, err := NewApp(ctx, cfg, logger, database, service, queue, events, server, hub)
+	app, err := NewApp(ctx, cfg, logger, database, authService, queue, events, server, hub, outbox)
 	if err != nil {
 		cleanup3()
 		cleanup2()
