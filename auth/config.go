@@ -36,7 +36,14 @@ type Config struct {
 	// Default 3 per 15 minutes; negative disables the bound.
 	ResetMaxPerAddress int
 	ResetWindow        time.Duration
-	Now                func() time.Time
+	// Eraser enables account deletion; Runs, when set, cancels the
+	// user's active runs first.
+	Eraser AccountEraser
+	Runs   RunCanceller
+	// RequireVerifiedEmail keeps users whose address is not verified from
+	// starting runs (CanStartRuns); they can still sign in.
+	RequireVerifiedEmail bool
+	Now                  func() time.Time
 }
 
 func (c Config) withDefaults() Config {

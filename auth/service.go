@@ -132,6 +132,9 @@ func (s *Service) Register(ctx context.Context, in RegisterInput, client ClientI
 		}
 		return nil, fmt.Errorf("register: create user: %w", err)
 	}
+	if s.AccountsEnabled() {
+		_ = s.sendVerification(ctx, u) // the account works without it; the user can ask again
+	}
 	return s.openSession(ctx, u, client)
 }
 

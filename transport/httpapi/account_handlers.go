@@ -39,8 +39,45 @@ type changePasswordInput struct{ Body ChangePasswordRequest }
 type forgotInput struct{ Body ForgotPasswordRequest }
 type resetInput struct{ Body ResetPasswordRequest }
 type acceptedOutput struct{ Body AcceptedResponse }
+
+// VerifyEmailRequest carries the token of a verification link.
+type VerifyEmailRequest struct {
+	Token string `json:"token" maxLength:"128"`
+}
+
+type verifyEmailInput struct{ Body VerifyEmailRequest }
 type adminUserIDInput struct {
 	ID string `path:"id" maxLength:"64"`
+}
+
+// DeleteAccountRequest confirms an account deletion.
+type DeleteAccountRequest struct {
+	Password string `json:"password" maxLength:"1024"`
+}
+
+type deleteAccountInput struct{ Body DeleteAccountRequest }
+
+// registerDeletion adds DELETE /api/auth/me when the auth service can
+// erase accounts.
+func (s *Server) registerDeletion() {
+	if !s.deps.Auth.DeletionEnabled() {
+		return
+	}
+	huma.Register(s.api, huma.Operation{
+		OperationID: "delete-account", Method: http.MethodDelete, Path: "/api/auth/me", Tags: []string{"auth"},
+		Summary: "Delete the caller's account",
+		Description: "Checks password (a wrong one is 422 and counts against the failed-login limit), cancels the caller's active runs, " +
+			"then deletes the user with their sessions, campaigns, runs, prospects, drafts, notifications and events in one transaction. " +
+			"The last enabled admin cannot delete themself (422).",
+		DefaultStatus: http.StatusNoContent,
+		Security:      BearerSecurity(),
+		Errors:        []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusUnprocessableEntity, http.StatusTooManyRequests},
+	}, func(ctx context.Context, in *deleteAccountInput) (*noContent, error) {
+		if err := s.deps.Auth.DeleteAccount(ctx, mustPrincipal(ctx), in.Body.Password); err != nil {
+			return nil, s.Error(ctx, err)
+		}
+		return &noContent{}, nil
+	})
 }
 
 // registerAccount adds the account self-service routes when the auth
@@ -94,6 +131,35 @@ func (s *Server) registerAccount() {
 			return nil, s.Error(ctx, err)
 		}
 		return &noContent{}, nil
+	})
+
+	huma.Register(s.api, huma.Operation{
+		OperationID: "verify-email", Method: http.MethodPost, Path: "/api/auth/email/verify", Tags: tags,
+		Summary: "Confirm an e-mail address with the link's token",
+		Description: "Marks the account's address verified (the link of the verification e-mail sent at register, or a newer one). " +
+			"A token that is unknown, used or expired is 400 with one detail for all. Rate limited per client IP.",
+		DefaultStatus: http.StatusNoContent,
+		Middlewares:   huma.Middlewares{s.limitByIP("email-verify")},
+		Errors:        []int{http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType, http.StatusTooManyRequests},
+	}, func(ctx context.Context, in *verifyEmailInput) (*noContent, error) {
+		if err := s.deps.Auth.VerifyEmail(ctx, in.Body.Token); err != nil {
+			return nil, s.Error(ctx, err)
+		}
+		return &noContent{}, nil
+	})
+
+	huma.Register(s.api, huma.Operation{
+		OperationID: "resend-verification", Method: http.MethodPost, Path: "/api/auth/email/verify/resend", Tags: tags,
+		Summary:       "Send the caller a new verification link",
+		Description:   "202; the older link stops working. Nothing is sent when the address is already verified. A few per 15 minutes, then 429.",
+		DefaultStatus: http.StatusAccepted,
+		Security:      BearerSecurity(),
+		Errors:        []int{http.StatusUnauthorized, http.StatusTooManyRequests},
+	}, func(ctx context.Context, _ *noInput) (*acceptedOutput, error) {
+		if err := s.deps.Auth.ResendVerification(ctx, mustPrincipal(ctx)); err != nil {
+			return nil, s.Error(ctx, err)
+		}
+		return &acceptedOutput{Body: AcceptedResponse{Message: "If your address is not verified yet, a new link is on its way."}}, nil
 	})
 
 	huma.Register(s.api, huma.Operation{

@@ -193,7 +193,8 @@ func TestForgotPasswordRevealsNothing(t *testing.T) {
 		u := box.last(t, "nobody@example.com")
 		assert.Equal(t, auth.EmailPasswordResetUnknown, u.Kind)
 		assert.Empty(t, u.Token)
-		assert.Len(t, box.all(), 2, "nothing is sent for input that is no address")
+		assert.Equal(t, 2, box.count("ada@example.com", auth.EmailPasswordReset)+box.count("nobody@example.com", auth.EmailPasswordResetUnknown))
+		assert.Len(t, box.all(), 3, "the verification at register and one e-mail per address; nothing for input that is no address")
 
 		// Registration does not say more: a taken address is refused by the
 		// register endpoint as before (409), which forgot does not change.
@@ -261,4 +262,80 @@ func TestAccountRoutesNeedAMailbox(t *testing.T) {
 	t.Parallel()
 	e := newTestServer(t, dbtest.SQLite(t))
 	requireProblem(t, e.do("POST", "/api/auth/password/forgot", map[string]string{"email": "ada@example.com"}), http.StatusNotFound)
+}
+
+func TestVerifyEmail(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, newEnv envFactory) {
+		box := &recordingMailbox{}
+		e := newEnv(withMailbox(box, nil))
+		me := e.register("ada@example.com", "old-password-1")
+		assert.Equal(t, false, me.User["email_verified"])
+		first := box.last(t, "ada@example.com")
+		require.Equal(t, auth.EmailVerify, first.Kind, "register sends a verification e-mail")
+		require.Len(t, first.Token, 43)
+
+		// Resend: a new link, the older stops working.
+		r := e.do("POST", "/api/auth/email/verify/resend", nil, bearer(me.AccessToken))
+		require.Equal(t, http.StatusAccepted, r.status, "body: %s", r.body)
+		second := box.last(t, "ada@example.com")
+		require.NotEqual(t, first.Token, second.Token)
+		requireProblem(t, e.do("POST", "/api/auth/email/verify/resend", nil), http.StatusUnauthorized)
+
+		verify := func(tok string) *resp { return e.do("POST", "/api/auth/email/verify", map[string]string{"token": tok}) }
+		stale := requireProblem(t, verify(first.Token), http.StatusBadRequest)
+		require.Equal(t, http.StatusNoContent, verify(second.Token).status)
+		used := requireProblem(t, verify(second.Token), http.StatusBadRequest)
+		assert.Equal(t, stale["detail"], used["detail"])
+		requireProblem(t, verify(""), http.StatusBadRequest)
+		requireProblem(t, e.do("POST", "/api/auth/email/verify", `{"token": 5}`), http.StatusUnprocessableEntity)
+
+		got := e.do("GET", "/api/auth/me", nil, bearer(me.AccessToken)).json(t)
+		assert.Equal(t, true, got["email_verified"], "me shows it at once (the session cache is dropped)")
+		adm := e.admin()
+		list := e.do("GET", "/api/admin/users", nil, bearer(adm.AccessToken)).json(t)
+		found := false
+		for _, it := range list["items"].([]any) {
+			u := it.(map[string]any)
+			if u["email"] == "ada@example.com" {
+				found = true
+				assert.Equal(t, true, u["email_verified"])
+			}
+		}
+		require.True(t, found)
+
+		// Verified: resend sends nothing.
+		n := len(box.all())
+		require.Equal(t, http.StatusAccepted, e.do("POST", "/api/auth/email/verify/resend", nil, bearer(me.AccessToken)).status)
+		assert.Len(t, box.all(), n)
+	})
+}
+
+func TestResendVerificationRateLimit(t *testing.T) {
+	t.Parallel()
+	box := &recordingMailbox{}
+	e := newTestServer(t, dbtest.SQLite(t), withMailbox(box, nil))
+	me := e.register("ada@example.com", "old-password-1")
+	for range 3 {
+		require.Equal(t, http.StatusAccepted, e.do("POST", "/api/auth/email/verify/resend", nil, bearer(me.AccessToken)).status)
+	}
+	requireProblem(t, e.do("POST", "/api/auth/email/verify/resend", nil, bearer(me.AccessToken)), http.StatusTooManyRequests)
+	assert.Equal(t, 4, box.count("ada@example.com", auth.EmailVerify))
+}
+
+func TestRequireVerifiedEmailToStartRuns(t *testing.T) {
+	t.Parallel()
+	box := &recordingMailbox{}
+	opts := crewOpts{extra: []testOpt{withMailbox(box, nil), withAuthConfig(func(c *auth.Config) { c.RequireVerifiedEmail = true })}}
+	eachCrewDB(t, opts, func(t *testing.T, e *crewEnv) {
+		me := e.register("ada@example.com", "old-password-1")
+		c := e.createCampaign(me, "verified only", "postgres")
+		path := "/api/campaigns/" + c["id"].(string) + "/runs"
+		p := requireProblem(t, e.do("POST", path, nil, bearer(me.AccessToken)), http.StatusForbidden)
+		assert.Contains(t, p["detail"], "verify your e-mail address")
+		assert.Equal(t, http.StatusOK, e.do("GET", "/api/auth/me", nil, bearer(me.AccessToken)).status, "unverified users can sign in")
+		require.Equal(t, http.StatusNoContent, e.do("POST", "/api/auth/email/verify", map[string]string{"token": box.last(t, "ada@example.com").Token}).status)
+		r := e.do("POST", path, nil, bearer(me.AccessToken))
+		require.Equal(t, http.StatusAccepted, r.status, "body: %s", r.body)
+	})
 }

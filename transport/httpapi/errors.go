@@ -98,6 +98,10 @@ func mapKnown(err error) *Problem {
 		return NewProblem(http.StatusConflict, "email already registered").WithField("body.email", "is already registered")
 	case errors.Is(err, auth.ErrBadAccountToken):
 		return NewProblem(http.StatusBadRequest, "this link is invalid or has expired; ask for a new one").WithField("body.token", "is invalid or expired")
+	case errors.Is(err, auth.ErrLastAdmin):
+		return NewProblem(http.StatusUnprocessableEntity, auth.ErrLastAdmin.Error())
+	case errors.Is(err, auth.ErrEmailUnverified):
+		return NewProblem(http.StatusForbidden, auth.ErrEmailUnverified.Error())
 	case errors.Is(err, auth.ErrAccountDisabled):
 		return NewProblem(http.StatusForbidden, "account disabled")
 	case errors.Is(err, auth.ErrForbidden):

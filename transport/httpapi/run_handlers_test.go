@@ -36,6 +36,7 @@ type crewEnv struct {
 type crewOpts struct {
 	start      bool // start the queue's workers
 	perUserMax int
+	extra      []testOpt // more server options
 }
 
 // newCrewEnv builds the crew over db with a River queue made by newQueue.
@@ -66,12 +67,12 @@ func newCrewEnv(t *testing.T, db *bun.DB, newQueue func(*agents.Runner, riverjob
 		require.NoError(t, q.Start(t.Context()))
 		t.Cleanup(func() { _ = q.StopAndCancel(t.Context()) })
 	}
-	env := newTestServer(t, db, func(s *testSetup) {
+	env := newTestServer(t, db, append([]testOpt{func(s *testSetup) {
 		s.deps.Campaigns = camps
 		s.deps.Runs = outreach.NewRuns(camps, bunstore.NewRuns(db), q)
 		s.deps.AgentList = agents.RegisteredAgents(offline.DefaultModel)
 		s.deps.Agents = outreach.NewTools(res, an, wr, 20*time.Second)
-	})
+	}}, o.extra...)...)
 	return &crewEnv{testEnv: env, queue: q}
 }
 

@@ -122,6 +122,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	s.registerAuth()
 	s.registerAdmin()
 	s.registerAccount()
+	s.registerDeletion()
 	s.registerAnalytics()
 	if deps.Campaigns != nil {
 		s.registerCampaigns()

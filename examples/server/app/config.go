@@ -56,6 +56,8 @@ type Config struct {
 	SMTPURL   string
 	MailFrom  string
 	PublicURL string
+	// RequireVerifiedEmail keeps unverified users from starting runs.
+	RequireVerifiedEmail bool
 }
 
 // envFlags binds flags whose defaults come from the environment, collecting
@@ -159,6 +161,7 @@ func LoadConfig(args []string, getenv func(string) string) (Config, error) {
 	e.str(&c.SMTPURL, "smtp-url", "KPBOT_SMTP_URL", "", "smtp://user:pass@host:587 (STARTTLS) or smtps://user:pass@host:465; unset: account e-mails go to the log")
 	e.str(&c.MailFrom, "mail-from", "KPBOT_MAIL_FROM", "", "sender of account e-mails, e.g. kpbot <no-reply@example.com>; required with KPBOT_SMTP_URL")
 	e.str(&c.PublicURL, "public-url", "KPBOT_PUBLIC_URL", "", "where users open the web app; links in e-mails start with it (default http://localhost:<port>)")
+	e.boolean(&c.RequireVerifiedEmail, "require-verified-email", "KPBOT_REQUIRE_VERIFIED_EMAIL", false, "users must open the verification link before starting runs (they can sign in without)")
 	e.duration(&c.ShutdownTimeout, "shutdown-timeout", "KPBOT_SHUTDOWN_TIMEOUT", 20*time.Second, "how long to drain on SIGTERM")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err

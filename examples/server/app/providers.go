@@ -191,16 +191,17 @@ func ProvideRateLimiter(cfg Config, r *Redis, logger *slog.Logger) auth.RateLimi
 // session-cache revocations travel on the event bus.
 func ProvideAuthConfig(cfg Config, ev *Events, tokens auth.AccountTokenStore, box auth.Mailbox, notes auth.Notices) auth.Config {
 	return auth.Config{
-		AccountTokens:      tokens,
-		Mailbox:            box,
-		Notices:            notes,
-		SessionCacheTTL:    cfg.SessionCacheTTL,
-		Revocations:        authbus.New(ev.Bus),
-		AccessTTL:          cfg.AccessTTL,
-		SessionIdleTimeout: cfg.SessionIdle,
-		SessionMaxLifetime: cfg.SessionLifetime,
-		RefreshReuseGrace:  cfg.RefreshGrace,
-		LoginMaxFailures:   cfg.LoginMaxFails,
+		AccountTokens:        tokens,
+		Mailbox:              box,
+		Notices:              notes,
+		RequireVerifiedEmail: cfg.RequireVerifiedEmail,
+		SessionCacheTTL:      cfg.SessionCacheTTL,
+		Revocations:          authbus.New(ev.Bus),
+		AccessTTL:            cfg.AccessTTL,
+		SessionIdleTimeout:   cfg.SessionIdle,
+		SessionMaxLifetime:   cfg.SessionLifetime,
+		RefreshReuseGrace:    cfg.RefreshGrace,
+		LoginMaxFailures:     cfg.LoginMaxFails,
 	}
 }
 
