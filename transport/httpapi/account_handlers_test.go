@@ -11,8 +11,12 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/uptrace/bun"
 
 	"github.com/kpbot/kpbot/auth"
+	"github.com/kpbot/kpbot/events"
+	"github.com/kpbot/kpbot/notify"
+	"github.com/kpbot/kpbot/storage/bunstore"
 	"github.com/kpbot/kpbot/storage/dbtest"
 )
 
@@ -338,4 +342,111 @@ func TestRequireVerifiedEmailToStartRuns(t *testing.T) {
 		r := e.do("POST", path, nil, bearer(me.AccessToken))
 		require.Equal(t, http.StatusAccepted, r.status, "body: %s", r.body)
 	})
+}
+
+// countRows counts rows of table matching where.
+func countRows(t *testing.T, db *bun.DB, table, where string, args ...any) int {
+	t.Helper()
+	n, err := db.NewSelect().Table(table).Where(where, args...).Count(t.Context())
+	require.NoError(t, err)
+	return int(n)
+}
+
+func TestDeleteAccount(t *testing.T) {
+	t.Parallel()
+	eachCrewDB(t, crewOpts{eraseWith: &queueCanceller{}}, func(t *testing.T, e *crewEnv) {
+		ctx := t.Context()
+		me := e.register("ada@example.com", "old-password-1")
+		other := e.register("bob@example.com", "old-password-1")
+		uid, bob := userIDOf(me), userIDOf(other)
+		seed := func(tk tokens) (string, string) {
+			c := e.createCampaign(tk, "mine", "postgres")
+			cid := c["id"].(string)
+			p := e.seedProspect(cid, "https://blog.example/"+cid, "A post")
+			e.seedDraft(cid, p.ID, "a draft")
+			r := e.do("POST", "/api/campaigns/"+cid+"/runs", nil, bearer(tk.AccessToken))
+			require.Equal(t, http.StatusAccepted, r.status, "body: %s", r.body)
+			runID := r.json(t)["id"].(string)
+			uidOf := userIDOf(tk)
+			require.NoError(t, bunstore.NewNotifications(e.db).Create(ctx, &notify.Notification{
+				ID: uidOf + "-n", UserID: uidOf, Kind: notify.KindRunFailed, Title: "t", Body: "b", Data: []byte("{}"), CreatedAt: time.Now().UTC().Truncate(time.Microsecond),
+			}))
+			_, err := bunstore.NewEvents(e.db).Append(ctx, "test.event", map[string]string{"x": "y"},
+				events.UserTopic(uidOf), events.CampaignTopic(cid), events.RunTopic(runID))
+			require.NoError(t, err)
+			return cid, runID
+		}
+		cid, runID := seed(me)
+		bobCampaign, _ := seed(other)
+		run, err := bunstore.NewRuns(e.db).Get(ctx, runID)
+		require.NoError(t, err)
+		require.NotZero(t, run.JobID)
+
+		p := requireProblem(t, e.do("DELETE", "/api/auth/me", map[string]string{"password": "wrong-password"}, bearer(me.AccessToken)), http.StatusUnprocessableEntity)
+		assert.Contains(t, fieldLocations(p), "body.password")
+		requireProblem(t, e.do("DELETE", "/api/auth/me", map[string]string{"password": "old-password-1"}), http.StatusUnauthorized)
+		requireProblem(t, e.do("DELETE", "/api/auth/me", `{"password":`, bearer(me.AccessToken)), http.StatusBadRequest)
+		require.Equal(t, 1, countRows(t, e.db, "kpbot_users", "id = ?", uid), "failed attempts delete nothing")
+
+		r := e.do("DELETE", "/api/auth/me", map[string]string{"password": "old-password-1"}, bearer(me.AccessToken))
+		require.Equal(t, http.StatusNoContent, r.status, "body: %s", r.body)
+		requireProblem(t, e.do("GET", "/api/auth/me", nil, bearer(me.AccessToken)), http.StatusUnauthorized)
+		requireProblem(t, e.do("POST", "/api/auth/refresh", map[string]string{"refresh_token": me.RefreshToken}), http.StatusUnauthorized)
+		requireProblem(t, e.do("POST", "/api/auth/login", map[string]string{"email": "ada@example.com", "password": "old-password-1"}), http.StatusUnauthorized)
+
+		for table, where := range map[string]string{
+			"kpbot_users": "id = ?", "kpbot_sessions": "user_id = ?", "kpbot_campaigns": "owner_id = ?",
+			"kpbot_runs": "owner_id = ?", "kpbot_notifications": "user_id = ?", "kpbot_account_tokens": "user_id = ?",
+		} {
+			assert.Zero(t, countRows(t, e.db, table, where, uid), table)
+		}
+		assert.Zero(t, countRows(t, e.db, "kpbot_prospects", "campaign_id = ?", cid))
+		assert.Zero(t, countRows(t, e.db, "kpbot_drafts", "campaign_id = ?", cid))
+		assert.Zero(t, countRows(t, e.db, "kpbot_events", "topic IN (?)", bun.In([]string{events.UserTopic(uid), events.CampaignTopic(cid), events.RunTopic(runID)})))
+		// The run's River job is cancelled at once, or, should River's cancel
+		// fail (it only logs), by the worker, which finds its run gone.
+		require.NoError(t, e.queue.Start(ctx))
+		t.Cleanup(func() { _ = e.queue.StopAndCancel(context.Background()) })
+		require.Eventually(t, func() bool {
+			var state string
+			require.NoError(t, e.db.NewSelect().Table("river_job").Column("state").Where("id = ?", run.JobID).Scan(ctx, &state))
+			return state == "cancelled"
+		}, 30*time.Second, 50*time.Millisecond, "the run's River job ends cancelled")
+
+		// The other user's data stays.
+		assert.Equal(t, 1, countRows(t, e.db, "kpbot_users", "id = ?", bob))
+		assert.Equal(t, 1, countRows(t, e.db, "kpbot_campaigns", "owner_id = ?", bob))
+		assert.Equal(t, 1, countRows(t, e.db, "kpbot_prospects", "campaign_id = ?", bobCampaign))
+		assert.Equal(t, 1, countRows(t, e.db, "kpbot_notifications", "user_id = ?", bob))
+		assert.Equal(t, 2, countRows(t, e.db, "kpbot_events", "topic IN (?)", bun.In([]string{events.UserTopic(bob), events.CampaignTopic(bobCampaign)})))
+		assert.Equal(t, http.StatusOK, e.do("GET", "/api/auth/me", nil, bearer(other.AccessToken)).status)
+	})
+}
+
+func TestLastAdminCannotDeleteThemself(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, newEnv envFactory) {
+		e := newEnv(func(s *testSetup) { s.erase = true })
+		root := e.admin()
+		p := requireProblem(t, e.do("DELETE", "/api/auth/me", map[string]string{"password": "admin-password-1"}, bearer(root.AccessToken)), http.StatusUnprocessableEntity)
+		assert.Contains(t, p["detail"], "last enabled admin")
+		assert.Equal(t, http.StatusOK, e.do("GET", "/api/auth/me", nil, bearer(root.AccessToken)).status)
+
+		// With a second enabled admin, the first may go.
+		second := e.register("second@example.com", "second-password-1")
+		role := auth.RoleAdmin
+		_, err := e.svc.UpdateUser(t.Context(), mustPrincipalOf(t, e, root), userIDOf(second), auth.UserPatch{Role: &role})
+		require.NoError(t, err)
+		require.Equal(t, http.StatusNoContent, e.do("DELETE", "/api/auth/me", map[string]string{"password": "admin-password-1"}, bearer(root.AccessToken)).status)
+		second = e.login("second@example.com", "second-password-1")
+		requireProblem(t, e.do("DELETE", "/api/auth/me", map[string]string{"password": "second-password-1"}, bearer(second.AccessToken)), http.StatusUnprocessableEntity)
+	})
+}
+
+// mustPrincipalOf authenticates tk's access token.
+func mustPrincipalOf(t *testing.T, e *testEnv, tk tokens) *auth.Principal {
+	t.Helper()
+	p, err := e.svc.Authenticate(t.Context(), tk.AccessToken)
+	require.NoError(t, err)
+	return p
 }

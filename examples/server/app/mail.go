@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/google/wire"
 
+	"github.com/kpbot/kpbot/agents"
 	"github.com/kpbot/kpbot/agents/riverjob"
 	"github.com/kpbot/kpbot/auth"
 	"github.com/kpbot/kpbot/mail"
@@ -20,7 +22,23 @@ import (
 
 // MailSet provides the account e-mails: a Mailer (SMTP, or the log), the
 // River outbox that sends through it, and the auth ports over them.
-var MailSet = wire.NewSet(ProvideMailer, ProvideOutbox, ProvideAccountMail, ProvideAccountTokens, ProvideNotices)
+var MailSet = wire.NewSet(ProvideMailer, ProvideOutbox, ProvideAccountMail, ProvideAccountTokens, ProvideNotices, ProvideEraser, ProvideRunCanceller)
+
+// ProvideEraser deletes accounts with everything they own.
+func ProvideEraser(d *Database) auth.AccountEraser { return bunstore.NewEraser(d.Bun) }
+
+// ProvideRunCanceller cancels a deleted account's runs and their River
+// jobs.
+func ProvideRunCanceller(q *riverjob.Queue) auth.RunCanceller { return runCanceller{q: q} }
+
+type runCanceller struct{ q *riverjob.Queue }
+
+func (c runCanceller) CancelRun(ctx context.Context, runID string) error {
+	if _, err := c.q.Cancel(ctx, runID); err != nil && !errors.Is(err, agents.ErrRunFinished) {
+		return err
+	}
+	return nil
+}
 
 // KindAccount is the notification kind of account changes.
 const KindAccount notify.Kind = "account.changed"

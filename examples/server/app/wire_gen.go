@@ -47,7 +47,47 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 	}
 	service := ProvideNotify(database, events)
 	authNotices := ProvideNotices(service, logger)
-	config := ProvideAuthConfig(cfg, events, accountTokenStore, mailbox, authNotices)
+	accountEraser := ProvideEraser(database)
+	fetcher, err := ProvideFetcher(cfg)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	llm, err := ProvideLLM(cfg, database, logger)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	searcher, err := ProvideSearcher(cfg)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	campaignService := ProvideCampaigns(database, events, service, logger)
+	members, err := ProvideMembers(fetcher, llm, searcher, campaignService)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	runs := ProvideRunStore(database)
+	runner, err := ProvideRunner(cfg, members, runs, events, service, campaignService, logger)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	queue, err := ProvideQueue(ctx, cfg, database, runner, logger)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	authRunCanceller := ProvideRunCanceller(queue)
+	config := ProvideAuthConfig(cfg, events, accountTokenStore, mailbox, authNotices, accountEraser, authRunCanceller)
 	idb := ProvideBunIDB(database)
 	users := bunstore.NewUsers(idb)
 	sessions := ProvideSessions(idb)
@@ -71,50 +111,6 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 	}
 	rateLimiter := ProvideRateLimiter(cfg, redis, logger)
 	authService, err := auth.NewService(ctx, config, users, sessions, codec, hasher, rateLimiter)
-	if err != nil {
-		cleanup3()
-		cleanup2()
-		cleanup()
-		return nil, nil, err
-	}
-	fetcher, err := ProvideFetcher(cfg)
-	if err != nil {
-		cleanup3()
-		cleanup2()
-		cleanup()
-		return nil, nil, err
-	}
-	llm, err := ProvideLLM(cfg, database, logger)
-	if err != nil {
-		cleanup3()
-		cleanup2()
-		cleanup()
-		return nil, nil, err
-	}
-	searcher, err := ProvideSearcher(cfg)
-	if err != nil {
-		cleanup3()
-		cleanup2()
-		cleanup()
-		return nil, nil, err
-	}
-	campaignService := ProvideCampaigns(database, events, service, logger)
-	members, err := ProvideMembers(fetcher, llm, searcher, campaignService)
-	if err != nil {
-		cleanup3()
-		cleanup2()
-		cleanup()
-		return nil, nil, err
-	}
-	runs := ProvideRunStore(database)
-	runner, err := ProvideRunner(cfg, members, runs, events, service, campaignService, logger)
-	if err != nil {
-		cleanup3()
-		cleanup2()
-		cleanup()
-		return nil, nil, err
-	}
-	queue, err := ProvideQueue(ctx, cfg, database, runner, logger)
 	if err != nil {
 		cleanup3()
 		cleanup2()
