@@ -40,6 +40,9 @@ type Config struct {
 	// user's active runs first.
 	Eraser AccountEraser
 	Runs   RunCanceller
+	// InviteOnly turns self-service registration off (Register answers
+	// ErrRegistrationClosed); accounts come from invitations.
+	InviteOnly bool
 	// RequireVerifiedEmail keeps users whose address is not verified from
 	// starting runs (CanStartRuns); they can still sign in.
 	RequireVerifiedEmail bool

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"net/http"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -50,6 +51,69 @@ type adminUserIDInput struct {
 	ID string `path:"id" maxLength:"64"`
 }
 
+// InvitationRequest invites an address.
+type InvitationRequest struct {
+	Email string `json:"email" maxLength:"254"`
+	Role  string `json:"role" enum:"user,moderator,admin" doc:"The role the new account gets."`
+}
+
+// InvitationResponse is a sent invitation; the link goes only to the
+// invited address.
+type InvitationResponse struct {
+	Email     string    `json:"email"`
+	Role      string    `json:"role" enum:"user,moderator,admin"`
+	ExpiresAt time.Time `json:"expires_at" doc:"RFC 3339, UTC."`
+}
+
+// AcceptInvitationRequest creates the invited account.
+type AcceptInvitationRequest struct {
+	Token    string `json:"token" maxLength:"128"`
+	Password string `json:"password" maxLength:"1024" doc:"At least 8 characters, no NUL."`
+	Name     string `json:"name,omitempty" maxLength:"100"`
+}
+
+type inviteInput struct{ Body InvitationRequest }
+type inviteOutput struct{ Body InvitationResponse }
+type acceptInvitationInput struct {
+	RefreshMode string `header:"X-Kpbot-Refresh" enum:"cookie" doc:"cookie: the browser flow (the refresh token travels in the kpbot_refresh cookie, never in the body)."`
+	Body        AcceptInvitationRequest
+}
+
+func (s *Server) registerInvitations() {
+	huma.Register(s.api, huma.Operation{
+		OperationID: "admin-invite", Method: http.MethodPost, Path: "/api/admin/invitations", Tags: []string{"admin"},
+		Summary: "Invite someone by e-mail",
+		Description: "E-mails a link to {KPBOT_PUBLIC_URL}/accept-invitation?token=..., valid 7 days; a newer invitation to the address replaces the older. " +
+			"The answer is the same whether or not an account uses the address.",
+		DefaultStatus: http.StatusCreated,
+		Security:      BearerSecurity(),
+		Metadata:      map[string]any{MetadataPermission: auth.PermUsersManage},
+		Errors:        []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusUnprocessableEntity},
+	}, func(ctx context.Context, in *inviteInput) (*inviteOutput, error) {
+		inv, err := s.deps.Auth.Invite(ctx, mustPrincipal(ctx), in.Body.Email, auth.Role(in.Body.Role))
+		if err != nil {
+			return nil, s.Error(ctx, err)
+		}
+		return &inviteOutput{Body: InvitationResponse{Email: inv.Email, Role: string(inv.Role), ExpiresAt: inv.ExpiresAt.UTC()}}, nil
+	})
+
+	huma.Register(s.api, huma.Operation{
+		OperationID: "accept-invitation", Method: http.MethodPost, Path: "/api/auth/invitations/accept", Tags: []string{"auth"},
+		Summary: "Create the invited account",
+		Description: "Creates the account (its address counts as verified) with the invitation's role and opens a first session, as register does. " +
+			"A token that is unknown, used or expired is 400; an address registered meanwhile is 409. Rate limited per client IP. " + refreshModeDoc,
+		DefaultStatus: http.StatusCreated,
+		Middlewares:   huma.Middlewares{s.limitByIP("invitation-accept"), s.markSecure},
+		Errors:        []int{http.StatusBadRequest, http.StatusConflict, http.StatusUnprocessableEntity, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType, http.StatusTooManyRequests},
+	}, func(ctx context.Context, in *acceptInvitationInput) (*tokenOutput, error) {
+		res, err := s.deps.Auth.AcceptInvitation(ctx, in.Body.Token, in.Body.Password, in.Body.Name, clientInfo(ctx))
+		if err != nil {
+			return nil, s.Error(ctx, err)
+		}
+		return tokenResult(ctx, res, in.RefreshMode), nil
+	})
+}
+
 // DeleteAccountRequest confirms an account deletion.
 type DeleteAccountRequest struct {
 	Password string `json:"password" maxLength:"1024"`
@@ -87,6 +151,7 @@ func (s *Server) registerAccount() {
 		return
 	}
 	tags := []string{"auth"}
+	s.registerInvitations()
 	huma.Register(s.api, huma.Operation{
 		OperationID: "change-password", Method: http.MethodPost, Path: "/api/auth/password", Tags: tags,
 		Summary: "Change the caller's password",

@@ -450,3 +450,79 @@ func mustPrincipalOf(t *testing.T, e *testEnv, tk tokens) *auth.Principal {
 	require.NoError(t, err)
 	return p
 }
+
+func TestInvitations(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, newEnv envFactory) {
+		box := &recordingMailbox{}
+		e := newEnv(withMailbox(box, nil), withAuthConfig(func(c *auth.Config) { c.InviteOnly = true }))
+		root := e.admin()
+
+		p := requireProblem(t, e.do("POST", "/api/auth/register", map[string]string{"email": "new@example.com", "password": "new-password-1"}), http.StatusForbidden)
+		assert.Contains(t, p["detail"], "invitation")
+		taken := requireProblem(t, e.do("POST", "/api/auth/register", map[string]string{"email": "root@example.com", "password": "new-password-1"}), http.StatusForbidden)
+		assert.Equal(t, p, taken, "in invite mode register says the same for any address")
+
+		invite := func(tk tokens, email, role string) *resp {
+			return e.do("POST", "/api/admin/invitations", map[string]string{"email": email, "role": role}, bearer(tk.AccessToken))
+		}
+		r := invite(root, "Mod@Example.com", "moderator")
+		require.Equal(t, http.StatusCreated, r.status, "body: %s", r.body)
+		body := r.json(t)
+		assert.Equal(t, "mod@example.com", body["email"])
+		assert.Equal(t, "moderator", body["role"])
+		assert.NotContains(t, string(r.body), "token")
+		mail := box.last(t, "mod@example.com")
+		require.Equal(t, auth.EmailInvitation, mail.Kind)
+		require.Len(t, mail.Token, 43)
+
+		// Inviting an address in use answers the same (no enumeration).
+		again := invite(root, "root@example.com", "moderator")
+		require.Equal(t, http.StatusCreated, again.status)
+		assert.ElementsMatch(t, keysOf(body), keysOf(again.json(t)))
+
+		p = requireProblem(t, invite(root, "not an address", "user"), http.StatusUnprocessableEntity)
+		assert.Contains(t, fieldLocations(p), "body.email")
+		requireProblem(t, invite(root, "x@example.com", "owner"), http.StatusUnprocessableEntity)
+		requireProblem(t, e.do("POST", "/api/admin/invitations", map[string]string{"email": "x@example.com", "role": "user"}), http.StatusUnauthorized)
+
+		accept := func(token, pw string, opts ...reqOpt) *resp {
+			return e.do("POST", "/api/auth/invitations/accept", map[string]string{"token": token, "password": pw, "name": "Mo"}, opts...)
+		}
+		p = requireProblem(t, accept(mail.Token, "short"), http.StatusUnprocessableEntity)
+		assert.Contains(t, fieldLocations(p), "body.password")
+		tk := e.tokensOf(accept(mail.Token, "mod-password-1"), http.StatusCreated)
+		assert.Equal(t, "moderator", tk.User["role"])
+		assert.Equal(t, true, tk.User["email_verified"])
+		assert.NotEmpty(t, tk.RefreshToken)
+		requireProblem(t, accept(mail.Token, "mod-password-1"), http.StatusBadRequest)
+		requireProblem(t, accept(strings.Repeat("x", 43), "mod-password-1"), http.StatusBadRequest)
+		e.login("mod@example.com", "mod-password-1")
+
+		// A moderator cannot invite.
+		requireProblem(t, invite(tk, "y@example.com", "admin"), http.StatusForbidden)
+
+		// Accepting an invitation to an address that has an account: 409.
+		requireProblem(t, accept(box.last(t, "root@example.com").Token, "whatever-pw-1"), http.StatusConflict)
+
+		// The cookie flow, as register.
+		require.Equal(t, http.StatusCreated, invite(root, "cookie@example.com", "user").status)
+		r = accept(box.last(t, "cookie@example.com").Token, "cookie-password-1", header("X-Kpbot-Refresh", "cookie"))
+		require.Equal(t, http.StatusCreated, r.status, "body: %s", r.body)
+		assert.Empty(t, r.json(t)["refresh_token"])
+		assert.Contains(t, r.header.Get("Set-Cookie"), "kpbot_refresh=")
+
+		// Expired invitations fail like unknown ones.
+		require.Equal(t, http.StatusCreated, invite(root, "late@example.com", "user").status)
+		e.clock.Advance(auth.InvitationTTL + time.Minute)
+		requireProblem(t, accept(box.last(t, "late@example.com").Token, "late-password-1"), http.StatusBadRequest)
+	})
+}
+
+func keysOf(m map[string]any) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}

@@ -98,6 +98,8 @@ func mapKnown(err error) *Problem {
 		return NewProblem(http.StatusConflict, "email already registered").WithField("body.email", "is already registered")
 	case errors.Is(err, auth.ErrBadAccountToken):
 		return NewProblem(http.StatusBadRequest, "this link is invalid or has expired; ask for a new one").WithField("body.token", "is invalid or expired")
+	case errors.Is(err, auth.ErrRegistrationClosed):
+		return NewProblem(http.StatusForbidden, "registration is by invitation only; ask an admin to invite you")
 	case errors.Is(err, auth.ErrLastAdmin):
 		return NewProblem(http.StatusUnprocessableEntity, auth.ErrLastAdmin.Error())
 	case errors.Is(err, auth.ErrEmailUnverified):

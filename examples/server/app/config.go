@@ -58,6 +58,8 @@ type Config struct {
 	PublicURL string
 	// RequireVerifiedEmail keeps unverified users from starting runs.
 	RequireVerifiedEmail bool
+	// Registration is open (self-service sign-up) or invite.
+	Registration string
 }
 
 // envFlags binds flags whose defaults come from the environment, collecting
@@ -162,6 +164,7 @@ func LoadConfig(args []string, getenv func(string) string) (Config, error) {
 	e.str(&c.MailFrom, "mail-from", "KPBOT_MAIL_FROM", "", "sender of account e-mails, e.g. kpbot <no-reply@example.com>; required with KPBOT_SMTP_URL")
 	e.str(&c.PublicURL, "public-url", "KPBOT_PUBLIC_URL", "", "where users open the web app; links in e-mails start with it (default http://localhost:<port>)")
 	e.boolean(&c.RequireVerifiedEmail, "require-verified-email", "KPBOT_REQUIRE_VERIFIED_EMAIL", false, "users must open the verification link before starting runs (they can sign in without)")
+	e.str(&c.Registration, "registration", "KPBOT_REGISTRATION", "open", "open (anyone may register) or invite (accounts only through admin invitations; register answers 403)")
 	e.duration(&c.ShutdownTimeout, "shutdown-timeout", "KPBOT_SHUTDOWN_TIMEOUT", 20*time.Second, "how long to drain on SIGTERM")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
@@ -213,6 +216,11 @@ func (c Config) Validate() error {
 	}
 	if c.PublicURL != "" && !strings.HasPrefix(c.PublicURL, "http://") && !strings.HasPrefix(c.PublicURL, "https://") {
 		errs = append(errs, errors.New("KPBOT_PUBLIC_URL must start with http:// or https://"))
+	}
+	switch c.Registration {
+	case "", "open", "invite":
+	default:
+		errs = append(errs, fmt.Errorf("KPBOT_REGISTRATION: %q is not open or invite", c.Registration))
 	}
 	switch c.RedisFailMode {
 	case "", "memory", "closed": // unset is memory

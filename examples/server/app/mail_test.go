@@ -84,9 +84,12 @@ func TestMailConfig(t *testing.T) {
 	require.ErrorContains(t, err, "KPBOT_MAIL_FROM")
 	_, err = LoadConfig(nil, envOf(map[string]string{"KPBOT_PUBLIC_URL": "kp.example"}))
 	require.ErrorContains(t, err, "KPBOT_PUBLIC_URL")
-	cfg, err := LoadConfig(nil, envOf(map[string]string{"KPBOT_ADDR": ":9090"}))
+	_, err = LoadConfig(nil, envOf(map[string]string{"KPBOT_REGISTRATION": "closed"}))
+	require.ErrorContains(t, err, "KPBOT_REGISTRATION")
+	cfg, err := LoadConfig(nil, envOf(map[string]string{"KPBOT_ADDR": ":9090", "KPBOT_REGISTRATION": "invite"}))
 	require.NoError(t, err)
 	assert.Equal(t, "http://localhost:9090", publicURL(cfg))
+	assert.True(t, ProvideAuthConfig(cfg, &Events{}, nil, nil, nil, nil, nil).InviteOnly)
 	_, err = ProvideMailer(Config{SMTPURL: "ftp://h", MailFrom: "a@b.c"}, slog.Default())
 	require.Error(t, err)
 }

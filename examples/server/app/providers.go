@@ -198,6 +198,7 @@ func ProvideAuthConfig(cfg Config, ev *Events, tokens auth.AccountTokenStore, bo
 		Mailbox:              box,
 		Notices:              notes,
 		RequireVerifiedEmail: cfg.RequireVerifiedEmail,
+		InviteOnly:           cfg.Registration == "invite",
 		SessionCacheTTL:      cfg.SessionCacheTTL,
 		Revocations:          authbus.New(ev.Bus),
 		AccessTTL:            cfg.AccessTTL,
