@@ -40,6 +40,8 @@ type Config struct {
 	// user's active runs first.
 	Eraser AccountEraser
 	Runs   RunCanceller
+	// EmailChanger enables changes of address (RequestEmailChange).
+	EmailChanger EmailChanger
 	// InviteOnly turns self-service registration off (Register answers
 	// ErrRegistrationClosed); accounts come from invitations.
 	InviteOnly bool

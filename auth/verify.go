@@ -58,7 +58,9 @@ func (s *Service) ResendVerification(ctx context.Context, p *Principal) error {
 }
 
 // VerifyEmail uses a link sent by e-mail to prove an address: a
-// verification link marks the account's address verified. A token that
+// verification link marks the account's address verified; a change of
+// address link makes its address the account's (ErrEmailTaken when
+// another account has it by then). A token that
 // is unknown, used or expired, or whose address is no longer the
 // account's, is ErrBadAccountToken.
 func (s *Service) VerifyEmail(ctx context.Context, token string) error {
@@ -66,6 +68,9 @@ func (s *Service) VerifyEmail(ctx context.Context, token string) error {
 		return ErrAccountsUnavailable
 	}
 	tok, err := s.consume(ctx, token, PurposeVerifyEmail)
+	if errors.Is(err, ErrBadAccountToken) {
+		return s.confirmEmailChange(ctx, token) // the link of a change of address
+	}
 	if err != nil {
 		return err
 	}

@@ -114,6 +114,14 @@ func (s *Server) registerInvitations() {
 	})
 }
 
+// ChangeEmailRequest asks to move the account to a new address.
+type ChangeEmailRequest struct {
+	NewEmail string `json:"new_email" maxLength:"254"`
+	Password string `json:"password" maxLength:"1024"`
+}
+
+type changeEmailInput struct{ Body ChangeEmailRequest }
+
 // DeleteAccountRequest confirms an account deletion.
 type DeleteAccountRequest struct {
 	Password string `json:"password" maxLength:"1024"`
@@ -225,6 +233,22 @@ func (s *Server) registerAccount() {
 			return nil, s.Error(ctx, err)
 		}
 		return &acceptedOutput{Body: AcceptedResponse{Message: "If your address is not verified yet, a new link is on its way."}}, nil
+	})
+
+	huma.Register(s.api, huma.Operation{
+		OperationID: "change-email", Method: http.MethodPost, Path: "/api/auth/email", Tags: tags,
+		Summary: "Move the caller's account to a new address",
+		Description: "Checks password (a wrong one is 422), then e-mails a link ({KPBOT_PUBLIC_URL}/verify-email?token=..., 24 hours) to new_email " +
+			"and a notice to the current address. The address changes when the link is used (POST /api/auth/email/verify), which is 409 if " +
+			"another account has the address by then.",
+		DefaultStatus: http.StatusAccepted,
+		Security:      BearerSecurity(),
+		Errors:        []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusUnprocessableEntity, http.StatusTooManyRequests},
+	}, func(ctx context.Context, in *changeEmailInput) (*acceptedOutput, error) {
+		if err := s.deps.Auth.RequestEmailChange(ctx, mustPrincipal(ctx), in.Body.NewEmail, in.Body.Password); err != nil {
+			return nil, s.Error(ctx, err)
+		}
+		return &acceptedOutput{Body: AcceptedResponse{Message: "Open the link sent to the new address to finish the change."}}, nil
 	})
 
 	huma.Register(s.api, huma.Operation{

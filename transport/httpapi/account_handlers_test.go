@@ -526,3 +526,46 @@ func keysOf(m map[string]any) []string {
 	}
 	return out
 }
+
+func TestChangeEmail(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, newEnv envFactory) {
+		box := &recordingMailbox{}
+		e := newEnv(withMailbox(box, nil))
+		me := e.register("ada@example.com", "old-password-1")
+		e.register("taken@example.com", "old-password-1")
+		change := func(newEmail, pw string, tk tokens) *resp {
+			return e.do("POST", "/api/auth/email", map[string]string{"new_email": newEmail, "password": pw}, bearer(tk.AccessToken))
+		}
+		p := requireProblem(t, change("new@example.com", "wrong-password", me), http.StatusUnprocessableEntity)
+		assert.Contains(t, fieldLocations(p), "body.password")
+		p = requireProblem(t, change("not an address", "old-password-1", me), http.StatusUnprocessableEntity)
+		assert.Contains(t, fieldLocations(p), "body.new_email")
+		requireProblem(t, change("ADA@example.com", "old-password-1", me), http.StatusUnprocessableEntity)
+		requireProblem(t, e.do("POST", "/api/auth/email", map[string]string{"new_email": "new@example.com", "password": "old-password-1"}), http.StatusUnauthorized)
+
+		r := change("New@Example.com", "old-password-1", me)
+		require.Equal(t, http.StatusAccepted, r.status, "body: %s", r.body)
+		link := box.last(t, "new@example.com")
+		require.Equal(t, auth.EmailChange, link.Kind)
+		notice := box.last(t, "ada@example.com")
+		require.Equal(t, auth.EmailChangeNotice, notice.Kind)
+		assert.Equal(t, "new@example.com", notice.Email)
+		assert.Empty(t, notice.Token, "the old address never gets the link")
+		assert.Equal(t, "ada@example.com", e.do("GET", "/api/auth/me", nil, bearer(me.AccessToken)).json(t)["email"], "nothing changes before the link is used")
+
+		require.Equal(t, http.StatusNoContent, e.do("POST", "/api/auth/email/verify", map[string]string{"token": link.Token}).status)
+		got := e.do("GET", "/api/auth/me", nil, bearer(me.AccessToken)).json(t)
+		assert.Equal(t, "new@example.com", got["email"])
+		assert.Equal(t, true, got["email_verified"])
+		e.login("new@example.com", "old-password-1")
+		requireProblem(t, e.do("POST", "/api/auth/login", map[string]string{"email": "ada@example.com", "password": "old-password-1"}), http.StatusUnauthorized)
+		requireProblem(t, e.do("POST", "/api/auth/email/verify", map[string]string{"token": link.Token}), http.StatusBadRequest)
+
+		// A request for an address in use answers the same; its link is 409.
+		r = change("taken@example.com", "old-password-1", me)
+		require.Equal(t, http.StatusAccepted, r.status)
+		requireProblem(t, e.do("POST", "/api/auth/email/verify", map[string]string{"token": box.last(t, "taken@example.com").Token}), http.StatusConflict)
+		assert.Equal(t, "new@example.com", e.do("GET", "/api/auth/me", nil, bearer(me.AccessToken)).json(t)["email"])
+	})
+}

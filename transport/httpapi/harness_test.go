@@ -103,6 +103,7 @@ func newTestServer(t testing.TB, db *bun.DB, opts ...testOpt) *testEnv {
 	}
 	if setup.authCfg.Mailbox != nil && setup.authCfg.AccountTokens == nil {
 		setup.authCfg.AccountTokens = bunstore.NewAccountTokens(db)
+		setup.authCfg.EmailChanger = bunstore.NewUsers(db)
 	}
 	svc, err := auth.NewService(context.Background(), setup.authCfg, bunstore.NewUsers(db), bunstore.NewSessions(db), codec, hasher, setup.deps.Limiter)
 	require.NoError(t, err)

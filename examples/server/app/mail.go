@@ -22,7 +22,10 @@ import (
 
 // MailSet provides the account e-mails: a Mailer (SMTP, or the log), the
 // River outbox that sends through it, and the auth ports over them.
-var MailSet = wire.NewSet(ProvideMailer, ProvideOutbox, ProvideAccountMail, ProvideAccountTokens, ProvideNotices, ProvideEraser, ProvideRunCanceller)
+var MailSet = wire.NewSet(ProvideMailer, ProvideOutbox, ProvideAccountMail, ProvideAccountTokens, ProvideNotices, ProvideEraser, ProvideRunCanceller, ProvideEmailChanger)
+
+// ProvideEmailChanger moves accounts to a new address once its link is used.
+func ProvideEmailChanger(d *Database) auth.EmailChanger { return bunstore.NewUsers(d.Bun) }
 
 // ProvideEraser deletes accounts with everything they own.
 func ProvideEraser(d *Database) auth.AccountEraser { return bunstore.NewEraser(d.Bun) }

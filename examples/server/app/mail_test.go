@@ -89,7 +89,7 @@ func TestMailConfig(t *testing.T) {
 	cfg, err := LoadConfig(nil, envOf(map[string]string{"KPBOT_ADDR": ":9090", "KPBOT_REGISTRATION": "invite"}))
 	require.NoError(t, err)
 	assert.Equal(t, "http://localhost:9090", publicURL(cfg))
-	assert.True(t, ProvideAuthConfig(cfg, &Events{}, nil, nil, nil, nil, nil).InviteOnly)
+	assert.True(t, ProvideAuthConfig(cfg, &Events{}, nil, nil, nil, nil, nil, nil).InviteOnly)
 	_, err = ProvideMailer(Config{SMTPURL: "ftp://h", MailFrom: "a@b.c"}, slog.Default())
 	require.Error(t, err)
 }

@@ -190,8 +190,9 @@ func ProvideRateLimiter(cfg Config, r *Redis, logger *slog.Logger) auth.RateLimi
 // ProvideAuthConfig maps the server configuration onto the auth service's;
 // session-cache revocations travel on the event bus.
 func ProvideAuthConfig(cfg Config, ev *Events, tokens auth.AccountTokenStore, box auth.Mailbox, notes auth.Notices,
-	eraser auth.AccountEraser, runs auth.RunCanceller) auth.Config {
+	eraser auth.AccountEraser, runs auth.RunCanceller, emails auth.EmailChanger) auth.Config {
 	return auth.Config{
+		EmailChanger:         emails,
 		Eraser:               eraser,
 		Runs:                 runs,
 		AccountTokens:        tokens,

@@ -87,7 +87,8 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 		return nil, nil, err
 	}
 	authRunCanceller := ProvideRunCanceller(queue)
-	config := ProvideAuthConfig(cfg, events, accountTokenStore, mailbox, authNotices, accountEraser, authRunCanceller)
+	emailChanger := ProvideEmailChanger(database)
+	config := ProvideAuthConfig(cfg, events, accountTokenStore, mailbox, authNotices, accountEraser, authRunCanceller, emailChanger)
 	idb := ProvideBunIDB(database)
 	users := bunstore.NewUsers(idb)
 	sessions := ProvideSessions(idb)
