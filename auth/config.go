@@ -23,7 +23,32 @@ type Config struct {
 	// Revocations, when set, carries revocations between instances for the
 	// session cache (see Service.WatchRevocations).
 	Revocations Revocations
-	Now         func() time.Time
+	// AccountTokens and Mailbox enable the account e-mails: password
+	// reset, e-mail verification, invitations and change of address.
+	// Without both those calls fail with ErrAccountsUnavailable.
+	AccountTokens AccountTokenStore
+	Mailbox       Mailbox
+	// Notices, when set, gets a notification for the user on account
+	// changes (a new password).
+	Notices Notices
+	// ResetMaxPerAddress bounds the reset links sent to one address per
+	// ResetWindow; beyond it ForgotPassword silently sends nothing.
+	// Default 3 per 15 minutes; negative disables the bound.
+	ResetMaxPerAddress int
+	ResetWindow        time.Duration
+	// Eraser enables account deletion; Runs, when set, cancels the
+	// user's active runs first.
+	Eraser AccountEraser
+	Runs   RunCanceller
+	// EmailChanger enables changes of address (RequestEmailChange).
+	EmailChanger EmailChanger
+	// InviteOnly turns self-service registration off (Register answers
+	// ErrRegistrationClosed); accounts come from invitations.
+	InviteOnly bool
+	// RequireVerifiedEmail keeps users whose address is not verified from
+	// starting runs (CanStartRuns); they can still sign in.
+	RequireVerifiedEmail bool
+	Now                  func() time.Time
 }
 
 func (c Config) withDefaults() Config {
@@ -41,6 +66,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.LoginFailureWindow == 0 {
 		c.LoginFailureWindow = 15 * time.Minute
+	}
+	if c.ResetMaxPerAddress == 0 {
+		c.ResetMaxPerAddress = 3
+	}
+	if c.ResetWindow == 0 {
+		c.ResetWindow = 15 * time.Minute
 	}
 	if c.SessionCacheMax == 0 {
 		c.SessionCacheMax = 100_000

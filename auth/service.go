@@ -100,12 +100,16 @@ type RegisterInput struct {
 	Name     string
 }
 
-// Register creates a user with RoleUser and opens a first session.
+// Register creates a user with RoleUser and opens a first session; with
+// Config.InviteOnly it is ErrRegistrationClosed.
 //
 // The address is normalised by ParseEmail; one whose key or look-alike
 // skeleton is already an account's is ErrEmailTaken, the same answer as an
 // exact duplicate.
 func (s *Service) Register(ctx context.Context, in RegisterInput, client ClientInfo) (*AuthResult, error) {
+	if s.cfg.InviteOnly {
+		return nil, ErrRegistrationClosed
+	}
 	email, err := ParseEmail(in.Email)
 	if err != nil {
 		return nil, err
@@ -131,6 +135,9 @@ func (s *Service) Register(ctx context.Context, in RegisterInput, client ClientI
 			return nil, ErrEmailTaken
 		}
 		return nil, fmt.Errorf("register: create user: %w", err)
+	}
+	if s.AccountsEnabled() {
+		_ = s.sendVerification(ctx, u) // the account works without it; the user can ask again
 	}
 	return s.openSession(ctx, u, client)
 }

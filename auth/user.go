@@ -10,8 +10,11 @@ type User struct {
 	Role         Role
 	PasswordHash []byte
 	Disabled     bool
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// EmailVerifiedAt is when the user proved they read Email; nil until
+	// then.
+	EmailVerifiedAt *time.Time
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
 }
 
 // UserPatch is an admin's change to a user; nil fields stay as they are.
@@ -31,3 +34,6 @@ type ListParams struct {
 	Limit  int
 	Cursor string
 }
+
+// EmailVerified reports whether the user has confirmed their address.
+func (u *User) EmailVerified() bool { return u.EmailVerifiedAt != nil }

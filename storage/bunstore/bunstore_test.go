@@ -22,3 +22,15 @@ func TestAuthStores(t *testing.T) {
 		})
 	})
 }
+
+// TestAccountTokenStore runs the account token suite on SQLite and
+// PostgreSQL.
+func TestAccountTokenStore(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		t.Parallel()
+		storetest.TestAccountTokenStore(t, func(*testing.T) (auth.UserStore, auth.AccountTokenStore) {
+			return bunstore.NewUsers(db), bunstore.NewAccountTokens(db)
+		})
+	})
+}

@@ -17,14 +17,16 @@ type userRow struct {
 	Email string `bun:"email"`
 	// EmailKey and EmailSkeleton are auth.StoredEmailKeys of Email, or
 	// auth.LegacyEmailKey of it (see the email_keys migration).
-	EmailKey      string    `bun:"email_key"`
-	EmailSkeleton string    `bun:"email_skeleton"`
-	Name          string    `bun:"name"`
-	Role          string    `bun:"role"`
-	PasswordHash  []byte    `bun:"password_hash"`
-	Disabled      bool      `bun:"disabled"`
-	CreatedAt     time.Time `bun:"created_at"`
-	UpdatedAt     time.Time `bun:"updated_at"`
+	EmailKey      string `bun:"email_key"`
+	EmailSkeleton string `bun:"email_skeleton"`
+	Name          string `bun:"name"`
+	Role          string `bun:"role"`
+	PasswordHash  []byte `bun:"password_hash"`
+	Disabled      bool   `bun:"disabled"`
+	// EmailVerifiedAt is NULL until the user confirms the address.
+	EmailVerifiedAt *time.Time `bun:"email_verified_at"`
+	CreatedAt       time.Time  `bun:"created_at"`
+	UpdatedAt       time.Time  `bun:"updated_at"`
 }
 
 // sessionRow is a row of kpbot_sessions; User is filled by a join.
@@ -65,29 +67,31 @@ func newUserRow(u *auth.User) *userRow {
 	}
 	key, skel, _ := auth.StoredEmailKeys(u.Email)
 	return &userRow{
-		ID:            u.ID,
-		Email:         strings.ToLower(u.Email),
-		EmailKey:      key,
-		EmailSkeleton: skel,
-		Name:          u.Name,
-		Role:          string(u.Role),
-		PasswordHash:  hash,
-		Disabled:      u.Disabled,
-		CreatedAt:     dbTime(u.CreatedAt),
-		UpdatedAt:     dbTime(u.UpdatedAt),
+		ID:              u.ID,
+		Email:           strings.ToLower(u.Email),
+		EmailKey:        key,
+		EmailSkeleton:   skel,
+		Name:            u.Name,
+		Role:            string(u.Role),
+		PasswordHash:    hash,
+		Disabled:        u.Disabled,
+		EmailVerifiedAt: utcPtr(u.EmailVerifiedAt),
+		CreatedAt:       dbTime(u.CreatedAt),
+		UpdatedAt:       dbTime(u.UpdatedAt),
 	}
 }
 
 func (r *userRow) user() *auth.User {
 	return &auth.User{
-		ID:           r.ID,
-		Email:        r.Email,
-		Name:         r.Name,
-		Role:         auth.Role(r.Role),
-		PasswordHash: r.PasswordHash,
-		Disabled:     r.Disabled,
-		CreatedAt:    dbTime(r.CreatedAt),
-		UpdatedAt:    dbTime(r.UpdatedAt),
+		ID:              r.ID,
+		Email:           r.Email,
+		Name:            r.Name,
+		Role:            auth.Role(r.Role),
+		PasswordHash:    r.PasswordHash,
+		Disabled:        r.Disabled,
+		EmailVerifiedAt: utcPtr(r.EmailVerifiedAt),
+		CreatedAt:       dbTime(r.CreatedAt),
+		UpdatedAt:       dbTime(r.UpdatedAt),
 	}
 }
 

@@ -21,7 +21,7 @@ import (
 // the SQLite pragma foreign_keys=1) rules out.
 const sessionWithUserSQL = `SELECT
  s.id, s.user_id, s.created_at, s.last_used_at, s.expires_at, s.revoked_at, s.user_agent, s.ip, s.generation,
- u.id, u.email, u.name, u.role, u.password_hash, u.disabled, u.created_at, u.updated_at
+ u.id, u.email, u.name, u.role, u.password_hash, u.disabled, u.email_verified_at, u.created_at, u.updated_at
 FROM kpbot_sessions AS s JOIN kpbot_users AS u ON u.id = s.user_id
 WHERE s.id = ?`
 
@@ -97,12 +97,13 @@ func (l *sessionLookup) sessionWithUser(ctx context.Context, owner *Sessions, se
 		sCreated, used, expires bun.NullTime
 		revoked                 sql.Null[bun.NullTime]
 		uCreated, uUpdated      bun.NullTime
+		verified                sql.Null[bun.NullTime]
 	)
 	// bun.NullTime parses what the driver returns (time.Time for TIMESTAMP
 	// columns, or text) exactly as bun's own scan into time.Time does.
 	err = stmt.QueryRowContext(ctx, sessionID).Scan(
 		&sr.ID, &sr.UserID, &sCreated, &used, &expires, &revoked, &sr.UserAgent, &sr.IP, &sr.Generation,
-		&ur.ID, &ur.Email, &ur.Name, &ur.Role, &ur.PasswordHash, &ur.Disabled, &uCreated, &uUpdated,
+		&ur.ID, &ur.Email, &ur.Name, &ur.Role, &ur.PasswordHash, &ur.Disabled, &verified, &uCreated, &uUpdated,
 	)
 	if err != nil {
 		return nil, nil, true, fmt.Errorf("load session %s: %w", sessionID, mapErr(err))
@@ -112,5 +113,8 @@ func (l *sessionLookup) sessionWithUser(ctx context.Context, owner *Sessions, se
 		sr.RevokedAt = &revoked.V.Time
 	}
 	ur.CreatedAt, ur.UpdatedAt = uCreated.Time, uUpdated.Time
+	if verified.Valid && !verified.V.IsZero() {
+		ur.EmailVerifiedAt = &verified.V.Time
+	}
 	return sr.session(), ur.user(), true, nil
 }

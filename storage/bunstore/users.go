@@ -3,6 +3,8 @@ package bunstore
 import (
 	"context"
 	"fmt"
+	"strings"
+	"time"
 
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect"
@@ -16,7 +18,10 @@ type Users struct {
 	db bun.IDB
 }
 
-var _ auth.UserStore = (*Users)(nil)
+var (
+	_ auth.UserStore    = (*Users)(nil)
+	_ auth.EmailChanger = (*Users)(nil)
+)
 
 // NewUsers returns a UserStore over db, a *bun.DB or a bun.Tx.
 func NewUsers(db bun.IDB) *Users { return &Users{db: db} }
@@ -127,4 +132,24 @@ func (s *Users) UpdateUser(ctx context.Context, id string, fn func(*auth.User) e
 		return nil, err
 	}
 	return out, nil
+}
+
+// ChangeEmail gives the user a new address, with the key and skeleton
+// auth.StoredEmailKeys derives from it, verified at verifiedAt. An
+// address, key or skeleton another user holds is storage.ErrConflict; an
+// unknown user is storage.ErrNotFound.
+func (s *Users) ChangeEmail(ctx context.Context, userID, email string, verifiedAt time.Time) error {
+	key, skel, _ := auth.StoredEmailKeys(email)
+	at := dbTime(verifiedAt)
+	res, err := s.db.NewUpdate().Model((*userRow)(nil)).
+		Set("email = ?", strings.ToLower(email)).Set("email_key = ?", key).Set("email_skeleton = ?", skel).
+		Set("email_verified_at = ?", at).Set("updated_at = ?", at).
+		Where("id = ?", userID).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("change email of %s: %w", userID, mapErr(err))
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("change email of %s: %w", userID, storage.ErrNotFound)
+	}
+	return nil
 }

@@ -38,7 +38,7 @@ func TestAdminUsers(t *testing.T) {
 			require.NoError(t, json.Unmarshal(r.body, &list))
 			require.LessOrEqual(t, len(list.Items), 2)
 			for _, it := range list.Items {
-				assert.ElementsMatch(t, []string{"id", "email", "name", "role", "permissions", "created_at", "disabled", "updated_at"}, keys(it))
+				assert.ElementsMatch(t, []string{"id", "email", "name", "role", "permissions", "created_at", "email_verified", "disabled", "updated_at"}, keys(it))
 				seen = append(seen, it["email"].(string))
 			}
 			if list.NextCursor == "" {

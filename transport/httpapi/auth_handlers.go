@@ -95,10 +95,10 @@ func (s *Server) registerAuth() {
 	huma.Register(s.api, huma.Operation{
 		OperationID: "register", Method: http.MethodPost, Path: "/api/auth/register", Tags: tags,
 		Summary:       "Create an account",
-		Description:   "Creates a user with role `user` and opens a first session. A duplicate email (in any case) is 409. Rate limited per client IP. " + refreshModeDoc,
+		Description:   "Creates a user with role `user` and opens a first session. A duplicate email (in any case) is 409. When the server takes accounts by invitation only (KPBOT_REGISTRATION=invite), 403. Rate limited per client IP. " + refreshModeDoc,
 		DefaultStatus: http.StatusCreated,
 		Middlewares:   huma.Middlewares{s.limitByIP("register"), s.markSecure},
-		Errors:        []int{http.StatusBadRequest, http.StatusConflict, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType, http.StatusTooManyRequests, http.StatusServiceUnavailable},
+		Errors:        []int{http.StatusBadRequest, http.StatusForbidden, http.StatusConflict, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType, http.StatusTooManyRequests, http.StatusServiceUnavailable},
 	}, func(ctx context.Context, in *registerInput) (*tokenOutput, error) {
 		if p := emailProblem(in.Body.Email); p != nil {
 			return nil, p

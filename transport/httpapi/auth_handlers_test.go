@@ -28,7 +28,7 @@ func TestRegister(t *testing.T) {
 		assert.Equal(t, "Bearer", body["token_type"])
 		assert.EqualValues(t, 900, body["expires_in"])
 		user := body["user"].(map[string]any)
-		assert.ElementsMatch(t, []string{"id", "email", "name", "role", "permissions", "created_at"}, keys(user))
+		assert.ElementsMatch(t, []string{"id", "email", "name", "role", "permissions", "created_at", "email_verified"}, keys(user))
 		assert.Equal(t, "alice@example.com", user["email"])
 		assert.Equal(t, "Alice", user["name"])
 		assert.Equal(t, "user", user["role"])
@@ -306,7 +306,7 @@ func TestMeAndValidate(t *testing.T) {
 		me := e.do("GET", "/api/auth/me", nil, bearer(tk.AccessToken))
 		require.Equal(t, http.StatusOK, me.status)
 		m := me.json(t)
-		assert.ElementsMatch(t, []string{"id", "email", "name", "role", "permissions", "created_at"}, keys(m))
+		assert.ElementsMatch(t, []string{"id", "email", "name", "role", "permissions", "created_at", "email_verified"}, keys(m))
 		assert.Equal(t, tk.User["id"], m["id"])
 
 		v := e.do("GET", "/api/auth/validate", nil, bearer(tk.AccessToken))

@@ -112,6 +112,14 @@ func mapKnown(err error) *Problem {
 		return NewProblem(http.StatusConflict, "this refresh token was just rotated; use the newer one")
 	case errors.Is(err, auth.ErrEmailTaken):
 		return NewProblem(http.StatusConflict, "email already registered").WithField("body.email", "is already registered")
+	case errors.Is(err, auth.ErrBadAccountToken):
+		return NewProblem(http.StatusBadRequest, "this link is invalid or has expired; ask for a new one").WithField("body.token", "is invalid or expired")
+	case errors.Is(err, auth.ErrRegistrationClosed):
+		return NewProblem(http.StatusForbidden, "registration is by invitation only; ask an admin to invite you")
+	case errors.Is(err, auth.ErrLastAdmin):
+		return NewProblem(http.StatusUnprocessableEntity, auth.ErrLastAdmin.Error())
+	case errors.Is(err, auth.ErrEmailUnverified):
+		return NewProblem(http.StatusForbidden, auth.ErrEmailUnverified.Error())
 	case errors.Is(err, auth.ErrAccountDisabled):
 		return NewProblem(http.StatusForbidden, "account disabled")
 	case errors.Is(err, auth.ErrForbidden):

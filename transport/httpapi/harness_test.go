@@ -32,6 +32,7 @@ type testSetup struct {
 	authCfg  auth.Config
 	deps     Deps
 	register func(s *Server) // extra routes, registered before serving
+	erase    bool            // enable account deletion (bunstore.Eraser)
 }
 
 type testOpt func(*testSetup)
@@ -97,6 +98,13 @@ func newTestServer(t testing.TB, db *bun.DB, opts ...testOpt) *testEnv {
 	require.NoError(t, err)
 	hasher, err := password.New(password.Config{Cost: bcrypt.MinCost})
 	require.NoError(t, err)
+	if setup.erase && setup.authCfg.Eraser == nil {
+		setup.authCfg.Eraser = bunstore.NewEraser(db)
+	}
+	if setup.authCfg.Mailbox != nil && setup.authCfg.AccountTokens == nil {
+		setup.authCfg.AccountTokens = bunstore.NewAccountTokens(db)
+		setup.authCfg.EmailChanger = bunstore.NewUsers(db)
+	}
 	svc, err := auth.NewService(context.Background(), setup.authCfg, bunstore.NewUsers(db), bunstore.NewSessions(db), codec, hasher, setup.deps.Limiter)
 	require.NoError(t, err)
 	setup.deps.Auth = svc

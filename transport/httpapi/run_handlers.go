@@ -89,12 +89,16 @@ func (s *Server) registerRuns() {
 		Summary: "Start a run of the crew",
 		Description: "Queues a durable run of the campaign: research, then comment drafting. " +
 			"It survives restarts; follow it with GET /api/runs/{id} or the run:<id> WebSocket topic. " +
-			"Too many active runs for the caller is 429 with Retry-After; an archived campaign is 409.",
+			"Too many active runs for the caller is 429 with Retry-After; an archived campaign is 409. " +
+			"When the server requires verified addresses (KPBOT_REQUIRE_VERIFIED_EMAIL), a caller whose address is not verified is 403.",
 		DefaultStatus: http.StatusAccepted,
 		Security:      BearerSecurity(),
 		Metadata:      campaignsMeta(),
 		Errors:        []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound, http.StatusConflict, http.StatusTooManyRequests},
 	}, func(ctx context.Context, in *campaignIDInput) (*runOutput, error) {
+		if err := s.deps.Auth.CanStartRuns(mustPrincipal(ctx)); err != nil {
+			return nil, s.Error(ctx, err)
+		}
 		r, err := runs.Start(ctx, mustPrincipal(ctx), in.ID)
 		if err != nil {
 			return nil, s.Error(ctx, err)

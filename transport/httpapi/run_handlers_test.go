@@ -1,7 +1,9 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -21,6 +23,7 @@ import (
 	"github.com/kpbot/kpbot/agents/web"
 	"github.com/kpbot/kpbot/agents/web/webtest"
 	"github.com/kpbot/kpbot/agents/writer"
+	"github.com/kpbot/kpbot/auth"
 	"github.com/kpbot/kpbot/campaign"
 	"github.com/kpbot/kpbot/campaign/outreach"
 	"github.com/kpbot/kpbot/storage/bunstore"
@@ -31,11 +34,27 @@ import (
 type crewEnv struct {
 	*testEnv
 	queue *riverjob.Queue
+	db    *bun.DB
 }
 
 type crewOpts struct {
 	start      bool // start the queue's workers
 	perUserMax int
+	extra      []testOpt // more server options
+	// eraseWith, when set, enables account deletion, cancelling runs on
+	// the env's queue.
+	eraseWith *queueCanceller
+}
+
+// queueCanceller cancels runs through a River queue.
+type queueCanceller struct{ q *riverjob.Queue }
+
+func (c *queueCanceller) CancelRun(ctx context.Context, runID string) error {
+	_, err := c.q.Cancel(ctx, runID)
+	if errors.Is(err, agents.ErrRunFinished) {
+		return nil
+	}
+	return err
 }
 
 // newCrewEnv builds the crew over db with a River queue made by newQueue.
@@ -66,13 +85,17 @@ func newCrewEnv(t *testing.T, db *bun.DB, newQueue func(*agents.Runner, riverjob
 		require.NoError(t, q.Start(t.Context()))
 		t.Cleanup(func() { _ = q.StopAndCancel(t.Context()) })
 	}
-	env := newTestServer(t, db, func(s *testSetup) {
+	if o.eraseWith != nil {
+		o.eraseWith.q = q
+		o.extra = append(o.extra, withAuthConfig(func(c *auth.Config) { c.Eraser, c.Runs = bunstore.NewEraser(db), o.eraseWith }))
+	}
+	env := newTestServer(t, db, append([]testOpt{func(s *testSetup) {
 		s.deps.Campaigns = camps
 		s.deps.Runs = outreach.NewRuns(camps, bunstore.NewRuns(db), q)
 		s.deps.AgentList = agents.RegisteredAgents(offline.DefaultModel)
 		s.deps.Agents = outreach.NewTools(res, an, wr, 20*time.Second)
-	})
-	return &crewEnv{testEnv: env, queue: q}
+	}}, o.extra...)...)
+	return &crewEnv{testEnv: env, queue: q, db: db}
 }
 
 // eachCrewDB runs fn on SQLite and PostgreSQL with River on each.

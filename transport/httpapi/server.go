@@ -142,6 +142,8 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	s.registerOps()
 	s.registerAuth()
 	s.registerAdmin()
+	s.registerAccount()
+	s.registerDeletion()
 	s.registerAnalytics()
 	if deps.Campaigns != nil {
 		s.registerCampaigns()

@@ -14,6 +14,8 @@ type UserResponse struct {
 	Role        string    `json:"role" enum:"user,moderator,admin"`
 	Permissions []string  `json:"permissions" doc:"What the role may do."`
 	CreatedAt   time.Time `json:"created_at" doc:"RFC 3339, UTC."`
+	// EmailVerified is additive: older clients ignore it.
+	EmailVerified bool `json:"email_verified" doc:"Whether the user opened the verification link sent to their address."`
 }
 
 func userResponse(u *auth.User) UserResponse {
@@ -24,7 +26,7 @@ func userResponse(u *auth.User) UserResponse {
 	}
 	return UserResponse{
 		ID: u.ID, Email: u.Email, Name: u.Name, Role: string(u.Role),
-		Permissions: out, CreatedAt: u.CreatedAt.UTC(),
+		Permissions: out, CreatedAt: u.CreatedAt.UTC(), EmailVerified: u.EmailVerified(),
 	}
 }
 

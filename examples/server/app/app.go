@@ -15,6 +15,7 @@ import (
 	"github.com/kpbot/kpbot/agents/riverjob"
 	"github.com/kpbot/kpbot/auth"
 	"github.com/kpbot/kpbot/events"
+	"github.com/kpbot/kpbot/mail/mailjob"
 	"github.com/kpbot/kpbot/transport/httpapi"
 	"github.com/kpbot/kpbot/transport/realtime"
 )
@@ -29,11 +30,12 @@ type App struct {
 	Events   *Events
 	HTTP     *httpapi.Server
 	Hub      *realtime.Hub
+	Mail     *mailjob.Outbox
 }
 
 // NewApp assembles the App and bootstraps the admin account when
 // KPBOT_ADMIN_EMAIL and KPBOT_ADMIN_PASSWORD are set.
-func NewApp(ctx context.Context, cfg Config, logger *slog.Logger, db *Database, svc *auth.Service, q *riverjob.Queue, ev *Events, srv *httpapi.Server, hub *realtime.Hub) (*App, error) {
+func NewApp(ctx context.Context, cfg Config, logger *slog.Logger, db *Database, svc *auth.Service, q *riverjob.Queue, ev *Events, srv *httpapi.Server, hub *realtime.Hub, out *mailjob.Outbox) (*App, error) {
 	if cfg.AdminEmail != "" {
 		u, err := svc.EnsureAdmin(ctx, cfg.AdminEmail, cfg.AdminPassword)
 		if err != nil {
@@ -41,7 +43,7 @@ func NewApp(ctx context.Context, cfg Config, logger *slog.Logger, db *Database, 
 		}
 		logger.Info("admin account ready", "user_id", u.ID, "email", u.Email)
 	}
-	return &App{Config: cfg, Logger: logger, Database: db, Auth: svc, Queue: q, Events: ev, HTTP: srv, Hub: hub}, nil
+	return &App{Config: cfg, Logger: logger, Database: db, Auth: svc, Queue: q, Events: ev, HTTP: srv, Hub: hub, Mail: out}, nil
 }
 
 // Serve starts the job queue and answers HTTP on ln until ctx ends, then
@@ -55,6 +57,18 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	if err := a.Queue.Start(ctx); err != nil {
 		return fmt.Errorf("start job queue: %w", err)
 	}
+	if err := a.Mail.Start(ctx); err != nil {
+		_ = a.Queue.StopAndCancel(context.WithoutCancel(ctx))
+		return fmt.Errorf("start e-mail queue: %w", err)
+	}
+	defer func() {
+		// Sends in progress finish or are retried on the next start.
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.Config.ShutdownTimeout)
+		defer cancel()
+		if err := a.Mail.Stop(sctx); err != nil {
+			a.Logger.Error("stop e-mail queue", "err", err)
+		}
+	}()
 	watchCtx, stopWatching := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWatching()
 	retention := events.Retention{MaxAge: a.Config.EventMaxAge, KeepPerTopic: a.Config.EventKeep, Logger: a.Logger}

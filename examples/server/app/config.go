@@ -53,6 +53,14 @@ type Config struct {
 	ReadTimeout     time.Duration
 	EventMaxAge     time.Duration
 	EventKeep       int
+	// SMTPURL, MailFrom and PublicURL configure account e-mails.
+	SMTPURL   string
+	MailFrom  string
+	PublicURL string
+	// RequireVerifiedEmail keeps unverified users from starting runs.
+	RequireVerifiedEmail bool
+	// Registration is open (self-service sign-up) or invite.
+	Registration string
 }
 
 // envFlags binds flags whose defaults come from the environment, collecting
@@ -154,6 +162,11 @@ func LoadConfig(args []string, getenv func(string) string) (Config, error) {
 	e.duration(&c.ReadTimeout, "http-read-timeout", "KPBOT_HTTP_READ_TIMEOUT", 15*time.Second, "longest time to read one request (WebSocket sockets are exempt); keep it under the shutdown timeout so a trickled body cannot hold a drain")
 	e.duration(&c.EventMaxAge, "event-max-age", "KPBOT_EVENT_MAX_AGE", 30*24*time.Hour, "stored events older than this are pruned (0: no age limit)")
 	e.integer(&c.EventKeep, "event-keep-per-topic", "KPBOT_EVENT_KEEP_PER_TOPIC", 10000, "newest events kept per topic (0: no count limit)")
+	e.str(&c.SMTPURL, "smtp-url", "KPBOT_SMTP_URL", "", "smtp://user:pass@host:587 (STARTTLS) or smtps://user:pass@host:465; unset: account e-mails go to the log")
+	e.str(&c.MailFrom, "mail-from", "KPBOT_MAIL_FROM", "", "sender of account e-mails, e.g. kpbot <no-reply@example.com>; required with KPBOT_SMTP_URL")
+	e.str(&c.PublicURL, "public-url", "KPBOT_PUBLIC_URL", "", "where users open the web app; links in e-mails start with it (default http://localhost:<port>)")
+	e.boolean(&c.RequireVerifiedEmail, "require-verified-email", "KPBOT_REQUIRE_VERIFIED_EMAIL", false, "users must open the verification link before starting runs (they can sign in without)")
+	e.str(&c.Registration, "registration", "KPBOT_REGISTRATION", "open", "open (anyone may register) or invite (accounts only through admin invitations; register answers 403)")
 	e.duration(&c.ShutdownTimeout, "shutdown-timeout", "KPBOT_SHUTDOWN_TIMEOUT", 20*time.Second, "how long to drain on SIGTERM")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
@@ -202,6 +215,17 @@ func (c Config) Validate() error {
 	}
 	if (c.LLMBaseURL == "") != (c.LLMModel == "") {
 		errs = append(errs, errors.New("KPBOT_LLM_BASE_URL and KPBOT_LLM_MODEL must be set together"))
+	}
+	if c.SMTPURL != "" && c.MailFrom == "" {
+		errs = append(errs, errors.New("KPBOT_MAIL_FROM is required with KPBOT_SMTP_URL"))
+	}
+	if c.PublicURL != "" && !strings.HasPrefix(c.PublicURL, "http://") && !strings.HasPrefix(c.PublicURL, "https://") {
+		errs = append(errs, errors.New("KPBOT_PUBLIC_URL must start with http:// or https://"))
+	}
+	switch c.Registration {
+	case "", "open", "invite":
+	default:
+		errs = append(errs, fmt.Errorf("KPBOT_REGISTRATION: %q is not open or invite", c.Registration))
 	}
 	switch c.RedisFailMode {
 	case "", "memory", "closed": // unset is memory

@@ -191,15 +191,24 @@ func ProvideRateLimiter(cfg Config, r *Redis, logger *slog.Logger) auth.RateLimi
 
 // ProvideAuthConfig maps the server configuration onto the auth service's;
 // session-cache revocations travel on the event bus.
-func ProvideAuthConfig(cfg Config, ev *Events) auth.Config {
+func ProvideAuthConfig(cfg Config, ev *Events, tokens auth.AccountTokenStore, box auth.Mailbox, notes auth.Notices,
+	eraser auth.AccountEraser, runs auth.RunCanceller, emails auth.EmailChanger) auth.Config {
 	return auth.Config{
-		SessionCacheTTL:    cfg.SessionCacheTTL,
-		Revocations:        authbus.New(ev.Bus),
-		AccessTTL:          cfg.AccessTTL,
-		SessionIdleTimeout: cfg.SessionIdle,
-		SessionMaxLifetime: cfg.SessionLifetime,
-		RefreshReuseGrace:  cfg.RefreshGrace,
-		LoginMaxFailures:   cfg.LoginMaxFails,
+		EmailChanger:         emails,
+		Eraser:               eraser,
+		Runs:                 runs,
+		AccountTokens:        tokens,
+		Mailbox:              box,
+		Notices:              notes,
+		RequireVerifiedEmail: cfg.RequireVerifiedEmail,
+		InviteOnly:           cfg.Registration == "invite",
+		SessionCacheTTL:      cfg.SessionCacheTTL,
+		Revocations:          authbus.New(ev.Bus),
+		AccessTTL:            cfg.AccessTTL,
+		SessionIdleTimeout:   cfg.SessionIdle,
+		SessionMaxLifetime:   cfg.SessionLifetime,
+		RefreshReuseGrace:    cfg.RefreshGrace,
+		LoginMaxFailures:     cfg.LoginMaxFails,
 	}
 }
 

@@ -11,6 +11,6 @@ import (
 
 // Build wires the whole server from its configuration.
 func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), error) {
-	wire.Build(StorageSet, AuthSet, CrewSet, TransportSet, RealtimeSet, NewApp)
+	wire.Build(StorageSet, AuthSet, CrewSet, TransportSet, RealtimeSet, MailSet, NewApp)
 	return nil, nil, nil
 }

@@ -26,85 +26,105 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 		cleanup()
 		return nil, nil, err
 	}
-	config := ProvideAuthConfig(cfg, events)
-	idb := ProvideBunIDB(database)
-	users := bunstore.NewUsers(idb)
-	sessions := ProvideSessions(idb)
-	codec, err := ProvideTokenCodec(cfg, logger)
+	accountTokenStore := ProvideAccountTokens(database)
+	mailer, err := ProvideMailer(cfg, logger)
 	if err != nil {
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
-	hasher, err := ProvideHasher(cfg)
+	outbox, err := ProvideOutbox(ctx, cfg, database, mailer, logger)
 	if err != nil {
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
-	redis, cleanup3, err := ProvideRedis(cfg)
+	mailbox, err := ProvideAccountMail(cfg, outbox)
 	if err != nil {
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
-	rateLimiter := ProvideRateLimiter(cfg, redis, logger)
-	service, err := auth.NewService(ctx, config, users, sessions, codec, hasher, rateLimiter)
-	if err != nil {
-		cleanup3()
-		cleanup2()
-		cleanup()
-		return nil, nil, err
-	}
+	service := ProvideNotify(database, events)
+	authNotices := ProvideNotices(service, logger)
+	accountEraser := ProvideEraser(database)
 	fetcher, err := ProvideFetcher(cfg)
 	if err != nil {
-		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
 	llm, err := ProvideLLM(cfg, database, logger)
 	if err != nil {
-		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
 	searcher, err := ProvideSearcher(cfg)
 	if err != nil {
-		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
-	notifyService := ProvideNotify(database, events)
-	campaignService := ProvideCampaigns(database, events, notifyService, logger)
+	campaignService := ProvideCampaigns(database, events, service, logger)
 	registry := ProvideRegistry()
 	runs := ProvideRunStore(database)
-	metrics, cleanup4, err := ProvideCrewMetrics(registry, runs, events, logger)
+	metrics, cleanup3, err := ProvideCrewMetrics(registry, runs, events, logger)
 	if err != nil {
-		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
 	members, err := ProvideMembers(cfg, fetcher, llm, searcher, campaignService, metrics)
 	if err != nil {
-		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
-	runner, err := ProvideRunner(cfg, members, runs, events, notifyService, campaignService, logger, metrics)
+	runner, err := ProvideRunner(cfg, members, runs, events, service, campaignService, logger, metrics)
 	if err != nil {
-		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
 	queue, err := ProvideQueue(ctx, cfg, database, runner, logger)
+	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	authRunCanceller := ProvideRunCanceller(queue)
+	emailChanger := ProvideEmailChanger(database)
+	config := ProvideAuthConfig(cfg, events, accountTokenStore, mailbox, authNotices, accountEraser, authRunCanceller, emailChanger)
+	idb := ProvideBunIDB(database)
+	users := bunstore.NewUsers(idb)
+	sessions := ProvideSessions(idb)
+	codec, err := ProvideTokenCodec(cfg, logger)
+	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	hasher, err := ProvideHasher(cfg)
+	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	redis, cleanup4, err := ProvideRedis(cfg)
+	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	rateLimiter := ProvideRateLimiter(cfg, redis, logger)
+	authService, err := auth.NewService(ctx, config, users, sessions, codec, hasher, rateLimiter)
 	if err != nil {
 		cleanup4()
 		cleanup3()
@@ -115,7 +135,7 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 	outreachRuns := ProvideRuns(campaignService, runs, queue)
 	tools := ProvideTools(members)
 	v := ProvideAgentList(cfg)
-	server, err := ProvideHTTP(cfg, logger, service, rateLimiter, database, campaignService, outreachRuns, runs, tools, v, registry)
+	server, err := ProvideHTTP(cfg, logger, authService, rateLimiter, database, campaignService, outreachRuns, runs, tools, v, registry)
 	if err != nil {
 		cleanup4()
 		cleanup3()
@@ -124,7 +144,7 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 		return nil, nil, err
 	}
 	topicAuthorizer := ProvideTopicAuthorizer(campaignService, outreachRuns)
-	hub, err := ProvideHub(server, events, topicAuthorizer, notifyService, logger)
+	hub, err := ProvideHub(server, events, topicAuthorizer, service, logger)
 	if err != nil {
 		cleanup4()
 		cleanup3()
@@ -132,7 +152,7 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 		cleanup()
 		return nil, nil, err
 	}
-	app, err := NewApp(ctx, cfg, logger, database, service, queue, events, server, hub)
+	app, err := NewApp(ctx, cfg, logger, database, authService, queue, events, server, hub, outbox)
 	if err != nil {
 		cleanup4()
 		cleanup3()

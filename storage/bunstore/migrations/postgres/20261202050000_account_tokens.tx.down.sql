@@ -1,0 +1,3 @@
+ALTER TABLE kpbot_users DROP COLUMN email_verified_at;
+--bun:split
+DROP TABLE kpbot_account_tokens;
