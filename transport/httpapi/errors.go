@@ -6,13 +6,14 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"runtime/debug"
 	"strconv"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
-	"github.com/google/uuid"
 
 	"github.com/kpbot/kpbot/auth"
+	"github.com/kpbot/kpbot/report"
 	"github.com/kpbot/kpbot/storage"
 )
 
@@ -148,12 +149,23 @@ func ServiceUnavailable(retry time.Duration) *Problem {
 		WithHeader("Retry-After", strconv.FormatInt(secs, 10))
 }
 
-// internal logs err under a new error id and returns a 500 that carries
-// only that id.
+// internal reports err with its stack under a new error id and returns a
+// 500 that carries only that id.
 func (s *Server) internal(ctx context.Context, err error) *Problem {
-	id := uuid.NewString()
-	s.log.ErrorContext(ctx, "request failed", "error_id", id, "request_id", RequestIDFrom(ctx), "error", err.Error())
+	id := report.NewID()
+	s.report(ctx, report.Event{Message: "request failed", Err: err, ErrorID: id, Stack: debug.Stack()})
 	p := NewProblem(http.StatusInternalServerError, "internal error; quote error_id "+id+" when reporting it")
 	p.ErrorID = id
 	return p
+}
+
+// report sends ev to the Reporter with the request's id, matched route
+// and caller filled in.
+func (s *Server) report(ctx context.Context, ev report.Event) {
+	st := stateFrom(ctx)
+	ev.RequestID, ev.Route = st.id, st.route
+	if st.principal != nil {
+		ev.UserID = st.principal.User.ID
+	}
+	s.reporter.Report(ctx, ev)
 }

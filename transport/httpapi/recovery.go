@@ -2,12 +2,12 @@ package httpapi
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"runtime/debug"
 
 	"github.com/danielgtaylor/huma/v2"
-	"github.com/google/uuid"
+
+	"github.com/kpbot/kpbot/report"
 )
 
 // recoverHTTP turns a panic in any plain handler into a 500 problem with an
@@ -46,13 +46,11 @@ func (s *Server) recoverHuma(ctx huma.Context, next func(huma.Context)) {
 	next(ctx)
 }
 
-// panicked logs a recovered panic with its stack under a new error id and
-// returns the 500 to send.
+// panicked reports a recovered panic with its stack under a new error id
+// and returns the 500 to send.
 func (s *Server) panicked(ctx context.Context, v any) *Problem {
-	id := uuid.NewString()
-	s.log.ErrorContext(ctx, "panic while handling request",
-		"error_id", id, "request_id", RequestIDFrom(ctx),
-		"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+	id := report.NewID()
+	s.report(ctx, report.Event{Message: "panic while handling request", Panic: v, ErrorID: id, Stack: debug.Stack()})
 	p := NewProblem(http.StatusInternalServerError, "internal error; quote error_id "+id+" when reporting it")
 	p.ErrorID = id
 	return p

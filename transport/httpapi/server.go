@@ -17,6 +17,7 @@ import (
 	"github.com/kpbot/kpbot/auth"
 	"github.com/kpbot/kpbot/campaign"
 	"github.com/kpbot/kpbot/campaign/outreach"
+	"github.com/kpbot/kpbot/report"
 )
 
 // MetricsRegistry is where the server registers its metrics and what
@@ -60,6 +61,10 @@ type Deps struct {
 	// TokensByCampaign reports today's model usage by campaign for GET
 	// /api/admin/analytics; nil reports none.
 	TokensByCampaign func(ctx context.Context) ([]CampaignTokens, error)
+	// Reporter receives every 500 and recovered panic with its error id,
+	// request id, route and user id; nil reports to Config.Logger
+	// (report.NewLog).
+	Reporter report.Reporter
 	// Web serves the GET and HEAD requests outside /api/ that no route
 	// matches: the web app, its assets and the API reference at /docs
 	// (webapp.Handler is one). Nil: those are JSON 404s and /docs is
@@ -81,6 +86,7 @@ type Server struct {
 	cors     corsPolicy
 	proxies  []netip.Prefix
 	mappers  []ErrorMapper
+	reporter report.Reporter
 }
 
 var _ http.Handler = (*Server)(nil)
@@ -97,6 +103,10 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	cfg = cfg.withDefaults()
 	s := &Server{cfg: cfg, deps: deps, log: cfg.Logger, proxies: cfg.TrustedProxies}
 	s.cors = newCORSPolicy(cfg.CORSOrigins)
+	s.reporter = deps.Reporter
+	if s.reporter == nil {
+		s.reporter = report.NewLog(s.log)
+	}
 
 	s.registry = deps.Metrics
 	if s.registry == nil {
