@@ -52,6 +52,8 @@ type Config struct {
 	ReadTimeout     time.Duration
 	EventMaxAge     time.Duration
 	EventKeep       int
+	SentryDSN       string // error reports also go to this Sentry/GlitchTip project
+	Environment     string // names the deployment in error reports
 }
 
 // envFlags binds flags whose defaults come from the environment, collecting
@@ -152,6 +154,8 @@ func LoadConfig(args []string, getenv func(string) string) (Config, error) {
 	e.duration(&c.ReadTimeout, "http-read-timeout", "KPBOT_HTTP_READ_TIMEOUT", 30*time.Second, "longest time to read one request (WebSocket sockets are exempt)")
 	e.duration(&c.EventMaxAge, "event-max-age", "KPBOT_EVENT_MAX_AGE", 30*24*time.Hour, "stored events older than this are pruned (0: no age limit)")
 	e.integer(&c.EventKeep, "event-keep-per-topic", "KPBOT_EVENT_KEEP_PER_TOPIC", 10000, "newest events kept per topic (0: no count limit)")
+	e.str(&c.SentryDSN, "sentry-dsn", "KPBOT_SENTRY_DSN", "", "Sentry or GlitchTip DSN error reports also go to (unset: the log only)")
+	e.str(&c.Environment, "environment", "KPBOT_ENVIRONMENT", "", "deployment name in error reports, e.g. production")
 	e.duration(&c.ShutdownTimeout, "shutdown-timeout", "KPBOT_SHUTDOWN_TIMEOUT", 20*time.Second, "how long to drain on SIGTERM")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err

@@ -17,6 +17,7 @@ import (
 	"github.com/kpbot/kpbot/auth/password"
 	"github.com/kpbot/kpbot/campaign"
 	"github.com/kpbot/kpbot/campaign/outreach"
+	"github.com/kpbot/kpbot/report"
 	"github.com/kpbot/kpbot/storage"
 	"github.com/kpbot/kpbot/storage/bunstore"
 	"github.com/kpbot/kpbot/storage/postgres"
@@ -49,7 +50,7 @@ var AuthSet = wire.NewSet(
 )
 
 // TransportSet provides the HTTP server.
-var TransportSet = wire.NewSet(ProvideHTTP)
+var TransportSet = wire.NewSet(ProvideHTTP, ProvideReporter)
 
 // ProvideDatabase opens the database named by cfg.DatabaseURL and applies
 // the migrations.
@@ -203,7 +204,7 @@ func ProvideAuthConfig(cfg Config, ev *Events) auth.Config {
 
 // ProvideHTTP builds the HTTP server with every route, and the embedded
 // web app (web/dist) at / and /docs.
-func ProvideHTTP(cfg Config, logger *slog.Logger, svc *auth.Service, limiter auth.RateLimiter, db *Database,
+func ProvideHTTP(cfg Config, logger *slog.Logger, rep report.Reporter, svc *auth.Service, limiter auth.RateLimiter, db *Database,
 	campaigns *campaign.Service, runs *outreach.Runs, runStore *bunstore.Runs, tools *outreach.Tools, agentList []agents.Agent) (*httpapi.Server, error) {
 	webApp, err := webapp.New(web.Dist())
 	if err != nil {
@@ -223,6 +224,7 @@ func ProvideHTTP(cfg Config, logger *slog.Logger, svc *auth.Service, limiter aut
 		Logger:         logger,
 	}, httpapi.Deps{
 		Auth:      svc,
+		Reporter:  rep,
 		Limiter:   limiter,
 		Ready:     db.ready,
 		Campaigns: campaigns,

@@ -21,8 +21,14 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 	if err != nil {
 		return nil, nil, err
 	}
-	events, cleanup2, err := ProvideEvents(database, logger)
+	reporter, cleanup2, err := ProvideReporter(cfg, logger)
 	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	events, cleanup3, err := ProvideEvents(database, logger, reporter)
+	if err != nil {
+		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
@@ -32,18 +38,21 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 	sessions := ProvideSessions(idb)
 	codec, err := ProvideTokenCodec(cfg, logger)
 	if err != nil {
+		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
 	hasher, err := ProvideHasher(cfg)
 	if err != nil {
+		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
-	redis, cleanup3, err := ProvideRedis(cfg)
+	redis, cleanup4, err := ProvideRedis(cfg)
 	if err != nil {
+		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
@@ -51,6 +60,7 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 	rateLimiter := ProvideRateLimiter(cfg, redis, logger)
 	service, err := auth.NewService(ctx, config, users, sessions, codec, hasher, rateLimiter)
 	if err != nil {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
@@ -58,6 +68,7 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 	}
 	fetcher, err := ProvideFetcher(cfg)
 	if err != nil {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
@@ -65,6 +76,7 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 	}
 	llm, err := ProvideLLM(cfg, database, logger)
 	if err != nil {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
@@ -72,6 +84,7 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 	}
 	searcher, err := ProvideSearcher(cfg)
 	if err != nil {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
@@ -81,6 +94,7 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 	campaignService := ProvideCampaigns(database, events, notifyService, logger)
 	members, err := ProvideMembers(fetcher, llm, searcher, campaignService)
 	if err != nil {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
@@ -89,13 +103,15 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 	runs := ProvideRunStore(database)
 	runner, err := ProvideRunner(cfg, members, runs, events, notifyService, campaignService, logger)
 	if err != nil {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
-	queue, err := ProvideQueue(ctx, cfg, database, runner, logger)
+	queue, err := ProvideQueue(ctx, cfg, database, runner, logger, reporter)
 	if err != nil {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
@@ -104,8 +120,9 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 	outreachRuns := ProvideRuns(campaignService, runs, queue)
 	tools := ProvideTools(members)
 	v := ProvideAgentList(cfg)
-	server, err := ProvideHTTP(cfg, logger, service, rateLimiter, database, campaignService, outreachRuns, runs, tools, v)
+	server, err := ProvideHTTP(cfg, logger, reporter, service, rateLimiter, database, campaignService, outreachRuns, runs, tools, v)
 	if err != nil {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
@@ -114,6 +131,7 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 	topicAuthorizer := ProvideTopicAuthorizer(campaignService, outreachRuns)
 	hub, err := ProvideHub(server, events, topicAuthorizer, notifyService, logger)
 	if err != nil {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
@@ -121,12 +139,14 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 	}
 	app, err := NewApp(ctx, cfg, logger, database, service, queue, events, server, hub)
 	if err != nil {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
 	return app, func() {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
