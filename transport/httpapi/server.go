@@ -87,6 +87,7 @@ type Server struct {
 	proxies  []netip.Prefix
 	mappers  []ErrorMapper
 	reporter report.Reporter
+	healthOK *healthOutput // the /healthz answer, read-only, shared by every request
 }
 
 var _ http.Handler = (*Server)(nil)
@@ -103,6 +104,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	cfg = cfg.withDefaults()
 	s := &Server{cfg: cfg, deps: deps, log: cfg.Logger, proxies: cfg.TrustedProxies}
 	s.cors = newCORSPolicy(cfg.CORSOrigins)
+	s.healthOK = &healthOutput{Body: HealthResponse{Status: "ok"}}
 	s.reporter = deps.Reporter
 	if s.reporter == nil {
 		s.reporter = report.NewLog(s.log)
@@ -186,8 +188,9 @@ func (s *Server) onAddOperation(_ *huma.OpenAPI, op *huma.Operation) {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	st := &requestState{id: requestID(r), clientIP: s.clientIP(r), userAgent: r.UserAgent()}
-	rec := &recorder{ResponseWriter: w}
-	rec.Header().Set(headerRequestID, st.id)
+	st.rec.ResponseWriter = w
+	rec := &st.rec
+	st.setHeader(rec.Header(), headerRequestID, st.id)
 	r = r.WithContext(withState(r.Context(), st))
 	defer s.observe(r, rec, st, start)
 	defer s.recoverHTTP(rec, r)
