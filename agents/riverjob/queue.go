@@ -419,6 +419,9 @@ func (w *runWorker) Work(ctx context.Context, job *river.Job[RunArgs]) error {
 		return err // stopping: the job is retried, nothing failed
 	}
 	ev := report.Event{ErrorID: report.NewID(), RunID: runID, Err: err}
+	if run, gerr := w.q.store.Get(ctx, runID); gerr == nil {
+		ev.UserID = run.OwnerID
+	}
 	var pe *panicError
 	if errors.As(err, &pe) {
 		ev.Panic, ev.Stack, ev.Err = pe.value, pe.stack, nil
@@ -428,7 +431,7 @@ func (w *runWorker) Work(ctx context.Context, job *river.Job[RunArgs]) error {
 		w.q.cfg.Reporter.Report(ctx, ev)
 		reason := fmt.Sprintf("gave up after %d attempts: %v", job.Attempt, err)
 		if _, ferr := w.q.runner.Fail(context.WithoutCancel(ctx), runID, reason); ferr != nil && !errors.Is(ferr, agents.ErrRunFinished) {
-			w.q.cfg.Reporter.Report(ctx, report.Event{Message: "fail run", Err: ferr, ErrorID: report.NewID(), RunID: runID})
+			w.q.cfg.Reporter.Report(ctx, report.Event{Message: "fail run", Err: ferr, ErrorID: report.NewID(), RunID: runID, UserID: ev.UserID})
 		}
 		return river.JobCancel(err)
 	}

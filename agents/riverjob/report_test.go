@@ -73,7 +73,8 @@ func TestFailedAndDiscardedJobsAreReported(t *testing.T) {
 		require.NoError(t, q.Start(ctx))
 		t.Cleanup(func() { _ = q.Stop(context.Background()) })
 
-		run, err := q.Submit(ctx, newCampaign(t, b.db, corpus))
+		brief := newCampaign(t, b.db, corpus)
+		run, err := q.Submit(ctx, brief)
 		require.NoError(t, err)
 		failed := waitStatus(t, store, run.ID, agents.RunFailed, 30*time.Second)
 		assert.Contains(t, failed.Error, "gave up after 2 attempts")
@@ -87,6 +88,7 @@ func TestFailedAndDiscardedJobsAreReported(t *testing.T) {
 		assert.Contains(t, string(evs[1].Stack), "AcquireLease", "a panic's stack is where it happened")
 		for _, ev := range evs {
 			assert.Equal(t, run.ID, ev.RunID)
+			assert.Equal(t, brief.OwnerID, ev.UserID)
 			assert.Len(t, ev.ErrorID, 32)
 		}
 	})
