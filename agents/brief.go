@@ -21,7 +21,7 @@ type Brief struct {
 	Keywords        []string `json:"keywords"`
 	SeedURLs        []string `json:"seed_urls,omitempty"`
 	Topics          []string `json:"topics,omitempty"`
-	Language        string   `json:"language,omitempty"`      // BCP 47; empty means English
+	Language        string   `json:"language,omitempty"`      // BCP 47 tag of the posts to keep; "" or "any": every language
 	Tone            string   `json:"tone,omitempty"`          // e.g. "friendly"
 	MaxProspects    int      `json:"max_prospects,omitempty"` // 0 means DefaultMaxProspects
 	Guidelines      string   `json:"guidelines,omitempty"`    // free-text comment guidelines
@@ -72,7 +72,7 @@ func (b Brief) ProspectLimit() int {
 
 // Candidate is a post the researcher found but nobody has fetched yet.
 type Candidate struct {
-	URL       string     `json:"url"` // canonical URL
+	URL       string     `json:"url"` // as published: the URL to fetch
 	Title     string     `json:"title,omitempty"`
 	Published *time.Time `json:"published,omitempty"`
 	Source    string     `json:"source,omitempty"` // feed, sitemap, links or search
@@ -89,9 +89,10 @@ type ProspectResult struct {
 	Author          string     `json:"author,omitempty"`
 	PublishedAt     *time.Time `json:"published_at,omitempty"`
 	Summary         string     `json:"summary,omitempty"`
-	Text            string     `json:"-"` // the main text; never checkpointed
-	Language        string     `json:"language,omitempty"`
-	Relevance       float64    `json:"relevance"` // 0..1
+	Text            string     `json:"-"`                  // the main text; never checkpointed
+	Language        string     `json:"language,omitempty"` // the post's language tag, "" when unknown
+	Dir             string     `json:"dir,omitempty"`      // ltr or rtl
+	Relevance       float64    `json:"relevance"`          // 0..1
 	AcceptsComments bool       `json:"accepts_comments"`
 	CommentSystem   string     `json:"comment_system,omitempty"` // web.Comments* values
 }

@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"maps"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -24,6 +27,31 @@ type ResearchResult struct {
 	Found       int      // candidates handed to found
 	SeedsFailed int      // seeds that could not be read
 	Problems    []string // one line per failed seed or search
+	// SeedFailureReasons counts the failed seeds by cause (FetchError.Reason).
+	SeedFailureReasons map[string]int
+}
+
+// FetchError is a failure to fetch or read a page, with its cause named
+// (robots, not_found, blocked_address, timeout, ...) so runs can count
+// failures by cause.
+type FetchError struct {
+	Reason string
+	Err    error
+}
+
+// Error is the wrapped error's text.
+func (e *FetchError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the wrapped error.
+func (e *FetchError) Unwrap() error { return e.Err }
+
+// FailureReason is err's FetchError reason, or "other".
+func FailureReason(err error) string {
+	var fe *FetchError
+	if errors.As(err, &fe) && fe.Reason != "" {
+		return fe.Reason
+	}
+	return "other"
 }
 
 // Analyst is the content analyst's port: it reads candidates and keeps the
@@ -47,7 +75,15 @@ type AnalysisResult struct {
 	FetchFailed int // posts that could not be fetched or read
 	Duplicates  int // posts whose canonical URL was seen already
 	BelowBar    int // posts under the relevance bar
+	// LanguageSkipped counts posts skipped for not being in the
+	// campaign's language.
+	LanguageSkipped int
+	// NotArticles counts pages found by links, sitemaps or search that
+	// said they were not an article (a listing, a home page).
+	NotArticles int
 	OverCap     int // relevant posts dropped by the per-site cap or MaxProspects
+	// FailureReasons counts FetchFailed by cause (FetchError.Reason).
+	FailureReasons map[string]int
 }
 
 // Writer is the comment writer's port, with the quality reviewer as its
@@ -108,10 +144,12 @@ func (m Members) research(ctx context.Context, tc *TaskContext) error {
 		tc.UpdateStats(func(s *Stats) { s.PostsDiscovered++ })
 		return nil
 	})
+	tc.UpdateStats(func(s *Stats) {
+		s.SeedsFailed, s.SeedFailuresByReason = res.SeedsFailed, maps.Clone(res.SeedFailureReasons)
+	})
 	if err != nil {
 		return fmt.Errorf("blog researcher: %w", err)
 	}
-	tc.UpdateStats(func(s *Stats) { s.SeedsFailed = res.SeedsFailed })
 	tc.Count("candidates", res.Found)
 	tc.Count("seeds_failed", res.SeedsFailed)
 	return nil
@@ -134,10 +172,14 @@ func (m Members) analyze(ctx context.Context, tc *TaskContext) error {
 	}
 	tc.UpdateStats(func(s *Stats) {
 		s.PostsFetched, s.FetchFailures, s.Duplicates = res.Fetched, res.FetchFailed, res.Duplicates
+		s.FetchFailuresByReason = maps.Clone(res.FailureReasons)
+		s.LanguageSkipped = res.LanguageSkipped
 	})
 	tc.Count("fetched", res.Fetched)
 	tc.Count("fetch_failed", res.FetchFailed)
 	tc.Count("below_bar", res.BelowBar)
+	tc.Count("language_skipped", res.LanguageSkipped)
+	tc.Count("not_articles", res.NotArticles)
 	tc.Count("over_cap", res.OverCap)
 	for i, p := range res.Prospects {
 		if err := ctx.Err(); err != nil {
@@ -160,6 +202,65 @@ func (m Members) analyze(ctx context.Context, tc *TaskContext) error {
 	return nil
 }
 
+// warn records and emits the run's warnings, once: research and analysis
+// are done (a run whose research failed fails instead), and a resumed run
+// that warned already does not warn again.
+func warn(ctx context.Context, tc *TaskContext) {
+	if st := tc.Stats(); len(st.Warnings) == 0 {
+		addWarnings(ctx, tc, runWarnings(tc.Brief, st))
+	}
+}
+
+// addWarnings appends warnings to the run's stats (a new slice, so copies
+// of the stats stay as they were) and emits them in one run.warning.
+func addWarnings(ctx context.Context, tc *TaskContext, warnings []string) {
+	if len(warnings) == 0 {
+		return
+	}
+	tc.UpdateStats(func(s *Stats) { s.Warnings = append(slices.Clip(s.Warnings), warnings...) })
+	tc.Emit(ctx, EventRunWarning, RunWarningData{RunID: tc.RunID, Warnings: warnings, Stats: tc.Stats()})
+}
+
+// runWarnings says why a run found or kept nothing, or lost seeds.
+func runWarnings(b Brief, s Stats) []string {
+	var out []string
+	if s.SeedsFailed > 0 {
+		out = append(out, fmt.Sprintf("%d of %d seed sites could not be read (%s)",
+			s.SeedsFailed, len(b.SeedURLs), reasonList(s.SeedFailuresByReason)))
+	}
+	switch {
+	case s.PostsDiscovered == 0:
+		out = append(out, "no posts were found on the seed sites: no feed, sitemap or post links could be read")
+	case s.PostsFetched == 0 && s.FetchFailures > 0:
+		out = append(out, fmt.Sprintf("every post fetch failed: %d posts (%s)", s.FetchFailures, reasonList(s.FetchFailuresByReason)))
+	case s.Prospects == 0 && s.LanguageSkipped > 0:
+		out = append(out, fmt.Sprintf("none of the %d posts read was kept: %d were not in the campaign's language %q",
+			s.PostsFetched, s.LanguageSkipped, b.Language))
+	case s.Prospects == 0 && s.PostsFetched > 0:
+		out = append(out, fmt.Sprintf("none of the %d posts read was relevant enough to keep", s.PostsFetched))
+	}
+	return out
+}
+
+// reasonList writes counts by reason, most first: "10 not_found, 2 robots".
+func reasonList(m map[string]int) string {
+	keys := slices.Collect(maps.Keys(m))
+	slices.SortFunc(keys, func(a, b string) int {
+		if m[a] != m[b] {
+			return m[b] - m[a]
+		}
+		return strings.Compare(a, b)
+	})
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%d %s", m[k], k)
+	}
+	if len(parts) == 0 {
+		return "no cause recorded"
+	}
+	return strings.Join(parts, ", ")
+}
+
 func (m Members) draft(ctx context.Context, tc *TaskContext) error {
 	prospects, ok, err := Input[[]ProspectResult](tc, TaskAnalysis)
 	if err != nil {
@@ -168,6 +269,7 @@ func (m Members) draft(ctx context.Context, tc *TaskContext) error {
 	if !ok {
 		return errors.New("comment writer: no analysis output")
 	}
+	warn(ctx, tc)
 	b := tc.Brief
 	drafted, err := m.Sink.DraftedProspects(ctx, b.CampaignID)
 	if err != nil {
@@ -181,6 +283,13 @@ func (m Members) draft(ctx context.Context, tc *TaskContext) error {
 	if err != nil {
 		return err
 	}
+	skippedLang := 0
+	defer func() {
+		if skippedLang > 0 {
+			addWarnings(ctx, tc, []string{fmt.Sprintf(
+				"%d prospects were not drafted: the writer cannot write in their language (the offline writer writes English only; a model server drafts in the post's language)", skippedLang)})
+		}
+	}()
 	for i, p := range prospects {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -203,12 +312,27 @@ func (m Members) draft(ctx context.Context, tc *TaskContext) error {
 					return ctx.Err()
 				}
 				tc.Count("reload_failed", 1)
-				tc.UpdateStats(func(s *Stats) { s.FetchFailures++ })
+				reason := FailureReason(err)
+				tc.UpdateStats(func(s *Stats) {
+					s.FetchFailures++
+					byReason := maps.Clone(s.FetchFailuresByReason)
+					if byReason == nil {
+						byReason = map[string]int{}
+					}
+					byReason[reason]++
+					s.FetchFailuresByReason = byReason
+				})
 				continue
 			}
 			p = full
 		}
 		d, err := m.Writer.Draft(ctx, b, p, others)
+		if errors.Is(err, ErrLanguageUnsupported) {
+			skippedLang++
+			tc.Count("language_unsupported", 1)
+			tc.UpdateStats(func(s *Stats) { s.DraftsSkipped++; s.DraftsSkippedLanguage++ })
+			continue
+		}
 		if err != nil {
 			return fmt.Errorf("comment writer: draft for %s: %w", p.CanonicalURL, err)
 		}

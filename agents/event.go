@@ -14,6 +14,7 @@ const (
 	EventRunSucceeded   = "run.succeeded"
 	EventRunFailed      = "run.failed"
 	EventRunCancelled   = "run.cancelled"
+	EventRunWarning     = "run.warning"
 	EventProspectFound  = "prospect.found"
 	EventCommentDrafted = "comment.drafted"
 )
@@ -37,6 +38,14 @@ type RunEventData struct {
 	Stats    Stats     `json:"stats"`
 	Error    string    `json:"error,omitempty"`
 	Resumed  bool      `json:"resumed,omitempty"` // run.started of a resumed run
+}
+
+// RunWarningData is the data of run.warning: the run goes on (and may
+// succeed), but found or kept nothing or little, and Warnings say why.
+type RunWarningData struct {
+	RunID    string   `json:"run_id"`
+	Warnings []string `json:"warnings"`
+	Stats    Stats    `json:"stats"`
 }
 
 // ProgressData is the data of run.progress.

@@ -54,7 +54,7 @@ type PostContext struct {
 	Text       string   // the extracted main text
 	Keywords   []string // the campaign's keywords
 	Tone       string   // e.g. "friendly", "professional", "casual"
-	Language   string   // BCP 47 language code, e.g. "en"; empty means English
+	Language   string   // BCP 47 tag of the language to write in: the post's; empty when unknown
 	Guidelines string   // the campaign's free-text comment guidelines
 	AllowLinks bool     // whether the comment may contain links
 	Feedback   []string // reviewer reasons from the previous attempt, if any
@@ -83,4 +83,8 @@ var (
 	ErrBudgetExceeded = errors.New("llm budget exceeded")
 	// ErrRateLimited: the model server kept answering "too many requests".
 	ErrRateLimited = errors.New("llm rate limited")
+	// ErrLanguageUnsupported: the adapter cannot write in the post's
+	// language (the offline writer is English only); the crew skips the
+	// post's draft rather than write in another language.
+	ErrLanguageUnsupported = errors.New("llm cannot write in the post's language")
 )

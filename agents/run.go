@@ -70,6 +70,19 @@ type Stats struct {
 	DraftsRejectedByReviewer int `json:"drafts_rejected_by_reviewer"` // stored drafts that never passed review
 	DraftRetries             int `json:"draft_retries"`               // drafts rewritten after review feedback
 	DraftsSkipped            int `json:"drafts_skipped"`              // prospects already drafted or over the daily limit
+	LanguageSkipped          int `json:"language_skipped"`            // posts read but not in the campaign's language
+	DraftsSkippedLanguage    int `json:"drafts_skipped_language"`     // prospects the writer cannot write in the post's language (also in DraftsSkipped)
+
+	// SeedFailuresByReason counts the seeds that could not be read by
+	// cause (robots, not_found, blocked_address, timeout, ...).
+	SeedFailuresByReason map[string]int `json:"seed_failures_by_reason,omitempty"`
+	// FetchFailuresByReason counts FetchFailures by cause.
+	FetchFailuresByReason map[string]int `json:"fetch_failures_by_reason,omitempty"`
+	// Warnings say why a run that succeeded found or kept nothing (or
+	// little), one sentence each.
+	Warnings []string `json:"warnings,omitempty"`
+	// The maps and slice above are replaced, never changed in place, so
+	// copies of Stats may share them.
 }
 
 // RunUsage is what a run's LLM calls cost.

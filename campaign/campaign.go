@@ -28,12 +28,16 @@ const (
 	MaxToneChars         = 50
 	MaxLanguageChars     = 16
 	MaxGuidelinesChars   = 2000
-	DefaultLanguage      = "en"
+	DefaultLanguage      = AnyLanguage
 	DefaultTone          = "friendly"
 	DefaultDailyDrafts   = 100
 	MaxDailyDraftsLimit  = 10000
 	MaxRejectReasonChars = 500
 )
+
+// AnyLanguage is the campaign language that keeps posts in every
+// language; drafts are then written in each post's own language.
+const AnyLanguage = "any"
 
 // Tones are the suggested tones; any other free text of at most
 // MaxToneChars characters is accepted as well.
@@ -47,7 +51,7 @@ type Campaign struct {
 	Keywords          []string // 1..50, trimmed, unique case-insensitively
 	SeedURLs          []string // absolute http(s) URLs
 	Topics            []string
-	Language          string // BCP 47-like tag, default "en"
+	Language          string // BCP 47-like tag of the posts to keep and the drafts; AnyLanguage (the default) keeps every post and drafts in each post's language
 	Tone              string // one of Tones or free text, default "friendly"
 	MaxProspects      int    // prospects a run keeps, 1..500, default 50
 	CommentGuidelines string
@@ -59,7 +63,7 @@ type Campaign struct {
 }
 
 // CreateInput is a new campaign as a client sends it. Zero values take
-// the defaults: MaxProspects 50, Language "en", Tone "friendly",
+// the defaults: MaxProspects 50, Language "any", Tone "friendly",
 // DailyDraftLimit 100.
 type CreateInput struct {
 	Name              string

@@ -386,6 +386,24 @@ func testServiceCrewHooks(t *testing.T, f *fixture) {
 	_, _, err = f.svc.SaveProspect(ctx, campaign.Prospect{CampaignID: uuid.Must(uuid.NewV7()).String(), URL: "https://x.example/"})
 	assert.ErrorIs(t, err, campaign.ErrNotFound)
 
+	// The post's language and direction are kept, checked and normalised.
+	p4, _, err := f.svc.SaveProspect(ctx, campaign.Prospect{CampaignID: c.ID, URL: "https://blog.example.test/p4",
+		Language: " ar-EG ", Dir: "RTL", CommentSystem: campaign.CommentsHyvor})
+	require.NoError(t, err)
+	assert.Equal(t, "ar-EG", p4.Language)
+	assert.Equal(t, campaign.DirRTL, p4.Dir)
+	assert.Equal(t, campaign.CommentsHyvor, p4.CommentSystem)
+	for field, bad := range map[string]campaign.Prospect{
+		"language":       {Language: "english please"},
+		"dir":            {Dir: "sideways"},
+		"comment_system": {CommentSystem: "carrier-pigeon"},
+	} {
+		bad.CampaignID, bad.URL = c.ID, "https://blog.example.test/bad"
+		_, _, err = f.svc.SaveProspect(ctx, bad)
+		require.ErrorAs(t, err, &ve, field)
+		assert.Equal(t, field, ve.Field)
+	}
+
 	// A re-drafted, still unreviewed draft is replaced; a reviewed one is kept.
 	d, outcome, err := f.svc.SaveDraft(ctx, campaign.DraftInput{CampaignID: c.ID, ProspectID: ps[1].ID, Body: "Second try.", Score: 90})
 	require.NoError(t, err)

@@ -14,6 +14,7 @@ const (
 	RunSucceeded    = "run.succeeded"
 	RunFailed       = "run.failed"
 	RunCancelled    = "run.cancelled"
+	RunWarning      = "run.warning"
 	ProspectFound   = "prospect.found"
 	CommentDrafted  = "comment.drafted"
 	CommentReviewed = "comment.reviewed"
@@ -26,7 +27,7 @@ const MaxNameLen = 64
 // Names returns the event names of the contract, in its order.
 func Names() []string {
 	return []string{RunQueued, RunStarted, RunProgress, RunSucceeded, RunFailed,
-		RunCancelled, ProspectFound, CommentDrafted, CommentReviewed, Notification}
+		RunCancelled, RunWarning, ProspectFound, CommentDrafted, CommentReviewed, Notification}
 }
 
 // Event is one stored event on one topic. An event appended to several

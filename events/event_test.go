@@ -14,7 +14,7 @@ import (
 
 func TestNamesAreTheContractsAndValid(t *testing.T) {
 	t.Parallel()
-	want := "run.queued run.started run.progress run.succeeded run.failed run.cancelled prospect.found comment.drafted comment.reviewed notification"
+	want := "run.queued run.started run.progress run.succeeded run.failed run.cancelled run.warning prospect.found comment.drafted comment.reviewed notification"
 	assert.Equal(t, want, strings.Join(events.Names(), " "))
 	for _, n := range events.Names() {
 		assert.NoError(t, events.CheckName(n))

@@ -15,6 +15,7 @@ const (
 	KindRunSucceeded    Kind = "run.succeeded"
 	KindRunFailed       Kind = "run.failed"
 	KindRunCancelled    Kind = "run.cancelled"
+	KindRunWarning      Kind = "run.warning"
 	KindCommentReviewed Kind = "comment.reviewed"
 	KindBudgetReached   Kind = "budget.reached"
 )

@@ -13,8 +13,8 @@ import (
 type OwnerOf func(ctx context.Context, campaignID string) (string, error)
 
 // RunEvents is an agents.EventSink that forwards every run event to next
-// and, when a run succeeds, fails or is cancelled, also notifies the
-// campaign's owner.
+// and, when a run succeeds, fails, is cancelled or warns that it found or
+// kept nothing, also notifies the campaign's owner.
 type RunEvents struct {
 	next    agents.EventSink
 	svc     *Service
@@ -29,8 +29,8 @@ func NewRunEvents(next agents.EventSink, svc *Service, ownerOf OwnerOf) *RunEven
 	return &RunEvents{next: next, svc: svc, ownerOf: ownerOf}
 }
 
-// Emit forwards the event, then notifies on run.succeeded, run.failed and
-// run.cancelled. A failing notification does not stop the forward; both
+// Emit forwards the event, then notifies on run.succeeded, run.failed,
+// run.cancelled and run.warning. A failing notification does not stop the forward; both
 // errors are returned.
 func (e *RunEvents) Emit(ctx context.Context, runID, campaignID, name string, data any) error {
 	var errs []error
@@ -54,6 +54,7 @@ type RunNotificationData struct {
 	Status     string       `json:"status"`
 	Stats      agents.Stats `json:"stats"`
 	Error      string       `json:"error,omitempty"`
+	Warnings   []string     `json:"warnings,omitempty"`
 }
 
 func (e *RunEvents) notify(ctx context.Context, runID, campaignID string, kind Kind, data any) error {
@@ -67,6 +68,10 @@ func (e *RunEvents) notify(ctx context.Context, runID, campaignID string, kind K
 		nd.Status, nd.Stats, nd.Error = string(d.Status), d.Stats, d.Error
 	case *agents.RunEventData:
 		nd.Status, nd.Stats, nd.Error = string(d.Status), d.Stats, d.Error
+	case agents.RunWarningData:
+		nd.Status, nd.Stats, nd.Warnings = string(agents.RunRunning), d.Stats, d.Warnings
+	case *agents.RunWarningData:
+		nd.Status, nd.Stats, nd.Warnings = string(agents.RunRunning), d.Stats, d.Warnings
 	}
 	if kind == KindRunFailed && strings.Contains(nd.Error, agents.ErrBudgetExceeded.Error()) {
 		kind = KindBudgetReached
@@ -86,6 +91,8 @@ func runKind(eventName string) (Kind, bool) {
 		return KindRunFailed, true
 	case agents.EventRunCancelled:
 		return KindRunCancelled, true
+	case agents.EventRunWarning:
+		return KindRunWarning, true
 	}
 	return "", false
 }
@@ -100,6 +107,12 @@ func runText(kind Kind, d RunNotificationData) (title, body string) {
 			body = "The run failed: " + truncateRunes(d.Error, MaxBodyRunes-len(body))
 		}
 		return "Run failed", body
+	case KindRunWarning:
+		body = "The run found nothing to work on."
+		if len(d.Warnings) > 0 {
+			body = truncateRunes("The run warns: "+strings.Join(d.Warnings, "; ")+".", MaxBodyRunes)
+		}
+		return "Run finished with a warning", body
 	case KindBudgetReached:
 		return "Model budget reached", "The campaign's daily model budget is spent, so the run stopped after " +
 			fmt.Sprintf("%d prospects and %d drafts; it can run again tomorrow (UTC) or with a higher budget.", d.Stats.Prospects, d.Stats.Drafts)

@@ -32,6 +32,7 @@ func (l *Log) Report(ctx context.Context, ev Event) {
 	if ev.Panic != nil {
 		attrs = append(attrs, slog.String("panic", panicText(ev.Panic)))
 	}
+	attrs = appendNonEmpty(attrs, "site", ev.Site)
 	if ev.Repeats > 0 {
 		attrs = append(attrs, slog.Int("repeats", ev.Repeats))
 	}

@@ -42,7 +42,12 @@ type Event struct {
 	UserID    string
 	RunID     string
 	TraceID   string
-	// Stack is the goroutine's stack (runtime/debug.Stack) where useful.
+	// Site is where the failure happened when known, e.g. a panic's
+	// "function file:line".
+	Site string
+	// Stack is the goroutine's stack (runtime/debug.Stack) where useful;
+	// callers may send it only the first time a site fails, to keep
+	// repeats short.
 	Stack []byte
 	// Repeats is how many identical events a Limit reporter held back
 	// before this one.

@@ -32,14 +32,14 @@ func TestLogReporterWritesIDsAndStack(t *testing.T) {
 	r := NewLog(slog.New(slog.NewJSONHandler(&buf, nil)))
 	r.Report(context.Background(), Event{
 		Message: "request failed", Err: errors.New("disk on fire"), ErrorID: "e1", RequestID: "r1",
-		Route: "/api/x", UserID: "u1", RunID: "run1", Stack: []byte("goroutine 7 [running]"), Repeats: 3,
+		Route: "/api/x", UserID: "u1", RunID: "run1", Site: "main.f x.go:3", Stack: []byte("goroutine 7 [running]"), Repeats: 3,
 	})
 	var line map[string]any
 	require.NoError(t, json.Unmarshal(buf.Bytes(), &line))
 	assert.Equal(t, "ERROR", line["level"])
 	assert.Equal(t, "request failed", line["msg"])
 	for k, v := range map[string]any{"error_id": "e1", "request_id": "r1", "route": "/api/x", "user_id": "u1",
-		"run_id": "run1", "error": "disk on fire", "stack": "goroutine 7 [running]", "repeats": float64(3)} {
+		"run_id": "run1", "site": "main.f x.go:3", "error": "disk on fire", "stack": "goroutine 7 [running]", "repeats": float64(3)} {
 		assert.Equal(t, v, line[k], k)
 	}
 	assert.NotContains(t, line, "trace_id", "empty ids are left out")

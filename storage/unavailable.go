@@ -19,8 +19,9 @@ type sqlStateError interface {
 	SQLState() string
 }
 
-// IsUnavailable reports whether err means the database is out of reach
-// rather than that the operation was wrong: ErrUnavailable, a broken or
+// IsUnavailable reports whether err means the database (or any service
+// reached over the network) is out of reach rather than that the
+// operation was wrong: ErrUnavailable, a broken or
 // refused connection (driver.ErrBadConn, a network error,
 // ECONNREFUSED/ECONNRESET/EPIPE) or a PostgreSQL connection exception
 // (SQLSTATE class 08, or 57P01..57P03: the server is shutting down or not

@@ -130,9 +130,24 @@ func (a *Analyst) readOne(ctx context.Context, b agents.Brief, scorer *relevance
 	if ctx.Err() != nil {
 		return
 	}
-	p, err := a.read(ctx, c.URL)
+	p, kind, err := a.read(ctx, c.URL)
 	if err != nil {
-		st.add(func(r *agents.AnalysisResult) { r.FetchFailed++ })
+		if ctx.Err() != nil {
+			return
+		}
+		reason := agents.FailureReason(err)
+		st.add(func(r *agents.AnalysisResult) {
+			r.FetchFailed++
+			if r.FailureReasons == nil {
+				r.FailureReasons = map[string]int{}
+			}
+			r.FailureReasons[reason]++
+		})
+		return
+	}
+	if kind == web.KindListing && c.Source != web.SourceFeed {
+		// The page's own signals win over a path that looked like a post.
+		st.add(func(r *agents.AnalysisResult) { r.Fetched++; r.NotArticles++ })
 		return
 	}
 	if p.PublishedAt == nil {
@@ -147,7 +162,11 @@ func (a *Analyst) readOne(ctx context.Context, b agents.Brief, scorer *relevance
 	}
 	var coverage float64
 	p.Relevance, coverage = scorer.Rate(p.Text, p.Title, p.PublishedAt, a.cfg.Now())
-	if coverage < a.cfg.MinRelevance || !sameLanguage(b.Language, p.Language) {
+	if !sameLanguage(b.Language, p.Language) {
+		st.add(func(r *agents.AnalysisResult) { r.Fetched++; r.LanguageSkipped++ })
+		return
+	}
+	if coverage < a.cfg.MinRelevance {
 		st.add(func(r *agents.AnalysisResult) { r.Fetched++; r.BelowBar++ })
 		return
 	}
@@ -158,7 +177,7 @@ func (a *Analyst) readOne(ctx context.Context, b agents.Brief, scorer *relevance
 // Reload fetches p's post again and fills in its Text (and anything
 // extraction now finds that p lacks).
 func (a *Analyst) Reload(ctx context.Context, b agents.Brief, p agents.ProspectResult) (agents.ProspectResult, error) {
-	fresh, err := a.read(ctx, p.URL)
+	fresh, _, err := a.read(ctx, p.URL)
 	if err != nil {
 		return p, fmt.Errorf("reload %s: %w", p.URL, err)
 	}
@@ -169,15 +188,17 @@ func (a *Analyst) Reload(ctx context.Context, b agents.Brief, p agents.ProspectR
 	return p, nil
 }
 
-// read fetches and extracts one post; the page body is dropped on return.
-func (a *Analyst) read(ctx context.Context, rawURL string) (agents.ProspectResult, error) {
+// read fetches and extracts one post, and says what kind of page it is
+// (web.KindArticle, web.KindListing or ""); the page body is dropped on
+// return.
+func (a *Analyst) read(ctx context.Context, rawURL string) (agents.ProspectResult, string, error) {
 	page, err := a.fetch.Fetch(ctx, rawURL)
 	if err != nil {
-		return agents.ProspectResult{}, fmt.Errorf("fetch %s: %w", rawURL, err)
+		return agents.ProspectResult{}, "", &agents.FetchError{Reason: web.FailureReason(err), Err: fmt.Errorf("fetch %s: %w", rawURL, err)}
 	}
 	art, err := web.ExtractPage(page)
 	if err != nil {
-		return agents.ProspectResult{}, fmt.Errorf("extract %s: %w", rawURL, err)
+		return agents.ProspectResult{}, "", &agents.FetchError{Reason: web.FailureReason(err), Err: fmt.Errorf("extract %s: %w", rawURL, err)}
 	}
 	canon := art.CanonicalURL
 	if canon == "" {
@@ -193,15 +214,17 @@ func (a *Analyst) read(ctx context.Context, rawURL string) (agents.ProspectResul
 		Summary:         art.Excerpt,
 		Text:            art.Text,
 		Language:        art.Lang,
+		Dir:             art.Dir,
 		AcceptsComments: art.Comments.Open,
 		CommentSystem:   art.Comments.System,
-	}, nil
+	}, art.Kind, nil
 }
 
 // sameLanguage reports whether a post in lang suits a campaign in want
-// (primary subtags equal); unknown languages always suit.
+// (primary subtags equal); a campaign in "any" language takes every post,
+// and a post whose language is unknown suits every campaign.
 func sameLanguage(want, lang string) bool {
-	if want == "" || lang == "" {
+	if want == "" || strings.EqualFold(want, "any") || lang == "" {
 		return true
 	}
 	primary := func(s string) string {

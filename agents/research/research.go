@@ -66,11 +66,11 @@ func New(disc Discoverer, searcher agents.Searcher, cfg Config) (*Researcher, er
 }
 
 // Research discovers candidates from every seed (several at once) and the
-// search, and hands each to found once, deduplicated by canonical URL, as
-// it is found: seeds' candidates as they stream in, the search's after
-// the seeds. A seed that fails is counted and reported; Research fails
-// when ctx ends, found fails, or every source failed and nothing was
-// found.
+// search, and hands each to found once, deduplicated by canonical URL but
+// with its URL as published, as it is found: seeds' candidates as they
+// stream in, the search's after the seeds. A seed that fails is counted
+// by cause and reported; Research fails when ctx ends, found fails, or
+// nothing was found and no seed (or no source at all) could be read.
 func (r *Researcher) Research(ctx context.Context, b agents.Brief, found func(agents.Candidate) error) (agents.ResearchResult, error) {
 	sources := len(b.SeedURLs)
 	if r.searcher != nil {
@@ -87,9 +87,9 @@ func (r *Researcher) Research(ctx context.Context, b agents.Brief, found func(ag
 	var mu sync.Mutex
 	seen := web.NewURLSet()
 	var n atomic.Int64
-	hand := func(c agents.Candidate) error {
+	hand := func(c agents.Candidate, key string) error {
 		mu.Lock()
-		fresh := c.URL != "" && seen.Add(c.URL)
+		fresh := key != "" && seen.Add(key)
 		mu.Unlock()
 		if !fresh {
 			return nil
@@ -115,7 +115,7 @@ func (r *Researcher) Research(ctx context.Context, b agents.Brief, found func(ag
 			}
 			defer func() { <-sem }()
 			_, seedErrs[i] = r.disc.DiscoverEach(ctx, seed, r.cfg.MaxPostsPerSeed, func(c web.Candidate) error {
-				return hand(agents.Candidate{URL: c.URL, Title: c.Title, Published: c.Published, Source: c.Source})
+				return hand(agents.Candidate{URL: c.URL, Title: c.Title, Published: c.Published, Source: c.Source}, c.Key)
 			})
 		})
 	}
@@ -134,6 +134,10 @@ func (r *Researcher) Research(ctx context.Context, b agents.Brief, found func(ag
 	var out agents.ResearchResult
 	for i, err := range seedErrs {
 		if err != nil {
+			if out.SeedFailureReasons == nil {
+				out.SeedFailureReasons = map[string]int{}
+			}
+			out.SeedFailureReasons[web.FailureReason(err)]++
 			out.SeedsFailed++
 			out.Problems = append(out.Problems, fmt.Sprintf("seed %s: %v", b.SeedURLs[i], err))
 		}
@@ -142,7 +146,8 @@ func (r *Researcher) Research(ctx context.Context, b agents.Brief, found func(ag
 		out.Problems = append(out.Problems, fmt.Sprintf("search: %v", searchErr))
 	}
 	for _, h := range hits {
-		if err := hand(agents.Candidate{URL: web.CanonicalURL(h.URL), Title: h.Title, Source: SourceSearch}); err != nil {
+		u := strings.TrimSpace(h.URL)
+		if err := hand(agents.Candidate{URL: u, Title: h.Title, Source: SourceSearch}, web.CanonicalURL(u)); err != nil {
 			return out, err
 		}
 	}
@@ -151,7 +156,8 @@ func (r *Researcher) Research(ctx context.Context, b agents.Brief, found func(ag
 	if searchErr != nil {
 		failed++
 	}
-	if failed == sources && out.Found == 0 {
+	noSeed := len(b.SeedURLs) > 0 && out.SeedsFailed == len(b.SeedURLs)
+	if (failed == sources || noSeed) && out.Found == 0 {
 		return out, fmt.Errorf("research: %w: %s", agents.ErrNoSources, strings.Join(out.Problems, "; "))
 	}
 	return out, nil

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/kpbot/kpbot/agents/postag"
 )
 
 // Flags Review raises. Reasons start with the same code, then a colon.
@@ -17,6 +19,10 @@ const (
 	FlagNearDuplicate   = "near_duplicate"
 	FlagKeywordStuffing = "keyword_stuffing"
 	FlagAllCaps         = "all_caps"
+	FlagBrokenPhrase    = "broken_phrase"
+	FlagContainsEmail   = "contains_email"
+	FlagInstructions    = "contains_instructions"
+	FlagCopiedFromPost  = "copied_from_post"
 )
 
 // Config tunes Review. Zero fields take the documented defaults.
@@ -75,6 +81,9 @@ type PostInput struct {
 	Title    string   // the post's title
 	Text     string   // the post's main text
 	Keywords []string // the campaign's keywords
+	// Language is the draft's language tag; the grammar check
+	// (FlagBrokenPhrase) runs on English and unknown ("") only.
+	Language string
 }
 
 // Result is Review's verdict on one draft.
@@ -96,6 +105,10 @@ var penalties = map[string]int{
 	FlagNearDuplicate:   40,
 	FlagKeywordStuffing: 30,
 	FlagAllCaps:         25,
+	FlagBrokenPhrase:    45,
+	FlagContainsEmail:   45,
+	FlagInstructions:    60,
+	FlagCopiedFromPost:  45,
 }
 
 // Review checks draft against the post and the campaign's other drafts
@@ -138,6 +151,16 @@ func Review(cfg Config, draft string, post PostInput, others []string) Result {
 		}
 	}
 
+	if email := findEmail(draft); email != "" {
+		flag(FlagContainsEmail, "the draft contains an e-mail address (%q); remove it", email)
+	}
+	if ins := findInstruction(draft); ins != "" {
+		flag(FlagInstructions, "the draft carries an instruction or a call to action (%q), which a reader's comment never does; write only your reaction to the post", ins)
+	}
+	if n, run := longestCopied(draft, post.Title+"\n"+post.Text); n > MaxCopiedWords {
+		flag(FlagCopiedFromPost, "the draft copies %d words of the post in a row (%q); quote a few words at most and say the rest in your own words", n, truncateWords(run, 8))
+	}
+
 	if generic, phrase := genericPraise(draft, len(named)); generic {
 		flag(FlagGenericPraise, "the draft is mostly generic praise (%q); replace it with a specific reaction to something the post says", phrase)
 	}
@@ -152,6 +175,12 @@ func Review(cfg Config, draft string, post PostInput, others []string) Result {
 
 	if shouting(draft) {
 		flag(FlagAllCaps, "the draft is written mostly in capital letters; use normal sentence case")
+	}
+
+	if english(post.Language) {
+		if broken := postag.Broken(draft); len(broken) > 0 {
+			flag(FlagBrokenPhrase, "the draft does not read as written by a person (%s); name things with whole noun phrases and quote whole clauses", broken[0])
+		}
 	}
 
 	score := 100
@@ -172,6 +201,12 @@ func Review(cfg Config, draft string, post PostInput, others []string) Result {
 	return res
 }
 
+// english reports whether a language tag is English or unknown.
+func english(tag string) bool {
+	tag = strings.ToLower(strings.TrimSpace(tag))
+	return tag == "" || tag == "en" || strings.HasPrefix(tag, "en-") || strings.HasPrefix(tag, "en_")
+}
+
 // shouting reports a draft whose letters are mostly capitals.
 func shouting(draft string) bool {
 	var letters, upper int
@@ -184,4 +219,13 @@ func shouting(draft string) bool {
 		}
 	}
 	return letters >= 20 && float64(upper) > 0.6*float64(letters)
+}
+
+// truncateWords keeps the first n words of s, marking the cut.
+func truncateWords(s string, n int) string {
+	f := strings.Fields(s)
+	if len(f) <= n {
+		return s
+	}
+	return strings.Join(f[:n], " ") + " …"
 }

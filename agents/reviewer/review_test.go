@@ -177,3 +177,26 @@ func TestExportedHelpers(t *testing.T) {
 	assert.Equal(t, "example.com/x", FindLink("see example.com/x now"))
 	assert.Empty(t, FindLink("ASP.NET and node.js"))
 }
+
+// TestReviewRejectsBrokenPhrases: drafts built from fragments that are not
+// noun phrases, or quoting a clause cut mid-way, are flagged; English and
+// unknown-language drafts only.
+func TestReviewRejectsBrokenPhrases(t *testing.T) {
+	t.Parallel()
+	broken := []string{
+		"Did your take on the partial index change once Marta said came into play, or did it hold up? The autovacuum scale factor is the part I keep thinking about.",
+		"That said, I am not fully convinced that leaning on the partial index is always the right call, since batch jobs onto can tip the balance the other way.",
+		`The part where you write "deleting finished rows in small batches instead of" got me thinking about the partial index again.`,
+	}
+	for _, d := range broken {
+		res := Review(Config{}, d, dbPost, nil)
+		assert.Contains(t, res.Flags, FlagBrokenPhrase, d)
+		assert.False(t, res.Passed, d)
+	}
+	res := Review(Config{}, goodDraft, dbPost, nil)
+	assert.NotContains(t, res.Flags, FlagBrokenPhrase)
+	french := dbPost
+	french.Language = "fr"
+	res = Review(Config{}, broken[0], french, nil)
+	assert.NotContains(t, res.Flags, FlagBrokenPhrase, "the English grammar check is not run on other languages")
+}

@@ -5,7 +5,6 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
-	"path"
 	"sort"
 	"strings"
 
@@ -30,10 +29,13 @@ func isTrackingParam(k string) bool {
 	return trackingParams[k] || strings.HasPrefix(k, "utm_") || strings.HasPrefix(k, "hsa_")
 }
 
-// CanonicalURL normalises raw for deduplication: lower-case scheme and
-// host, no default port, no user info, no fragment, no tracking parameters
-// (utm_*, fbclid, gclid, ref, mc_cid, ...), remaining parameters sorted,
-// dot segments resolved and no trailing slash except on the root path.
+// CanonicalURL normalises raw for deduplication only (RFC 3986 section 6.2.2
+// plus a little): lower-case scheme and host, no default port, no user
+// info, no fragment, percent-encodings upper-cased and those of unreserved
+// characters decoded, dot segments removed (RFC 3986 section 5.2.4, so a
+// trailing slash stays), no tracking parameters (utm_*, fbclid, gclid, ref,
+// mc_cid, ...) and the remaining parameters sorted. It is a key, never an
+// address to fetch: a URL is fetched and stored as published.
 // When the page's HTML is given and it names a same-site
 // <link rel="canonical">, that URL (normalised) wins. Input that is not an
 // absolute http(s) URL comes back trimmed but otherwise unchanged.
@@ -78,14 +80,11 @@ func normaliseURL(raw string) (string, bool) {
 		hostport = net.JoinHostPort(host, port)
 	}
 
-	p := u.EscapedPath()
+	p := normalisePercent(u.EscapedPath())
 	if p == "" || p[0] != '/' {
 		p = "/" + p
 	}
-	p = path.Clean(p)
-	if p == "." {
-		p = "/"
-	}
+	p = removeDotSegments(p)
 
 	var b strings.Builder
 	b.WriteString(scheme)
@@ -117,7 +116,7 @@ func cleanQuery(raw string) string {
 		if key == "" || isTrackingParam(key) {
 			continue
 		}
-		pairs = append(pairs, pair{escapeQueryPart(k), escapeQueryPart(part)})
+		pairs = append(pairs, pair{normalisePercent(escapeQueryPart(k)), normalisePercent(escapeQueryPart(part))})
 	}
 	sort.SliceStable(pairs, func(i, j int) bool { return pairs[i].key < pairs[j].key })
 	texts := make([]string, len(pairs))
@@ -125,6 +124,82 @@ func cleanQuery(raw string) string {
 		texts[i] = p.text
 	}
 	return strings.Join(texts, "&")
+}
+
+// normalisePercent upper-cases the hex digits of percent-encodings and
+// decodes those of unreserved characters (RFC 3986 section 6.2.2.2);
+// a '%' not followed by two hex digits is left alone.
+func normalisePercent(s string) string {
+	if !strings.Contains(s, "%") {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c != '%' || i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2]) {
+			b.WriteByte(c)
+			continue
+		}
+		v := unhex(s[i+1])<<4 | unhex(s[i+2])
+		if isUnreserved(v) {
+			b.WriteByte(v)
+		} else {
+			b.WriteByte('%')
+			b.WriteString(strings.ToUpper(s[i+1 : i+3]))
+		}
+		i += 2
+	}
+	return b.String()
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c <= '9':
+		return c - '0'
+	case c >= 'a':
+		return c - 'a' + 10
+	}
+	return c - 'A' + 10
+}
+
+// isUnreserved reports RFC 3986's unreserved characters.
+func isUnreserved(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
+		c == '-' || c == '.' || c == '_' || c == '~'
+}
+
+// removeDotSegments is RFC 3986 section 5.2.4 on an absolute path: "."
+// and ".." segments go, every other segment (empty ones and a trailing
+// slash included) stays as written.
+func removeDotSegments(p string) string {
+	if !strings.Contains(p, ".") {
+		return p
+	}
+	segs := strings.Split(p[1:], "/")
+	out := make([]string, 0, len(segs))
+	for i, s := range segs {
+		last := i == len(segs)-1
+		switch s {
+		case ".":
+			if last {
+				out = append(out, "")
+			}
+		case "..":
+			if len(out) > 0 {
+				out = out[:len(out)-1]
+			}
+			if last {
+				out = append(out, "")
+			}
+		default:
+			out = append(out, s)
+		}
+	}
+	return "/" + strings.Join(out, "/")
 }
 
 // escapeQueryPart percent-encodes the bytes that cannot stand in a query

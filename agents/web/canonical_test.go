@@ -11,9 +11,16 @@ import (
 func TestCanonicalURL(t *testing.T) {
 	t.Parallel()
 	cases := []struct{ in, want string }{
-		{"HTTPS://Blog.Example.COM:443/Post/?utm_source=rss&utm_medium=feed#comments", "https://blog.example.com/Post"},
+		{"HTTPS://Blog.Example.COM:443/Post/?utm_source=rss&utm_medium=feed#comments", "https://blog.example.com/Post/"},
 		{"http://example.com:80", "http://example.com/"},
-		{"http://example.com:8080/a/", "http://example.com:8080/a"},
+		{"http://example.com:8080/a/", "http://example.com:8080/a/"},
+		{"https://example.com/posts/x/", "https://example.com/posts/x/"},
+		{"https://example.com/posts/x", "https://example.com/posts/x"},
+		{"https://example.com/a/b/..", "https://example.com/a/"},
+		{"https://example.com/a/./b/.", "https://example.com/a/b/"},
+		{"https://example.com/%7euser/caf%c3%a9", "https://example.com/~user/caf%C3%A9"},
+		{"https://example.com/p?q=a%2fb&x=%7e", "https://example.com/p?q=a%2Fb&x=~"},
+		{"https://example.com/100%", "https://example.com/100%"}, // invalid escape: left as written
 		{"https://example.com/a/b/../c/./d", "https://example.com/a/c/d"},
 		{"https://example.com/p?b=2&a=1&fbclid=x&gclid=y&ref=hn&mc_cid=1&mc_eid=2", "https://example.com/p?a=1&b=2"},
 		{"https://example.com/p?id=5&utm_campaign=z", "https://example.com/p?id=5"},
@@ -42,7 +49,7 @@ func TestCanonicalFromHTML(t *testing.T) {
 		name, pageURL, href, want string
 		ok                        bool
 	}{
-		{"relative", "https://blog.example.com/p?utm_source=x", "/posts/p/", "https://blog.example.com/posts/p", true},
+		{"relative", "https://blog.example.com/p?utm_source=x", "/posts/p/", "https://blog.example.com/posts/p/", true},
 		{"www sibling", "https://blog.example.com/p", "https://www.example.com/p", "https://www.example.com/p", true},
 		{"http to https", "http://example.com/p", "https://example.com/p", "https://example.com/p", true},
 		{"other site", "https://blog.example.com/p", "https://other.example.org/p", "", false},

@@ -21,8 +21,11 @@ const DefaultMaxPosts = 100
 
 // Candidate is a post Discover found but has not fetched.
 type Candidate struct {
-	// URL is the post's canonical URL (CanonicalURL of the link).
+	// URL is the post's address as published (resolved against the page
+	// or feed that named it, without a fragment): the URL to fetch.
 	URL string
+	// Key is CanonicalURL(URL), the de-duplication key.
+	Key string
 	// Title is the feed item title or link text, "" for sitemap entries.
 	Title string
 	// Published is the feed date or sitemap lastmod, nil when unknown.
@@ -49,8 +52,8 @@ func (f *Fetcher) Discover(ctx context.Context, seedURL string, maxPosts int) ([
 // /atom.xml, /index.xml, /feed.xml), following their next pages (RFC
 // 5005); the sitemaps listed in robots.txt and /sitemap.xml (indexes
 // followed, bounded); same-site links from the seed to depth 2 with a
-// page cap. The first source that yields posts wins. Candidates are
-// canonicalised and deduplicated, and URLs robots.txt disallows are
+// page cap. The first source that yields posts wins. Candidates keep
+// their URL as published and are deduplicated by CanonicalURL, and URLs robots.txt disallows are
 // skipped without being fetched. found is never called while a host's
 // turn is held, so it may wait on fetches of the same hosts (a feed
 // page's items are handed over once the page is read). It fails when ctx
@@ -158,15 +161,16 @@ func (d *discovery) admit(base *url.URL, c Candidate) (Candidate, *url.URL, bool
 	if err != nil {
 		return c, nil, false
 	}
+	ref.Fragment, ref.RawFragment = "", ""
 	canon, ok := normaliseURL(ref.String())
 	if !ok || !d.seen.Add(canon) {
 		return c, nil, false
 	}
-	u, err := url.Parse(canon)
+	u, err := url.Parse(ref.String())
 	if err != nil || d.f.policy.checkHost(u.Hostname()) != nil {
 		return c, nil, false
 	}
-	c.URL = canon
+	c.URL, c.Key = u.String(), canon
 	c.Title = firstNonEmpty(c.Title)
 	return c, u, true
 }

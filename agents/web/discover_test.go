@@ -30,10 +30,11 @@ func sitePosts(c *webtest.Corpus, site string) []string {
 	return out
 }
 
+// candidateURLs lists the candidates' de-duplication keys.
 func candidateURLs(cands []web.Candidate) []string {
 	out := make([]string, len(cands))
 	for i, c := range cands {
-		out[i] = c.URL
+		out[i] = c.Key
 	}
 	return out
 }
@@ -62,7 +63,7 @@ func TestDiscoverSources(t *testing.T) {
 			assert.ElementsMatch(t, sitePosts(c, tc.site), candidateURLs(cands))
 			for _, cd := range cands {
 				assert.Equal(t, tc.source, cd.Source, cd.URL)
-				post, ok := c.Post(cd.URL)
+				post, ok := c.Post(cd.Key)
 				require.True(t, ok, cd.URL)
 				switch tc.source {
 				case web.SourceFeed:
@@ -132,12 +133,13 @@ func TestDiscoverWholeCorpusThenFetch(t *testing.T) {
 		cands, err := f.Discover(ctx, seed, 100)
 		require.NoError(t, err, seed)
 		for _, cd := range cands {
-			found = append(found, cd.URL)
+			found = append(found, cd.Key)
 			page, err := f.Fetch(ctx, cd.URL)
 			require.NoError(t, err, cd.URL)
+			assert.Equal(t, cd.URL, page.FinalURL, "fetched as published, no redirect")
 			art, err := web.ExtractPage(page)
 			require.NoError(t, err, cd.URL)
-			assert.Equal(t, cd.URL, art.CanonicalURL)
+			assert.Equal(t, cd.Key, art.CanonicalURL)
 		}
 	}
 	want := append(c.RelevantURLs(), c.IrrelevantURLs()...)

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 )
@@ -38,4 +39,61 @@ type HTTPError struct {
 // Error describes the status and URL.
 func (e *HTTPError) Error() string {
 	return fmt.Sprintf("http status %d from %s", e.Status, e.URL)
+}
+
+// Fetch failure reasons, as FailureReason names them.
+const (
+	ReasonRobots      = "robots"             // robots.txt disallows the URL
+	ReasonBlocked     = "blocked_address"    // the address guard (SSRF) refused it
+	ReasonNotFound    = "not_found"          // HTTP 404 or 410
+	ReasonForbidden   = "forbidden"          // HTTP 401 or 403
+	ReasonRateLimited = "rate_limited"       // HTTP 429
+	ReasonServerError = "server_error"       // HTTP 5xx
+	ReasonHTTPStatus  = "http_status"        // another status outside 2xx
+	ReasonTimeout     = "timeout"            // the request took longer than Config.Timeout
+	ReasonTooLarge    = "too_large"          // the body is over Config.MaxBodyBytes
+	ReasonContentType = "content_type"       // not an HTML page (or not the type asked for)
+	ReasonRedirects   = "too_many_redirects" // more than Config.MaxRedirects
+	ReasonScheme      = "bad_url"            // not an http(s) URL
+	ReasonNoContent   = "no_content"         // fetched, but no readable text
+	ReasonNetwork     = "network"            // DNS, connection or transfer failure
+)
+
+// FailureReason names why a Fetch, Discover or Extract failed, one of the
+// Reason* constants, for counting failures by cause.
+func FailureReason(err error) string {
+	var he *HTTPError
+	switch {
+	case err == nil:
+		return ""
+	case errors.Is(err, ErrDisallowedByRobots):
+		return ReasonRobots
+	case errors.Is(err, ErrBlockedAddress):
+		return ReasonBlocked
+	case errors.As(err, &he):
+		switch {
+		case he.Status == 404 || he.Status == 410:
+			return ReasonNotFound
+		case he.Status == 401 || he.Status == 403:
+			return ReasonForbidden
+		case he.Status == 429:
+			return ReasonRateLimited
+		case he.Status >= 500:
+			return ReasonServerError
+		}
+		return ReasonHTTPStatus
+	case errors.Is(err, ErrTimeout), errors.Is(err, context.DeadlineExceeded):
+		return ReasonTimeout
+	case errors.Is(err, ErrTooLarge):
+		return ReasonTooLarge
+	case errors.Is(err, ErrUnsupportedContentType):
+		return ReasonContentType
+	case errors.Is(err, ErrTooManyRedirects):
+		return ReasonRedirects
+	case errors.Is(err, ErrUnsupportedScheme):
+		return ReasonScheme
+	case errors.Is(err, ErrNoContent):
+		return ReasonNoContent
+	}
+	return ReasonNetwork
 }

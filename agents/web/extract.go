@@ -40,9 +40,14 @@ func extract(pageURL string, body []byte, contentType string) (*Article, error) 
 	}
 	gq := goquery.NewDocumentFromNode(doc)
 	m := readMeta(gq)
+	sites := []string{m.site, m.ld.site, gq.Find(`meta[name="application-name"]`).AttrOr("content", "")}
+	titles := readTitleCandidates(gq, m.ld, u.Hostname(), sites...)
 	a := &Article{
 		Comments:     detectComments(gq),
+		Kind:         pageKind(gq, m.ld.found),
 		CanonicalURL: CanonicalURL(pageURL),
+		Title:        reconcileTitle(titles),
+		Author:       readAuthor(gq, m.ld, "", titles.sites),
 	}
 	if c, ok := CanonicalFromHTML(pageURL, body); ok {
 		a.CanonicalURL = c
@@ -67,10 +72,17 @@ func extract(pageURL string, body []byte, contentType string) (*Article, error) 
 	}
 	a.Text = capText(text, MaxTextBytes)
 
-	a.Title = firstNonEmpty(m.title, art.Title(), m.titleTag)
-	a.Author = firstNonEmpty(m.author, cleanByline(art.Byline()))
+	if a.Title == "" {
+		a.Title = clean(art.Title())
+	}
+	if a.Author == "" {
+		if b := cleanByline(art.Byline()); isName(b, titles.sites) {
+			a.Author = b
+		}
+	}
 	a.Site = firstNonEmpty(m.site, art.SiteName(), strings.TrimPrefix(strings.ToLower(u.Hostname()), "www."))
-	a.Lang = firstNonEmpty(m.lang, art.Language())
+	a.Lang = resolveLanguage(firstNonEmpty(m.lang, art.Language()), a.Title+"\n\n"+a.Text)
+	a.Dir = directionOf(m.dir, a.Lang)
 	a.Excerpt = capText(firstNonEmpty(m.description, art.Excerpt(), firstParagraph(a.Text)), 500)
 	a.Published = m.published
 	if a.Published == nil {
@@ -172,21 +184,4 @@ func firstNonEmpty(vals ...string) string {
 		}
 	}
 	return ""
-}
-
-// cleanByline strips "By " and trailing reading-time noise from a byline.
-func cleanByline(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > 3 && strings.EqualFold(s[:3], "by ") {
-		s = s[3:]
-	}
-	for _, sep := range []string{" · ", " | ", " - ", " — "} {
-		if i := strings.Index(s, sep); i > 0 {
-			s = s[:i]
-		}
-	}
-	if len(s) > 100 {
-		return ""
-	}
-	return s
 }

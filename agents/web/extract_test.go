@@ -73,7 +73,11 @@ func TestExtractComments(t *testing.T) {
 		{"native", `<form method="post" action="/reply"><textarea name="comment"></textarea></form>`, web.CommentInfo{Open: true, System: web.CommentsNative}},
 		{"native closed", `<section class="comments"><p>Comments are closed for this post.</p></section>`, web.CommentInfo{Open: false, System: web.CommentsNative}},
 		{"contact form is not comments", `<form action="/contact"><textarea name="message"></textarea></form>`, web.CommentInfo{Open: false, System: web.CommentsNone}},
-		{"giscus", `<script src="https://giscus.app/client.js" async></script>`, web.CommentInfo{Open: true, System: web.CommentsOther}},
+		{"giscus", `<script src="https://giscus.app/client.js" async></script>`, web.CommentInfo{Open: true, System: web.CommentsGiscus}},
+		{"facebook pixel is not comments", `<script>fbq('init','1');</script><script async src="https://connect.facebook.net/en_US/fbevents.js"></script>`, web.CommentInfo{Open: false, System: web.CommentsNone}},
+		{"facebook sdk for a like button is not comments", `<div class="fb-like"></div><script async src="https://connect.facebook.net/en_US/sdk.js"></script>`, web.CommentInfo{Open: false, System: web.CommentsNone}},
+		{"facebook comments", `<div class="fb-comments" data-href="https://blog.example.com/post"></div><script async src="https://connect.facebook.net/en_US/sdk.js"></script>`, web.CommentInfo{Open: true, System: web.CommentsFacebook}},
+		{"isso", `<section id="isso-thread"></section>`, web.CommentInfo{Open: true, System: web.CommentsOther}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -108,7 +112,7 @@ func TestExtractMetadataFallbacks(t *testing.T) {
 	assert.Equal(t, "Kurz erklärt.", art.Excerpt)
 	require.NotNil(t, art.Published)
 	assert.Equal(t, "2024-03-05T09:00:00Z", art.Published.Format("2006-01-02T15:04:05Z07:00"))
-	assert.Equal(t, "https://www.datenblog.example.com/2024/indexe", art.CanonicalURL, "cross-site canonical ignored")
+	assert.Equal(t, "https://www.datenblog.example.com/2024/indexe/", art.CanonicalURL, "cross-site canonical ignored")
 	assert.Contains(t, art.Text, "Ein Index beschleunigt Abfragen")
 }
 

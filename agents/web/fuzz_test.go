@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -41,10 +42,11 @@ func FuzzExtract(f *testing.F) {
 		if len(art.Text) > web.MaxTextBytes {
 			t.Fatalf("text %d bytes over the cap", len(art.Text))
 		}
-		switch art.Comments.System {
-		case web.CommentsWordPress, web.CommentsDisqus, web.CommentsNative, web.CommentsOther, web.CommentsNone:
-		default:
+		if !slices.Contains(web.CommentSystems(), art.Comments.System) {
 			t.Fatalf("unknown comment system %q", art.Comments.System)
+		}
+		if art.Dir != web.DirLTR && art.Dir != web.DirRTL {
+			t.Fatalf("direction %q", art.Dir)
 		}
 	})
 }

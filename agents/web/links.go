@@ -11,16 +11,21 @@ import (
 	"github.com/PuerkitoBio/goquery"
 )
 
-// maxLinkPages bounds the listing pages fetched by link discovery, besides the seed.
-const maxLinkPages = 10
+// maxLinkPages bounds the pages fetched by link discovery, besides the
+// seed: listings, and links whose path cannot tell, read for the page's
+// own signals.
+const maxLinkPages = 20
 
 // linkDepth is how far from the seed link discovery goes: posts linked
 // from the seed or from a listing page the seed links to.
 const linkDepth = 2
 
-// fromLinks walks same-site links from the seed page: post-like links are
-// candidates; listing-like links (/blog, /archive, /page/2) are fetched,
-// up to linkDepth and maxLinkPages, for more.
+// fromLinks walks same-site links from the seed page: links whose path
+// (relative to the seed's, so a blog under /team-blog/ is judged by what
+// follows) looks like a post are candidates; the others are fetched, up to
+// linkDepth and maxLinkPages, and become candidates when the page says it
+// is an article (og:type=article, JSON-LD Article/BlogPosting, one
+// <article>), else are read as listings for more links.
 func (d *discovery) fromLinks(ctx context.Context, seedPage *Page) error {
 	if seedPage == nil || isFeedBody(seedPage.Body) {
 		return nil
@@ -30,6 +35,7 @@ func (d *discovery) fromLinks(ctx context.Context, seedPage *Page) error {
 		depth int
 	}
 	visited := map[string]bool{CanonicalURL(seedPage.FinalURL): true}
+	base := seedBase(d.seed)
 	var queue []queued
 	pages := 0
 	page, depth := seedPage, 0
@@ -44,12 +50,12 @@ func (d *discovery) fromLinks(ctx context.Context, seedPage *Page) error {
 			}
 			visited[canon] = true
 			switch {
-			case isPostLike(l.url):
-				if err := d.add(ctx, d.seed, Candidate{URL: canon, Title: capText(l.text, 200), Source: SourceLinks}); err != nil {
+			case isPostLikeUnder(l.url, base):
+				if err := d.add(ctx, d.seed, Candidate{URL: l.url.String(), Title: capText(l.text, 200), Source: SourceLinks}); err != nil {
 					return err
 				}
 			case depth+1 < linkDepth && !neverFollow(l.url):
-				queue = append(queue, queued{canon, depth + 1})
+				queue = append(queue, queued{l.url.String(), depth + 1})
 			}
 		}
 		var next *Page
@@ -63,6 +69,11 @@ func (d *discovery) fromLinks(ctx context.Context, seedPage *Page) error {
 					return ctx.Err()
 				}
 				continue
+			}
+			if IsArticlePage(p.Body) {
+				if err := d.add(ctx, d.seed, Candidate{URL: q.url, Source: SourceLinks}); err != nil {
+					return err
+				}
 			}
 			next, depth = p, q.depth
 		}
@@ -134,8 +145,9 @@ var nonPostSegments = map[string]bool{
 }
 
 // isNonPost reports the site root and pages under a non-post segment.
-func isNonPost(u *url.URL) bool {
-	segs := segments(u)
+func isNonPost(u *url.URL) bool { return isNonPostSegs(segments(u)) }
+
+func isNonPostSegs(segs []string) bool {
 	if len(segs) == 0 {
 		return true
 	}
@@ -165,11 +177,42 @@ var (
 
 // isPostLike guesses from the path whether a link is a single post: a
 // dated path, a /blog/<slug> path, or a long hyphenated slug.
-func isPostLike(u *url.URL) bool {
-	if isNonPost(u) {
+func isPostLike(u *url.URL) bool { return isPostLikeSegs(segments(u)) }
+
+// isPostLikeUnder is isPostLike on the part of u's path below base (the
+// seed's directory segments), when u lies below it.
+func isPostLikeUnder(u *url.URL, base []string) bool {
+	return isPostLikeSegs(relSegments(segments(u), base))
+}
+
+// seedBase is the seed's directory as path segments: its path without a
+// last segment that names a file (index.html).
+func seedBase(seed *url.URL) []string {
+	segs := segments(seed)
+	if n := len(segs); n > 0 && path.Ext(segs[n-1]) != "" {
+		segs = segs[:n-1]
+	}
+	return segs
+}
+
+// relSegments strips base from the front of segs when segs lies strictly
+// below it; otherwise segs comes back whole.
+func relSegments(segs, base []string) []string {
+	if len(base) == 0 || len(segs) <= len(base) {
+		return segs
+	}
+	for i, b := range base {
+		if !strings.EqualFold(segs[i], b) {
+			return segs
+		}
+	}
+	return segs[len(base):]
+}
+
+func isPostLikeSegs(segs []string) bool {
+	if isNonPostSegs(segs) {
 		return false
 	}
-	segs := segments(u)
 	last := segs[len(segs)-1]
 	if len(segs) >= 2 {
 		for _, s := range segs[:len(segs)-1] {

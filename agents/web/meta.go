@@ -11,58 +11,86 @@ import (
 
 // pageMeta is what the page declares about itself.
 type pageMeta struct {
-	title, titleTag, author, site, lang, description string
-	published                                        *time.Time
+	site, lang, dir, description string
+	published                    *time.Time
+	ld                           ldMeta
 }
 
 // maxJSONLD bounds one JSON-LD script parsed for metadata.
 const maxJSONLD = 64 << 10
 
-// readMeta reads Open Graph, article:*, author, date and JSON-LD metadata.
+// readMeta reads Open Graph, article:*, date, language and JSON-LD
+// metadata; titles and bylines are weighed elsewhere.
 func readMeta(doc *goquery.Document) pageMeta {
 	metaContent := func(sel string) string {
 		return strings.TrimSpace(doc.Find(sel).First().AttrOr("content", ""))
 	}
 	ld := readJSONLD(doc)
+	html := doc.Find("html").First()
 	m := pageMeta{
-		title:    firstNonEmpty(metaContent(`meta[property="og:title"]`), metaContent(`meta[name="twitter:title"]`), ld.title),
-		titleTag: firstNonEmpty(doc.Find("title").First().Text(), doc.Find("h1").First().Text()),
+		ld: ld,
 		site: firstNonEmpty(metaContent(`meta[property="og:site_name"]`), ld.site,
 			metaContent(`meta[name="application-name"]`)),
-		lang: firstNonEmpty(doc.Find("html").First().AttrOr("lang", ""),
-			metaContent(`meta[http-equiv="content-language"]`)),
+		lang: firstNonEmpty(html.AttrOr("lang", ""), html.AttrOr("xml:lang", ""),
+			metaContent(`meta[property="og:locale"]`), metaContent(`meta[http-equiv="content-language"]`),
+			metaContent(`meta[http-equiv="Content-Language"]`)),
+		dir:         firstNonEmpty(html.AttrOr("dir", ""), doc.Find("body").First().AttrOr("dir", ""), doc.Find("article").First().AttrOr("dir", "")),
 		description: firstNonEmpty(metaContent(`meta[name="description"]`), metaContent(`meta[property="og:description"]`), ld.description),
 	}
-	articleAuthor := metaContent(`meta[property="article:author"]`)
-	if strings.Contains(articleAuthor, "://") {
-		articleAuthor = ""
-	}
-	m.author = firstNonEmpty(metaContent(`meta[name="author"]`), ld.author, articleAuthor,
-		doc.Find(`[rel="author"], [itemprop="author"] [itemprop="name"]`).First().Text())
-	if len(m.author) > 100 {
-		m.author = ""
-	}
-	for _, v := range []string{
-		metaContent(`meta[property="article:published_time"]`),
+	m.published = readPublished(doc, ld, metaContent)
+	return m
+}
+
+// readPublished prefers JSON-LD datePublished, then article:published_time,
+// then itemprop=datePublished, then a published <time> in the article,
+// then other meta dates, then the first <time datetime> of the content
+// that is not marked as an update. A modified date is never taken.
+func readPublished(doc *goquery.Document, ld ldMeta, metaContent func(string) string) *time.Time {
+	item := doc.Find(`[itemprop~="datePublished"]`).First()
+	candidates := []string{
 		ld.published,
-		doc.Find(`[itemprop="datePublished"]`).First().AttrOr("content", ""),
-		doc.Find(`[itemprop="datePublished"]`).First().AttrOr("datetime", ""),
+		metaContent(`meta[property="article:published_time"]`),
+		firstNonEmpty(item.AttrOr("content", ""), item.AttrOr("datetime", ""), item.AttrOr("title", "")),
+		doc.Find(`time[pubdate], time.published, time.entry-date.published, time.dt-published, .published time, time[itemprop~="datePublished"]`).First().AttrOr("datetime", ""),
 		metaContent(`meta[name="date"]`), metaContent(`meta[name="DC.date.issued"]`),
 		metaContent(`meta[name="dc.date"]`), metaContent(`meta[name="parsely-pub-date"]`),
-		doc.Find("article time[datetime]").First().AttrOr("datetime", ""),
-		doc.Find("time[datetime]").First().AttrOr("datetime", ""),
-	} {
+		metaContent(`meta[name="publish-date"]`), metaContent(`meta[name="pubdate"]`),
+		firstContentTime(doc),
+	}
+	for _, v := range candidates {
 		if t := parseDate(v); t != nil {
-			m.published = t
-			break
+			return t
 		}
 	}
-	return m
+	return nil
+}
+
+// firstContentTime is the first <time datetime> in the article (else the
+// page) that is not an update stamp and not in comments, a sidebar or a
+// footer.
+func firstContentTime(doc *goquery.Document) string {
+	scope := doc.Find("article").First()
+	if scope.Length() == 0 {
+		scope = doc.Selection
+	}
+	out := ""
+	scope.Find("time[datetime]").EachWithBreak(func(_ int, s *goquery.Selection) bool {
+		cls := strings.ToLower(s.AttrOr("class", "") + " " + s.AttrOr("itemprop", "") + " " + s.Parent().AttrOr("class", ""))
+		if strings.Contains(cls, "updated") || strings.Contains(cls, "modified") ||
+			s.Closest(`aside, footer, nav, #comments, .comments, .comment`).Length() > 0 && s.Closest("article").Length() == 0 {
+			return true
+		}
+		out = s.AttrOr("datetime", "")
+		return false
+	})
+	return out
 }
 
 // ldMeta is the part of a JSON-LD Article we use.
 type ldMeta struct {
-	title, author, site, published, description string
+	title, author, site, published, modified, description string
+	// found is true when the page has an Article-like object.
+	found bool
 }
 
 // readJSONLD takes the first Article-like object from the page's JSON-LD.
@@ -83,7 +111,9 @@ func readJSONLD(doc *goquery.Document) ldMeta {
 				author:      ldName(obj["author"]),
 				site:        ldName(obj["publisher"]),
 				published:   ldString(obj["datePublished"]),
+				modified:    ldString(obj["dateModified"]),
 				description: ldString(obj["description"]),
+				found:       true,
 			}
 			return false
 		}

@@ -12,19 +12,20 @@ import (
 const maxPromptText = 6000
 
 // systemPrompt tells the model how the campaign wants comments written.
-func systemPrompt(b agents.Brief) string {
+func systemPrompt(b agents.Brief, lang string) string {
 	var sb strings.Builder
 	sb.WriteString("You write one thoughtful blog comment for a person to review before posting. ")
 	sb.WriteString("Engage with one specific point of the post, naming it concretely. ")
 	sb.WriteString("No generic praise, no keyword stuffing, 2 to 4 sentences. ")
+	sb.WriteString(agents.UntrustedNotice + " ")
 	if !b.AllowLinks {
 		sb.WriteString("Do not include any links or domain names. ")
 	}
-	lang := b.Language
 	if lang == "" {
-		lang = "en"
+		sb.WriteString("Write in the language the post is written in")
+	} else {
+		fmt.Fprintf(&sb, "Write in %s, the language of the post", agents.LanguageName(lang))
 	}
-	fmt.Fprintf(&sb, "Write in language %q", lang)
 	if b.Tone != "" {
 		fmt.Fprintf(&sb, " with a %s tone", b.Tone)
 	}
@@ -46,7 +47,8 @@ func userPrompt(pc *agents.PostContext) string {
 		text = text[:n]
 	}
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "Post title: %s\nSite: %s\n\n%s\n", pc.Title, pc.Site, text)
+	block, _ := agents.FenceUntrusted("POST", fmt.Sprintf("Title: %s\nSite: %s\n\n%s", pc.Title, pc.Site, text))
+	sb.WriteString(block + "\n")
 	if len(pc.Feedback) > 0 {
 		fmt.Fprintf(&sb, "\nYour previous draft (attempt %d) was refused by the reviewer:\n- %s\nWrite a new comment that fixes these problems.\n",
 			pc.Attempt, strings.Join(pc.Feedback, "\n- "))

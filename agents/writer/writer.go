@@ -66,7 +66,7 @@ type attempt struct {
 func (w *Writer) Draft(ctx context.Context, b agents.Brief, p agents.ProspectResult, others []string) (agents.DraftResult, error) {
 	rcfg := w.cfg.Review
 	rcfg.AllowLinks = b.AllowLinks
-	post := reviewer.PostInput{Title: p.Title, Text: p.Text, Keywords: b.Keywords}
+	post := reviewer.PostInput{Title: p.Title, Text: p.Text, Keywords: b.Keywords, Language: agents.DraftLanguage(b, p)}
 	var usage agents.Usage
 	produce := func(ctx context.Context, n int, feedback []string) (attempt, error) {
 		resp, err := w.llm.Generate(ctx, w.request(b, p, n, feedback))
@@ -106,12 +106,12 @@ func (w *Writer) Draft(ctx context.Context, b agents.Brief, p agents.ProspectRes
 func (w *Writer) request(b agents.Brief, p agents.ProspectResult, n int, feedback []string) agents.GenerateRequest {
 	pc := &agents.PostContext{
 		Title: p.Title, URL: p.CanonicalURL, Site: p.Site, Text: p.Text,
-		Keywords: b.Keywords, Tone: b.Tone, Language: b.Language, Guidelines: b.Guidelines,
+		Keywords: b.Keywords, Tone: b.Tone, Language: agents.DraftLanguage(b, p), Guidelines: b.Guidelines,
 		AllowLinks: b.AllowLinks, Feedback: feedback, Attempt: n,
 	}
 	return agents.GenerateRequest{
 		Model:       w.cfg.Model,
-		System:      systemPrompt(b),
+		System:      systemPrompt(b, pc.Language),
 		Messages:    []agents.Message{{Role: agents.RoleUser, Content: userPrompt(pc)}},
 		MaxTokens:   w.cfg.MaxTokens,
 		Temperature: w.cfg.Temperature,

@@ -39,6 +39,8 @@ func (s *Sink) SaveProspect(ctx context.Context, p agents.ProspectResult) (bool,
 		Relevance:       p.Relevance,
 		AcceptsComments: p.AcceptsComments,
 		CommentSystem:   p.CommentSystem,
+		Language:        p.Language,
+		Dir:             p.Dir,
 	})
 	if err != nil {
 		return false, fmt.Errorf("save prospect %s: %w", p.Key(), err)

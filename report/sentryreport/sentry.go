@@ -118,6 +118,9 @@ func toSentry(ev report.Event) *sentry.Event {
 	if ev.Repeats > 0 {
 		extra["repeats"] = ev.Repeats
 	}
+	if ev.Site != "" {
+		extra["site"] = ev.Site
+	}
 	if len(ev.Stack) > 0 {
 		extra["stack"] = string(ev.Stack)
 	}

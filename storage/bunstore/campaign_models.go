@@ -49,6 +49,8 @@ type prospectRow struct {
 	Relevance       float64    `bun:"relevance"`
 	AcceptsComments bool       `bun:"accepts_comments"`
 	CommentSystem   string     `bun:"comment_system"`
+	Language        string     `bun:"language"`
+	Dir             string     `bun:"dir"`
 	RunID           string     `bun:"run_id"`
 	CreatedAt       time.Time  `bun:"created_at"`
 	UpdatedAt       time.Time  `bun:"updated_at"`
@@ -154,6 +156,7 @@ func newProspectRow(p *campaign.Prospect) *prospectRow {
 		Site: p.Site, Title: p.Title, Author: p.Author, PublishedAt: utcPtr(p.PublishedAt),
 		Summary: p.Summary, Text: p.Text, Relevance: p.Relevance,
 		AcceptsComments: p.AcceptsComments, CommentSystem: p.CommentSystem, RunID: p.RunID,
+		Language: p.Language, Dir: p.Dir,
 		CreatedAt: dbTime(p.CreatedAt), UpdatedAt: dbTime(p.UpdatedAt),
 	}
 }
@@ -164,6 +167,7 @@ func (r *prospectRow) prospect() *campaign.Prospect {
 		Site: r.Site, Title: r.Title, Author: r.Author, PublishedAt: utcPtr(r.PublishedAt),
 		Summary: r.Summary, Text: r.Text, Relevance: r.Relevance,
 		AcceptsComments: r.AcceptsComments, CommentSystem: r.CommentSystem, RunID: r.RunID,
+		Language: r.Language, Dir: r.Dir,
 		CreatedAt: dbTime(r.CreatedAt), UpdatedAt: dbTime(r.UpdatedAt),
 	}
 }

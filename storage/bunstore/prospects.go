@@ -40,6 +40,8 @@ func (s *Prospects) Upsert(ctx context.Context, p *campaign.Prospect) (*campaign
 		Set("relevance = EXCLUDED.relevance").
 		Set("accepts_comments = EXCLUDED.accepts_comments").
 		Set("comment_system = EXCLUDED.comment_system").
+		Set("language = EXCLUDED.language").
+		Set("dir = EXCLUDED.dir").
 		Set("run_id = EXCLUDED.run_id").
 		Set("updated_at = EXCLUDED.updated_at").
 		Returning("*").

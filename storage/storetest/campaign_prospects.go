@@ -29,6 +29,7 @@ func testProspectRoundTrip(t *testing.T, s CampaignStores) {
 
 	bare := newProspect(c.ID, "blog.example.test", "bare")
 	bare.PublishedAt, bare.AcceptsComments, bare.CommentSystem, bare.RunID = nil, false, campaign.CommentsNone, ""
+	bare.Language, bare.Dir = "", ""
 	_, _, err = s.Prospects.Upsert(ctx, bare)
 	require.NoError(t, err)
 	got, err = s.Prospects.Get(ctx, bare.ID)
@@ -48,6 +49,7 @@ func testProspectUpsertIdempotent(t *testing.T, s CampaignStores) {
 	again := newProspect(c.ID, "blog.example.test", "same-post")
 	again.URL = "https://blog.example.test/same-post?utm_medium=social"
 	again.Title, again.Relevance, again.AcceptsComments = "Updated title", 0.9, false
+	again.Language, again.Dir = "ar", campaign.DirRTL
 	again.CreatedAt = first.CreatedAt.Add(time.Hour)
 	again.UpdatedAt = first.UpdatedAt.Add(time.Hour)
 	resaved, created, err := s.Prospects.Upsert(ctx, again)

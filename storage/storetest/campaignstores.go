@@ -110,6 +110,7 @@ func newProspect(campaignID, site, slug string) *campaign.Prospect {
 		Title: "Post " + slug, Author: "Ada", PublishedAt: &published,
 		Summary: "About " + slug, Text: "The main text of " + slug + ".\n\nSecond paragraph.",
 		Relevance: 0.75, AcceptsComments: true, CommentSystem: campaign.CommentsWordPress,
+		Language: "pt-BR", Dir: campaign.DirLTR,
 		RunID: newID(), CreatedAt: at, UpdatedAt: at,
 	}
 }
@@ -186,6 +187,8 @@ func assertProspect(t *testing.T, want, got *campaign.Prospect, withText bool) {
 	assert.InDelta(t, want.Relevance, got.Relevance, 1e-9)
 	assert.Equal(t, want.AcceptsComments, got.AcceptsComments)
 	assert.Equal(t, want.CommentSystem, got.CommentSystem)
+	assert.Equal(t, want.Language, got.Language)
+	assert.Equal(t, want.Dir, got.Dir)
 	assert.Equal(t, want.RunID, got.RunID)
 	assertTime(t, want.CreatedAt, got.CreatedAt, "prospect CreatedAt")
 	assertTime(t, want.UpdatedAt, got.UpdatedAt, "prospect UpdatedAt")

@@ -43,6 +43,8 @@ type ResearchProspect struct {
 	Summary         string     `json:"summary"`
 	AcceptsComments bool       `json:"accepts_comments"`
 	CommentSystem   string     `json:"comment_system,omitempty"`
+	Language        string     `json:"language,omitempty"`
+	Dir             string     `json:"dir,omitempty"`
 }
 
 // ResearchResponse lists the posts found.
@@ -105,15 +107,21 @@ func (s *Server) registerAgents() {
 		OperationID: "research", Method: http.MethodPost, Path: "/api/agents/research", Tags: tags,
 		Summary: "Research posts now",
 		Description: "Runs the blog researcher and content analyst once, synchronously and bounded in time, and returns the posts " +
-			"they keep, best first; nothing is saved. Seeds that cannot be read at all are 422; running past the time bound is 504.",
+			"they keep, best first; nothing is saved. Seeds that cannot be read at all are 422; running past the time bound is 504; a call cut short because " +
+			"the server is shutting down is 503 with Retry-After (retry: another instance answers).",
 		Security: BearerSecurity(),
 		Metadata: campaignsMeta(),
-		Errors:   []int{http.StatusUnauthorized, http.StatusUnprocessableEntity, http.StatusGatewayTimeout},
+		Errors:   []int{http.StatusUnauthorized, http.StatusUnprocessableEntity, http.StatusServiceUnavailable, http.StatusGatewayTimeout},
 	}, func(ctx context.Context, in *researchInput) (*researchOutput, error) {
 		p := mustPrincipal(ctx)
+		ctx, stop := s.drainable(ctx)
+		defer stop()
 		found, err := tools.Research(ctx, p.User.ID, outreach.ResearchInput{
 			Keywords: in.Body.Keywords, SeedURLs: in.Body.SeedURLs, MaxResults: in.Body.MaxResults,
 		})
+		if drained(ctx) {
+			return nil, shuttingDown()
+		}
 		if err != nil {
 			return nil, s.Error(ctx, err)
 		}
@@ -126,17 +134,23 @@ func (s *Server) registerAgents() {
 
 	huma.Register(s.api, huma.Operation{
 		OperationID: "draft-comment", Method: http.MethodPost, Path: "/api/agents/comment", Tags: tags,
-		Summary:     "Draft a comment now",
-		Description: "Asks the comment writer for a comment on the given post and has the quality reviewer check it; returns the final draft with its score and flags. Nothing is saved or posted.",
-		Security:    BearerSecurity(),
-		Metadata:    campaignsMeta(),
-		Errors:      []int{http.StatusUnauthorized, http.StatusUnprocessableEntity, http.StatusGatewayTimeout},
+		Summary: "Draft a comment now",
+		Description: "Asks the comment writer for a comment on the given post and has the quality reviewer check it; returns the final draft with its score and flags. Nothing is saved or posted. " +
+			"A call cut short because the server is shutting down is 503 with Retry-After.",
+		Security: BearerSecurity(),
+		Metadata: campaignsMeta(),
+		Errors:   []int{http.StatusUnauthorized, http.StatusUnprocessableEntity, http.StatusServiceUnavailable, http.StatusGatewayTimeout},
 	}, func(ctx context.Context, in *agentCommentInput) (*agentCommentOutput, error) {
 		p := mustPrincipal(ctx)
 		b := in.Body
+		ctx, stop := s.drainable(ctx)
+		defer stop()
 		d, err := tools.Comment(ctx, p.User.ID, outreach.CommentInput{
 			Title: b.Title, Content: b.Content, URL: b.URL, Guidelines: b.Guidelines, Tone: b.Tone, Keywords: b.Keywords,
 		})
+		if drained(ctx) {
+			return nil, shuttingDown()
+		}
 		if err != nil {
 			return nil, s.Error(ctx, err)
 		}
@@ -152,5 +166,6 @@ func prospectResult(p agents.ProspectResult) ResearchProspect {
 	return ResearchProspect{
 		URL: p.URL, Title: p.Title, Site: p.Site, Author: p.Author, PublishedAt: utcPtr(p.PublishedAt),
 		Relevance: p.Relevance, Summary: p.Summary, AcceptsComments: p.AcceptsComments, CommentSystem: p.CommentSystem,
+		Language: p.Language, Dir: p.Dir,
 	}
 }

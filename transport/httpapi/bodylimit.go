@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 )
 
@@ -42,11 +43,36 @@ type limitedBody struct {
 
 func (b *limitedBody) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
-	var mbe *http.MaxBytesError
-	if err != nil && errors.As(err, &mbe) {
-		b.st.bodyTooLarge = true
+	if err == nil || err == io.EOF { //nolint:errorlint // Read returns io.EOF itself, unwrapped
+		return n, err
 	}
-	return n, err
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		b.st.bodyTooLarge = true
+		return n, err
+	}
+	b.st.bodyUnreadable = true
+	return n, &BodyReadError{Err: err}
+}
+
+// BodyReadError is a request body that could not be read to its end: a
+// malformed chunked encoding, a client that stopped sending. It is the
+// client's fault (400; 408 on a read timeout), never a 500.
+type BodyReadError struct{ Err error }
+
+// Error describes the failed read.
+func (e *BodyReadError) Error() string { return "read request body: " + e.Err.Error() }
+
+// Unwrap returns the read error.
+func (e *BodyReadError) Unwrap() error { return e.Err }
+
+// bodyReadProblem is the answer to a body that could not be read.
+func bodyReadProblem(err error) *Problem {
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return NewProblem(http.StatusRequestTimeout, "the request body was not received in time")
+	}
+	return NewProblem(http.StatusBadRequest, "the request body could not be read: malformed (for example its chunked encoding) or cut short")
 }
 
 func formatBytes(n int64) string {

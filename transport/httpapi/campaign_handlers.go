@@ -11,7 +11,7 @@ import (
 )
 
 // CampaignCreateRequest is a new campaign. Omitted optional fields take
-// the defaults: language "en", tone "friendly", max_prospects 50,
+// the defaults: language "any", tone "friendly", max_prospects 50,
 // daily_draft_limit 100, allow_links false. Any other field is refused
 // with 422. The schema's bounds are the domain's; the domain also trims
 // and checks every value (URLs, language tags, control characters) and
@@ -21,7 +21,7 @@ type CampaignCreateRequest struct {
 	Keywords          []string `json:"keywords" nullable:"false" minItems:"1" maxItems:"50" maxLength:"100" doc:"1..50 non-empty keywords of at most 100 characters; duplicates (in any case) are dropped."`
 	SeedURLs          []string `json:"seed_urls,omitempty" nullable:"false" maxItems:"100" maxLength:"2048" doc:"Absolute http(s) URLs of blogs to start from."`
 	Topics            []string `json:"topics,omitempty" nullable:"false" maxItems:"50" maxLength:"100"`
-	Language          string   `json:"language,omitempty" maxLength:"16" doc:"Language tag such as en or pt-BR; default en."`
+	Language          string   `json:"language,omitempty" maxLength:"16" doc:"Language tag such as en or pt-BR: only posts in that language are kept, and drafts are written in it. Default any: posts in every language, each drafted in its own."`
 	Tone              string   `json:"tone,omitempty" maxLength:"50" doc:"friendly, professional, casual, enthusiastic, thoughtful, neutral or other free text; default friendly."`
 	MaxProspects      int      `json:"max_prospects,omitempty" minimum:"1" maximum:"500" doc:"Prospects a run keeps; default 50."`
 	CommentGuidelines string   `json:"comment_guidelines,omitempty" maxLength:"2000"`

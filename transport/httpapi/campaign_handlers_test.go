@@ -29,7 +29,7 @@ func TestCreateCampaign(t *testing.T) {
 		assert.Equal(t, []any{"golang", "testing"}, c["keywords"], "trimmed, duplicates dropped")
 		assert.Equal(t, []any{}, c["seed_urls"])
 		assert.Equal(t, []any{}, c["topics"])
-		assert.Equal(t, "en", c["language"])
+		assert.Equal(t, "any", c["language"], "every language by default")
 		assert.Equal(t, "friendly", c["tone"])
 		assert.EqualValues(t, 50, c["max_prospects"])
 		assert.EqualValues(t, 100, c["daily_draft_limit"])
@@ -227,7 +227,7 @@ func TestPatchCampaign(t *testing.T) {
 		assert.Equal(t, "casual", nulled["tone"])
 		assert.Equal(t, "After", nulled["name"])
 		assert.Equal(t, before["keywords"], nulled["keywords"])
-		assert.Equal(t, "en", nulled["language"])
+		assert.Equal(t, "any", nulled["language"])
 		assert.Equal(t, before["max_prospects"], nulled["max_prospects"])
 		assert.Equal(t, true, nulled["allow_links"])
 		assert.Equal(t, "archived", nulled["status"])
@@ -327,6 +327,8 @@ func TestDeleteCampaignCascades(t *testing.T) {
 		keep, keepDrafts := e.seedCampaign(alice, "Kept", 1)
 		prospects := e.do("GET", "/api/campaigns/"+id+"/prospects", nil, bearer(alice.AccessToken)).page(t).Items
 		require.Len(t, prospects, 2)
+		assert.Equal(t, "he", prospects[0]["language"], "the post's language is shown")
+		assert.Equal(t, "rtl", prospects[0]["dir"], "and its direction")
 
 		r := e.do("DELETE", "/api/campaigns/"+id, nil, bearer(alice.AccessToken))
 		require.Equal(t, http.StatusNoContent, r.status, "body: %s", r.body)

@@ -60,7 +60,7 @@ func (e *testEnv) seedProspect(campaignID, url, title string) *campaign.Prospect
 	pr, created, err := e.camps.SaveProspect(context.Background(), campaign.Prospect{
 		CampaignID: campaignID, URL: url, Site: "blog.example.com", Title: title, Author: "Ada",
 		Summary: "A post about " + title, Text: "Full text of " + title, Relevance: 0.75,
-		AcceptsComments: true, CommentSystem: campaign.CommentsWordPress,
+		AcceptsComments: true, CommentSystem: campaign.CommentsWordPress, Language: "he", Dir: campaign.DirRTL,
 	})
 	require.NoError(e.t, err)
 	require.True(e.t, created)

@@ -15,7 +15,7 @@ type CampaignResponse struct {
 	Keywords          []string  `json:"keywords" nullable:"false" doc:"1..50 keywords, trimmed, unique case-insensitively."`
 	SeedURLs          []string  `json:"seed_urls" nullable:"false" doc:"Blogs the crew starts from."`
 	Topics            []string  `json:"topics" nullable:"false"`
-	Language          string    `json:"language" doc:"Language tag of the drafts, e.g. en or pt-BR."`
+	Language          string    `json:"language" doc:"Language tag of the posts kept and their drafts, e.g. en or pt-BR; any keeps every language."`
 	Tone              string    `json:"tone" doc:"Tone of the drafts."`
 	MaxProspects      int       `json:"max_prospects" doc:"Prospects a run keeps."`
 	CommentGuidelines string    `json:"comment_guidelines"`
@@ -53,14 +53,17 @@ type ProspectResponse struct {
 	Relevance       float64    `json:"relevance" doc:"Relevance to the campaign's keywords; higher is more relevant."`
 	Summary         string     `json:"summary"`
 	AcceptsComments bool       `json:"accepts_comments"`
-	CommentSystem   string     `json:"comment_system" enum:"wordpress,disqus,native,other,none" doc:"How the post takes comments: a WordPress form, Disqus, the site's own form, another embed, or none found."`
+	CommentSystem   string     `json:"comment_system" enum:"wordpress,disqus,facebook,giscus,utterances,commento,hyvor,remark42,discourse,ghost,substack,blogger,native,other,none" doc:"How the post takes comments: the system found by its own markers (a WordPress form, Disqus, Facebook Comments, giscus, ...), the site's own form, another embed, or none found."`
 	Author          string     `json:"author"`
+	Language        string     `json:"language" doc:"The post's language tag (en, fr-CA), from its markup or, when that is missing or wrong, its text; empty when unknown."`
+	Dir             string     `json:"dir" enum:"ltr,rtl," doc:"The post's text direction; empty when unknown."`
 }
 
 func prospectResponse(p *campaign.Prospect) ProspectResponse {
 	out := ProspectResponse{
 		ID: p.ID, URL: p.URL, Title: p.Title, Site: p.Site, Relevance: p.Relevance,
 		Summary: p.Summary, AcceptsComments: p.AcceptsComments, CommentSystem: p.CommentSystem, Author: p.Author,
+		Language: p.Language, Dir: p.Dir,
 	}
 	if p.PublishedAt != nil {
 		t := p.PublishedAt.UTC()

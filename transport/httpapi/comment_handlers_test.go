@@ -53,7 +53,7 @@ func TestListProspects(t *testing.T) {
 			assert.Equal(t, want[i], it["id"], "in the order found")
 		}
 		first := got[0]
-		assert.ElementsMatch(t, []string{"id", "url", "title", "site", "relevance", "summary", "accepts_comments", "comment_system", "author"}, keys(first),
+		assert.ElementsMatch(t, []string{"id", "url", "title", "site", "relevance", "summary", "accepts_comments", "comment_system", "author", "language", "dir"}, keys(first),
 			"no published_at when unknown, never the main text")
 		assert.Equal(t, "https://blog.example.com/post-0?utm_source=x", first["url"])
 		assert.Equal(t, "Post 0", first["title"])

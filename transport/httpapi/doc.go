@@ -6,7 +6,14 @@
 // /readyz, /metrics) and the middleware every route shares: request ids,
 // panic recovery, JSON access logs, Prometheus metrics, CORS, security
 // headers, body limits, client-IP resolution behind trusted proxies and
-// per-IP rate limits. Every failure is an RFC 9457 problem document.
+// per-IP rate limits, and the refusal, before the router, of paths,
+// queries and bodies no route can mean (control characters, NUL in JSON,
+// unreadable bodies). Every failure is an RFC 9457 problem document; serve
+// through ProblemListener (with ProblemConnContext) so that net/http's own
+// answers to unparsable requests are too.
+//
+// On shutdown call Server.Drain before http.Server.Shutdown: long-polls
+// answer at once and the synchronous agent calls end with 503.
 //
 // Other transport packages add their routes to the same server: huma
 // operations through Server.API (declare Security: BearerSecurity() to

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"runtime"
 	"runtime/debug"
 	"strconv"
 	"time"
@@ -16,6 +17,10 @@ import (
 	"github.com/kpbot/kpbot/report"
 	"github.com/kpbot/kpbot/storage"
 )
+
+// StatusClientClosedRequest is the status logged for a request whose
+// client went away before the answer (nginx's 499); nobody receives it.
+const StatusClientClosedRequest = 499
 
 // databaseRetryAfter is the Retry-After of a 503 while the database is
 // out of reach.
@@ -52,6 +57,16 @@ func (s *Server) Error(ctx context.Context, err error) *Problem {
 			return p
 		}
 	}
+	if bre, ok := errors.AsType[*BodyReadError](err); ok {
+		// Before the outage checks: a client's body cut short is an
+		// unexpected EOF, or a net error, that says nothing about the database.
+		return bodyReadProblem(bre.Err)
+	}
+	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		// The client went away (or the request was aborted) mid-call:
+		// nobody reads the answer, and it is no server error.
+		return NewProblem(StatusClientClosedRequest, "the client closed the request")
+	}
 	var ue *auth.UnavailableError
 	if errors.As(err, &ue) {
 		// Expected while a dependency is down (the adapter logs the
@@ -59,9 +74,10 @@ func (s *Server) Error(ctx context.Context, err error) *Problem {
 		return ServiceUnavailable(ue.RetryAfter)
 	}
 	if storage.IsUnavailable(err) {
-		// The database is out of reach (restarting, failing over): the
-		// request was not wrong and may be retried, so 503, not 500.
-		s.log.WarnContext(ctx, "database unavailable", "request_id", RequestIDFrom(ctx), "error", err.Error())
+		// The database (or another backing service: the model server, a
+		// blog an ad hoc call needed) is out of reach: the request was not
+		// wrong and may be retried, so 503, not 500.
+		s.log.WarnContext(ctx, "backing service unavailable", "request_id", RequestIDFrom(ctx), "error", err.Error())
 		return ServiceUnavailable(databaseRetryAfter)
 	}
 	if p := mapKnown(err); p != nil {
@@ -86,6 +102,7 @@ func mapKnown(err error) *Problem {
 	var rl *auth.RateLimitError
 	var me *huma.ErrorModel
 	var mbe *http.MaxBytesError
+	var bre *BodyReadError
 	switch {
 	case errors.Is(err, auth.ErrInvalidCredentials):
 		return unauthorized("invalid email or password", wwwAuthenticate)
@@ -113,6 +130,8 @@ func mapKnown(err error) *Problem {
 			WithField("query.cursor", "is not a valid cursor")
 	case errors.As(err, &mbe):
 		return NewProblem(http.StatusRequestEntityTooLarge, fmt.Sprintf("request body is larger than %d bytes", mbe.Limit))
+	case errors.As(err, &bre):
+		return bodyReadProblem(bre.Err)
 	case errors.As(err, &me):
 		return problemFromModel(me)
 	}
@@ -149,11 +168,20 @@ func ServiceUnavailable(retry time.Duration) *Problem {
 		WithHeader("Retry-After", strconv.FormatInt(secs, 10))
 }
 
-// internal reports err with its stack under a new error id and returns a
-// 500 that carries only that id.
+// internal reports err under a new error id and returns a 500 that
+// carries only that id. The report carries the stack the first time its
+// site (the route and the line that called Error) fails, as for panics.
 func (s *Server) internal(ctx context.Context, err error) *Problem {
 	id := report.NewID()
-	s.report(ctx, report.Event{Message: "request failed", Err: err, ErrorID: id, Stack: debug.Stack()})
+	site := "unknown"
+	if _, file, line, ok := runtime.Caller(2); ok { // internal ← Error ← the handler
+		site = file + ":" + strconv.Itoa(line)
+	}
+	ev := report.Event{Message: "request failed", Err: err, ErrorID: id, Site: site}
+	if s.panics.first("error " + stateFrom(ctx).route + " " + site) {
+		ev.Stack = []byte(truncate(string(debug.Stack()), maxStack))
+	}
+	s.report(ctx, ev)
 	p := NewProblem(http.StatusInternalServerError, "internal error; quote error_id "+id+" when reporting it")
 	p.ErrorID = id
 	return p

@@ -37,7 +37,7 @@ type EventMessage struct {
 	Type  string          `json:"type" enum:"event" doc:"Always \"event\"."`
 	Topic string          `json:"topic" doc:"The topic as the caller spells it: \"user\" for the caller's own user topic."`
 	Seq   int64           `json:"seq" doc:"1, 2, 3, ... per topic; a jump means retention removed older events."`
-	Event string          `json:"event" doc:"run.queued, run.started, run.progress, run.succeeded, run.failed, run.cancelled, prospect.found, comment.drafted, comment.reviewed, notification, ..."`
+	Event string          `json:"event" doc:"run.queued, run.started, run.progress, run.succeeded, run.failed, run.cancelled, run.warning, prospect.found, comment.drafted, comment.reviewed, notification, ..."`
 	Data  json.RawMessage `json:"data" doc:"The event's payload."`
 	At    time.Time       `json:"at" doc:"When the event was stored (RFC 3339, UTC)."`
 }
@@ -95,7 +95,7 @@ func RegisterEvents(s *Server, log events.Log, authorize TopicAuthorizer, waiter
 			}
 			return nil, NewProblem(http.StatusForbidden, "you may not read this topic")
 		}
-		evs, err := readEvents(ctx, log, waiter, topic, in.Since, in.Limit, time.Duration(in.Wait)*time.Second)
+		evs, err := readEvents(ctx, log, waiter, s.Draining(), topic, in.Since, in.Limit, time.Duration(in.Wait)*time.Second)
 		if err != nil {
 			return nil, s.Error(ctx, err)
 		}
@@ -109,8 +109,14 @@ func RegisterEvents(s *Server, log events.Log, authorize TopicAuthorizer, waiter
 }
 
 // readEvents reads topic after since; with nothing there and wait > 0 it
-// waits for an event (woken by waiter, or polling Last) until wait ends.
-func readEvents(ctx context.Context, log events.Log, waiter EventWaiter, topic string, since int64, limit int, wait time.Duration) ([]events.Event, error) {
+// waits for an event (woken by waiter, or polling the log) until wait
+// ends or draining closes, which makes it read once more and answer.
+func readEvents(ctx context.Context, log events.Log, waiter EventWaiter, draining <-chan struct{}, topic string, since int64, limit int, wait time.Duration) ([]events.Event, error) {
+	select {
+	case <-draining:
+		wait = 0 // shutting down: answer with what there is now
+	default:
+	}
 	var deadline <-chan time.Time
 	if wait > 0 {
 		t := time.NewTimer(wait)
@@ -118,12 +124,17 @@ func readEvents(ctx context.Context, log events.Log, waiter EventWaiter, topic s
 		deadline = t.C
 	}
 	backoff := pollMin
+	woken := false // the waiter woke us last time and the log had nothing
 	for {
 		var ready <-chan struct{}
 		release := func() {}
-		if waiter != nil && wait > 0 {
+		if waiter != nil && wait > 0 && !woken {
 			ready, release = waiter.WaitAfter(topic, since)
 		}
+		// After a wake-up that found nothing (a closed hub wakes every
+		// waiter at once, forever) the next wait polls with backoff, so a
+		// long-poll never spins on the log.
+		woken = false
 		evs, err := log.After(ctx, topic, since, limit)
 		if err != nil || len(evs) > 0 || wait <= 0 {
 			release()
@@ -139,11 +150,16 @@ func readEvents(ctx context.Context, log events.Log, waiter EventWaiter, topic s
 		select {
 		case <-ready:
 			release()
+			woken = true
 		case <-poll:
 			release()
 		case <-deadline:
 			release()
 			return nil, nil
+		case <-draining:
+			release()
+			wait = 0 // read once more, then answer whatever there is
+			continue
 		case <-ctx.Done():
 			release()
 			return nil, ctx.Err()

@@ -77,10 +77,10 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// newTestServer runs the real server over HTTP on db (migrated), with the
-// real stores, JWT codec, bcrypt hasher (minimum cost) and memory rate
-// limiter, all on one fake clock. The per-IP limit is high unless an
-// option lowers it.
+// newTestServer runs the real server over HTTP on db (migrated), behind a
+// ProblemListener, with the real stores, JWT codec, bcrypt hasher (minimum
+// cost) and memory rate limiter, all on one fake clock. The per-IP limit
+// is high unless an option lowers it.
 func newTestServer(t testing.TB, db *bun.DB, opts ...testOpt) *testEnv {
 	t.Helper()
 	clock := authtest.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
@@ -109,7 +109,12 @@ func newTestServer(t testing.TB, db *bun.DB, opts ...testOpt) *testEnv {
 	if setup.register != nil {
 		setup.register(srv)
 	}
-	ts := httptest.NewServer(srv)
+	// Served as the example server serves it: net/http's own error
+	// answers become problems too.
+	ts := httptest.NewUnstartedServer(srv)
+	ts.Listener = ProblemListener(ts.Listener)
+	ts.Config.ConnContext = ProblemConnContext
+	ts.Start()
 	t.Cleanup(ts.Close)
 	return &testEnv{t: t, srv: srv, ts: ts, svc: svc, logs: logs, clock: clock, camps: setup.deps.Campaigns}
 }

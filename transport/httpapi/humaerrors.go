@@ -24,6 +24,12 @@ func (s *Server) transformErrors(ctx huma.Context, _ string, v any) (any, error)
 		}
 		return tooLarge(s.cfg.MaxBodyBytes), nil
 	}
+	if st.bodyUnreadable && m.Status >= 500 {
+		// huma could not read the body: the client's fault, not ours.
+		p := NewProblem(http.StatusBadRequest, "the request body could not be read: malformed (for example its chunked encoding) or cut short")
+		ctx.SetStatus(p.Status)
+		return p, nil
+	}
 	if m.Status >= 500 {
 		return s.internal(ctx.Context(), m), nil
 	}

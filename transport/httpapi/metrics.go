@@ -17,6 +17,7 @@ import (
 type httpMetrics struct {
 	requests  *prometheus.CounterVec
 	duration  *prometheus.HistogramVec
+	inFlight  prometheus.Gauge
 	analytics *requestStats
 }
 
@@ -41,14 +42,21 @@ func newHTTPMetrics(reg prometheus.Registerer) (*httpMetrics, error) {
 		Help:    "HTTP request latency, by method and route pattern.",
 		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
 	}, []string{"method", "route"})
+	inFlight := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "kpbot_http_requests_in_flight",
+		Help: "HTTP requests being handled now (long-polls and WebSocket upgrades included).",
+	})
 	var err error
+	if inFlight, err = registerOrReuse(reg, inFlight); err != nil {
+		return nil, err
+	}
 	if requests, err = registerOrReuse(reg, requests); err != nil {
 		return nil, err
 	}
 	if duration, err = registerOrReuse(reg, duration); err != nil {
 		return nil, err
 	}
-	return &httpMetrics{requests: requests, duration: duration, analytics: newRequestStats(nil)}, nil
+	return &httpMetrics{requests: requests, duration: duration, inFlight: inFlight, analytics: newRequestStats(nil)}, nil
 }
 
 func registerOrReuse[C prometheus.Collector](reg prometheus.Registerer, c C) (C, error) {

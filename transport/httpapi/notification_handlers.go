@@ -16,7 +16,7 @@ import (
 // NotificationView is a notification as the API shows it.
 type NotificationView struct {
 	ID        string          `json:"id"`
-	Kind      string          `json:"kind" doc:"run.succeeded, run.failed, run.cancelled, comment.reviewed, budget.reached, ..."`
+	Kind      string          `json:"kind" doc:"run.succeeded, run.failed, run.cancelled, run.warning, comment.reviewed, budget.reached, ..."`
 	Title     string          `json:"title"`
 	Body      string          `json:"body"`
 	Data      json.RawMessage `json:"data" doc:"Details for the kind, e.g. run_id and campaign_id of a run."`

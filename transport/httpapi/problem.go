@@ -27,7 +27,11 @@ type Problem struct {
 
 // NewProblem returns a problem with the status's standard title.
 func NewProblem(status int, detail string) *Problem {
-	return &Problem{Title: http.StatusText(status), Status: status, Detail: detail}
+	title := http.StatusText(status)
+	if status == StatusClientClosedRequest {
+		title = "Client Closed Request"
+	}
+	return &Problem{Title: title, Status: status, Detail: detail}
 }
 
 // WithField adds an offending field; location is like "body.email" or

@@ -85,6 +85,19 @@ func TestFailuresAreReportedOnce(t *testing.T) {
 		assert.Empty(t, fail.UserID)
 		assert.NotEmpty(t, fail.Stack)
 
+		// The same failure again is reported again, its stack only once.
+		p4 := requireProblem(t, e.do("GET", "/test/fail/8", nil), http.StatusInternalServerError)
+		var repeat report.Event
+		for _, ev := range rec.all() {
+			if ev.ErrorID == p4["error_id"] {
+				repeat = ev
+			}
+		}
+		assert.EqualError(t, repeat.Err, "disk on fire")
+		assert.Empty(t, repeat.Stack, "the stack went with the first report from this site")
+		assert.Equal(t, fail.Site, repeat.Site)
+		assert.Contains(t, fail.Site, "report_test.go:")
+
 		plain, ok := byID[p3["error_id"].(string)]
 		require.True(t, ok)
 		assert.Equal(t, "/test/plain-boom", plain.Route)

@@ -88,6 +88,11 @@ type Server struct {
 	mappers  []ErrorMapper
 	reporter report.Reporter
 	healthOK *healthOutput // the /healthz answer, read-only, shared by every request
+	panics   panicSites
+
+	// drainCtx ends, with cause ErrDraining, when Drain is called.
+	drainCtx    context.Context
+	drainCancel context.CancelCauseFunc
 }
 
 var _ http.Handler = (*Server)(nil)
@@ -109,6 +114,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if s.reporter == nil {
 		s.reporter = report.NewLog(s.log)
 	}
+	s.drainCtx, s.drainCancel = context.WithCancelCause(context.Background())
 
 	s.registry = deps.Metrics
 	if s.registry == nil {
@@ -144,7 +150,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		s.registerAgents()
 	}
 
-	s.handler = s.securityHeaders(s.corsMiddleware(s.bodyLimit(s.router)))
+	s.handler = s.securityHeaders(s.corsMiddleware(s.checkTarget(s.bodyLimit(s.refuseNUL(s.router)))))
 	return s, nil
 }
 
@@ -160,7 +166,9 @@ func (s *Server) humaConfig() huma.Config {
 	hc.Info.Description = "kpbot: accounts, campaigns and the agent crew. " +
 		"Errors are RFC 9457 problem documents (application/problem+json). " +
 		"Request bodies are JSON only (other content types: 415) and at most " +
-		formatBytes(s.cfg.MaxBodyBytes) + " (413 beyond). Rate limits answer 429 with Retry-After."
+		formatBytes(s.cfg.MaxBodyBytes) + " (413 beyond). Rate limits answer 429 with Retry-After. " +
+		"A path or query holding control characters or invalid UTF-8 once decoded, or a body that cannot be read " +
+		"(malformed chunked encoding), is 400; a JSON string holding NUL is 422."
 	hc.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
 		securitySchemeBearer: {
 			Type:         "http",
@@ -186,7 +194,10 @@ func (s *Server) onAddOperation(_ *huma.OpenAPI, op *huma.Operation) {
 // metrics and panic recovery around the rest of the middleware and the
 // router.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer handlerOnConn(r)()
 	start := time.Now()
+	s.metrics.inFlight.Inc()
+	defer s.metrics.inFlight.Dec()
 	st := &requestState{id: requestID(r), clientIP: s.clientIP(r), userAgent: r.UserAgent()}
 	st.rec.ResponseWriter = w
 	rec := &st.rec

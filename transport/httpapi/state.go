@@ -19,6 +19,9 @@ type requestState struct {
 	route        string // the matched route pattern; "" when none matched
 	principal    *auth.Principal
 	bodyTooLarge bool // the body went over Config.MaxBodyBytes
+	// bodyUnreadable: reading the body failed for another reason
+	// (malformed chunked encoding, cut short, timed out).
+	bodyUnreadable bool
 
 	// rec and hdr live here so a request costs one allocation for all
 	// three: the response recorder, and the values of the headers every

@@ -7,6 +7,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/kpbot/kpbot/agents/postag"
 	"github.com/kpbot/kpbot/agents/relevance"
 	"github.com/kpbot/kpbot/agents/reviewer"
 )
@@ -31,6 +32,7 @@ type token struct {
 type sentence struct {
 	text   string
 	tokens []token
+	tags   []postag.Tag // the tokens' parts of speech
 	score  float64
 	index  int
 }
@@ -64,7 +66,8 @@ func analyze(title, text string, keywords []string, avoid map[string]bool) analy
 		if skipSentence(s) {
 			continue
 		}
-		a.sentences = append(a.sentences, sentence{text: s, tokens: tokenize(s), index: len(a.sentences)})
+		toks := tokenize(s)
+		a.sentences = append(a.sentences, sentence{text: s, tokens: toks, tags: tagTokens(toks), index: len(a.sentences)})
 	}
 
 	// Term weights: frequency in the post × inverse sentence frequency.
@@ -119,7 +122,7 @@ func analyze(title, text string, keywords []string, avoid map[string]bool) analy
 			lengthFit = 30 / float64(words)
 		}
 		s.score = sum / math.Sqrt(float64(words)+1) * lengthFit
-		for _, p := range phrasesOf(s.tokens, proper) {
+		for _, p := range phrasesOf(s.tokens, s.tags, proper) {
 			if overlaps(p.stems, avoid) {
 				continue
 			}
@@ -136,7 +139,8 @@ func analyze(title, text string, keywords []string, avoid map[string]bool) analy
 		}
 	}
 	// The title's phrases count too, though there is no sentence to quote.
-	for _, p := range phrasesOf(tokenize(title), proper) {
+	titleToks := tokenize(title)
+	for _, p := range phrasesOf(titleToks, tagTokens(titleToks), proper) {
 		if overlaps(p.stems, avoid) {
 			continue
 		}
@@ -283,11 +287,33 @@ func hasInnerUpper(s string) bool {
 	return false
 }
 
+// tagTokens tags a sentence's tokens with postag, each token written with
+// a comma when punctuation follows it, so the tagger sees the breaks.
+func tagTokens(toks []token) []postag.Tag {
+	words := make([]string, len(toks))
+	for i, tk := range toks {
+		words[i] = tk.raw
+		if tk.breaks {
+			words[i] += ","
+		}
+	}
+	return postag.TagWords(words)
+}
+
 // phrasesOf returns the candidate phrases of a sentence: runs of one to
-// three adjacent content words not split by punctuation, holding at least
-// one distinctive word (four letters or more, not commentary vocabulary);
-// a single word must itself be distinctive.
-func phrasesOf(toks []token, proper map[string]bool) []phrase {
+// three adjacent content words not split by punctuation that postag reads
+// as a whole noun phrase (adjectives and nouns ending in a noun, not cut
+// from a longer compound, no verb, number or function word), holding at
+// least one distinctive word (four letters or more, not commentary
+// vocabulary); a single word must itself be distinctive.
+func phrasesOf(toks []token, tags []postag.Tag, proper map[string]bool) []phrase {
+	words := make([]string, len(toks))
+	for i, tk := range toks {
+		words[i] = tk.raw
+		if tk.breaks {
+			words[i] += ","
+		}
+	}
 	var out []phrase
 	for i := range toks {
 		for n := 1; n <= 3 && i+n <= len(toks); n++ {
@@ -305,7 +331,7 @@ func phrasesOf(toks []token, proper map[string]bool) []phrase {
 			if !ok || !distinct || !isDistinctive(run[n-1]) && n > 1 && !isDistinctive(run[0]) {
 				continue
 			}
-			if n == 1 && !isDistinctive(run[0]) || !phraseOK(run) {
+			if n == 1 && !isDistinctive(run[0]) || !phraseOK(run) || !postag.IsNounPhrase(words, tags, i, i+n) {
 				continue
 			}
 			words := make([]string, n)

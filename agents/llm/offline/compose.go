@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/kpbot/kpbot/agents"
+	"github.com/kpbot/kpbot/agents/postag"
 	"github.com/kpbot/kpbot/agents/relevance"
 )
 
@@ -227,7 +228,8 @@ func capitalize(s string) string {
 }
 
 // cut shortens s to at most n characters at a word boundary, ending it
-// with a full stop.
+// with a full stop; a quotation it would cut open is dropped whole, from
+// its opening mark, so no quote is ever left cut mid-way.
 func cut(s string, n int) string {
 	r := []rune(s)
 	if len(r) <= n {
@@ -236,6 +238,9 @@ func cut(s string, n int) string {
 	t := string(r[:n-1])
 	if i := strings.LastIndexByte(t, ' '); i > 0 {
 		t = t[:i]
+	}
+	if strings.Count(t, `"`)%2 == 1 {
+		t = t[:strings.LastIndexByte(t, '"')]
 	}
 	return strings.TrimRight(t, " ,;:-") + "."
 }
@@ -327,9 +332,11 @@ func pickOther(an analysis, rng *rand.Rand, used []string) (phrase, bool) {
 }
 
 // quoteAround returns a short quote of sentence around the first
-// occurrence of phr: the clause holding it (between commas, semicolons,
-// colons or dashes) when that is 5 to 14 words, else up to maxQuoteWords
-// words from shortly before it; without outer punctuation or double quotes.
+// occurrence of phr, always whole: the sentence when it has at most 14
+// words, else the clause holding phr (between commas, semicolons, colons
+// or dashes) when that is 5 to 14 words, else nothing. A leading "and" or
+// "but" is dropped, as are outer punctuation and double quotes; a quote
+// that would end on a function word ("… onto") is not taken.
 func quoteAround(sentence, phr string) string {
 	words := strings.Fields(sentence)
 	first := strings.ToLower(strings.Fields(phr)[0])
@@ -350,16 +357,49 @@ func quoteAround(sentence, phr string) string {
 		for ce < len(words) && !endsClause(words[ce-1]) {
 			ce++
 		}
-		if n := ce - cs; n >= 5 && n <= maxQuoteWords+2 {
-			start, end = cs, ce
-		} else {
-			start = max(cs, at-3)
-			end = min(len(words), start+maxQuoteWords)
+		n := ce - cs
+		if n < 5 || n > maxQuoteWords+2 {
+			return ""
 		}
+		start, end = cs, ce
+	}
+	for end-start > 5 && leadingConjunction(words[start]) {
+		start++
 	}
 	q := strings.Join(words[start:end], " ")
 	q = strings.NewReplacer(`"`, "'", "“", "'", "”", "'").Replace(q)
-	return strings.TrimFunc(q, func(r rune) bool { return notWordRune(r) && r != '%' && r != ')' })
+	q = strings.TrimFunc(q, func(r rune) bool { return notWordRune(r) && r != '%' && r != ')' })
+	if len(postag.Broken(`"`+q+`"`)) > 0 || endsOnFigure(q) {
+		return ""
+	}
+	return q
+}
+
+// endsOnFigure reports a quote that ends on a number or a lone letter, as
+// a clause cut inside a figure or coordinate ("at 51.4778 N") does.
+func endsOnFigure(q string) bool {
+	f := strings.Fields(q)
+	if len(f) == 0 {
+		return true
+	}
+	last := strings.TrimFunc(f[len(f)-1], notWordRune)
+	if utf8.RuneCountInString(last) <= 1 {
+		return true
+	}
+	for _, r := range last {
+		if unicode.IsDigit(r) {
+			return true
+		}
+	}
+	return false
+}
+
+func leadingConjunction(w string) bool {
+	switch strings.ToLower(strings.TrimFunc(w, notWordRune)) {
+	case "and", "but", "or", "so", "yet":
+		return true
+	}
+	return false
 }
 
 func endsClause(w string) bool {

@@ -17,8 +17,11 @@
 // opener, near duplicate → another sentence and templates, keyword
 // stuffing → phrases without campaign keywords.
 //
-// Limits: the templates are English only; for any other PostContext.Language
-// it still writes English and says so in GenerateResponse.Warnings. Free-text
+// Limits: the templates are English only; for a post in any other
+// PostContext.Language it writes nothing and returns an error wrapping
+// agents.ErrLanguageUnsupported, so the crew skips that post's draft
+// (counted in the run's drafts_skipped_language) instead of writing
+// English under it. An unknown language ("") is written in English. Free-text
 // guidelines are honoured only for a few recognisable cues ("brief",
 // "ask a question", "no questions"). Requests without a Post are answered
 // from the last user message, treated as the post text. Usage is an

@@ -84,9 +84,8 @@ func (g *Generator) Generate(ctx context.Context, req agents.GenerateRequest) (a
 		return agents.GenerateResponse{}, ErrNoText
 	}
 
-	var warnings []string
-	if lang := strings.ToLower(strings.TrimSpace(post.Language)); lang != "" && lang != "en" && !strings.HasPrefix(lang, "en-") && !strings.HasPrefix(lang, "en_") {
-		warnings = append(warnings, fmt.Sprintf("offline writer supports English only; wrote English instead of %q", post.Language))
+	if !isEnglish(post.Language) {
+		return agents.GenerateResponse{}, fmt.Errorf("offline writer writes English only, the post is in %q: %w", post.Language, agents.ErrLanguageUnsupported)
 	}
 
 	text, err := g.write(post)
@@ -99,7 +98,7 @@ func (g *Generator) Generate(ctx context.Context, req agents.GenerateRequest) (a
 	}
 	usage := agents.Usage{PromptTokens: approxTokens(prompt), CompletionTokens: approxTokens(text)}
 	usage.TotalTokens = usage.PromptTokens + usage.CompletionTokens
-	return agents.GenerateResponse{Content: text, Model: g.cfg.Model, Usage: usage, Warnings: warnings}, nil
+	return agents.GenerateResponse{Content: text, Model: g.cfg.Model, Usage: usage}, nil
 }
 
 // approxTokens estimates tokens as 1.3 per word.
@@ -121,4 +120,10 @@ func seed(p *agents.PostContext) uint64 {
 func newRand(p *agents.PostContext) *rand.Rand {
 	s := seed(p)
 	return rand.New(rand.NewPCG(s, s^0x9e3779b97f4a7c15))
+}
+
+// isEnglish reports whether a language tag is English, or unknown ("").
+func isEnglish(tag string) bool {
+	tag = strings.ToLower(strings.TrimSpace(tag))
+	return tag == "" || tag == "en" || strings.HasPrefix(tag, "en-") || strings.HasPrefix(tag, "en_")
 }

@@ -59,7 +59,7 @@ func (p Post) CommentSystem() string {
 	case CommentsNativeOpen, CommentsNativeClosed:
 		return "native"
 	case CommentsGiscus:
-		return "other"
+		return "giscus"
 	}
 	return "none"
 }

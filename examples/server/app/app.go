@@ -46,8 +46,11 @@ func NewApp(ctx context.Context, cfg Config, logger *slog.Logger, db *Database, 
 
 // Serve starts the job queue and answers HTTP on ln until ctx ends, then
 // drains in-flight requests and stops the queue, within
-// Config.ShutdownTimeout. Runs interrupted by the stop resume on the next
-// start (or on another instance).
+// Config.ShutdownTimeout: long-polls answer at once with what they have,
+// ad hoc agent calls are cancelled with 503, WebSockets are closed with
+// 1001, and short requests finish. It returns nil after a complete drain.
+// Runs interrupted by the stop resume on the next start (or on another
+// instance).
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	if err := a.Queue.Start(ctx); err != nil {
 		return fmt.Errorf("start job queue: %w", err)
@@ -68,9 +71,11 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(a.Logger.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+		// net/http's own answers to unparsable requests become problems.
+		ConnContext: httpapi.ProblemConnContext,
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- srv.Serve(httpapi.ProblemListener(ln)) }()
 	select {
 	case err := <-errc:
 		_ = a.Queue.StopAndCancel(context.WithoutCancel(ctx))
@@ -80,6 +85,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	a.Logger.Info("shutting down: draining requests", "timeout", a.Config.ShutdownTimeout.String())
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.Config.ShutdownTimeout)
 	defer cancel()
+	// Long-polls answer now with what they have and ad hoc agent calls end
+	// with 503, so Shutdown waits only for short requests.
+	a.HTTP.Drain()
 	// Shutdown does not track upgraded connections: the hub says goodbye
 	// (1001) to every socket itself, and clients resume elsewhere with since.
 	if err := a.Hub.Close(sctx); err != nil {

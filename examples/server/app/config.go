@@ -151,7 +151,7 @@ func LoadConfig(args []string, getenv func(string) string) (Config, error) {
 	e.integer(&c.MaxRunsPerUser, "max-runs-per-user", "KPBOT_MAX_RUNS_PER_USER", 2, "queued or running runs one user may have")
 	e.duration(&c.RunLease, "run-lease", "KPBOT_RUN_LEASE", 15*time.Second, "lease an executing run renews every third of it; a run of a dead instance is resumed elsewhere within about 1.5 times this")
 	e.str(&c.LogLevel, "log-level", "KPBOT_LOG_LEVEL", "info", "debug, info, warn or error")
-	e.duration(&c.ReadTimeout, "http-read-timeout", "KPBOT_HTTP_READ_TIMEOUT", 30*time.Second, "longest time to read one request (WebSocket sockets are exempt)")
+	e.duration(&c.ReadTimeout, "http-read-timeout", "KPBOT_HTTP_READ_TIMEOUT", 15*time.Second, "longest time to read one request (WebSocket sockets are exempt); keep it under the shutdown timeout so a trickled body cannot hold a drain")
 	e.duration(&c.EventMaxAge, "event-max-age", "KPBOT_EVENT_MAX_AGE", 30*24*time.Hour, "stored events older than this are pruned (0: no age limit)")
 	e.integer(&c.EventKeep, "event-keep-per-topic", "KPBOT_EVENT_KEEP_PER_TOPIC", 10000, "newest events kept per topic (0: no count limit)")
 	e.str(&c.SentryDSN, "sentry-dsn", "KPBOT_SENTRY_DSN", "", "Sentry or GlitchTip DSN error reports also go to (unset: the log only)")

@@ -1,0 +1,3 @@
+ALTER TABLE kpbot_prospects DROP COLUMN dir;
+--bun:split
+ALTER TABLE kpbot_prospects DROP COLUMN language;
