@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/kpbot/kpbot/agents"
+	"github.com/kpbot/kpbot/report"
 )
 
 // Defaults of Config.
@@ -64,6 +66,10 @@ type Config struct {
 	ReapInterval time.Duration
 	// Logger gets River's and the Queue's logs; default slog.Default().
 	Logger *slog.Logger
+	// Reporter receives each failed attempt of a run's job and each job
+	// discarded after its last attempt, with the run id (and the stack
+	// of a panic); default report.NewLog(Logger).
+	Reporter report.Reporter
 }
 
 func (c Config) withDefaults() Config {
@@ -87,6 +93,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
+	}
+	if c.Reporter == nil {
+		c.Reporter = report.NewLog(c.Logger)
 	}
 	return c
 }
@@ -406,21 +415,45 @@ func (w *runWorker) Work(ctx context.Context, job *river.Job[RunArgs]) error {
 	case errors.Is(err, agents.ErrLeaseHeld):
 		return river.JobSnooze(w.q.cfg.ReapInterval)
 	}
-	if job.Attempt >= job.MaxAttempts && ctx.Err() == nil {
+	if ctx.Err() != nil {
+		return err // stopping: the job is retried, nothing failed
+	}
+	ev := report.Event{ErrorID: report.NewID(), RunID: runID, Err: err}
+	if run, gerr := w.q.store.Get(ctx, runID); gerr == nil {
+		ev.UserID = run.OwnerID
+	}
+	var pe *panicError
+	if errors.As(err, &pe) {
+		ev.Panic, ev.Stack, ev.Err = pe.value, pe.stack, nil
+	}
+	if job.Attempt >= job.MaxAttempts {
+		ev.Message = "run job discarded"
+		w.q.cfg.Reporter.Report(ctx, ev)
 		reason := fmt.Sprintf("gave up after %d attempts: %v", job.Attempt, err)
 		if _, ferr := w.q.runner.Fail(context.WithoutCancel(ctx), runID, reason); ferr != nil && !errors.Is(ferr, agents.ErrRunFinished) {
-			w.q.cfg.Logger.Error("fail run", "run_id", runID, "err", ferr)
+			w.q.cfg.Reporter.Report(ctx, report.Event{Message: "fail run", Err: ferr, ErrorID: report.NewID(), RunID: runID, UserID: ev.UserID})
 		}
 		return river.JobCancel(err)
 	}
+	ev.Message = "run job failed; retrying"
+	w.q.cfg.Reporter.Report(ctx, ev)
 	return err
 }
+
+// panicError is a panic of a run's execution, with its stack.
+type panicError struct {
+	runID string
+	value any
+	stack []byte
+}
+
+func (e *panicError) Error() string { return fmt.Sprintf("run %s panicked: %v", e.runID, e.value) }
 
 // execute runs the run, turning a panic into an error.
 func (w *runWorker) execute(ctx context.Context, runID string) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			err = fmt.Errorf("run %s panicked: %v", runID, p)
+			err = &panicError{runID: runID, value: p, stack: debug.Stack()}
 		}
 	}()
 	return w.q.runner.Execute(ctx, runID)

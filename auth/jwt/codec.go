@@ -25,6 +25,7 @@ type Codec struct {
 	signKey   any
 	verifyKey any
 	parser    *gojwt.Parser
+	verified  verifiedCache
 }
 
 var _ auth.TokenCodec = (*Codec)(nil)
@@ -133,6 +134,12 @@ func (c *Codec) Parse(token string) (auth.AccessClaims, error) {
 	if len(token) > MaxTokenLength {
 		return auth.AccessClaims{}, fmt.Errorf("%w: token is %d bytes, over %d", auth.ErrInvalidToken, len(token), MaxTokenLength)
 	}
+	if t, ok := c.verified.get(token); ok {
+		if err := c.checkTimes(t); err != nil {
+			return auth.AccessClaims{}, err
+		}
+		return t.claims, nil
+	}
 	var claims accessClaims
 	_, err := c.parser.ParseWithClaims(token, &claims, c.keyFor)
 	if err != nil {
@@ -143,14 +150,20 @@ func (c *Codec) Parse(token string) (auth.AccessClaims, error) {
 	if claims.IssuedAt == nil || claims.ExpiresAt == nil {
 		return auth.AccessClaims{}, fmt.Errorf("%w: missing iat", auth.ErrInvalidToken)
 	}
-	return auth.AccessClaims{
+	out := auth.AccessClaims{
 		UserID:    claims.Subject,
 		SessionID: claims.SessionID,
 		Role:      auth.Role(claims.Role),
 		TokenID:   claims.ID,
 		IssuedAt:  claims.IssuedAt.Time,
 		ExpiresAt: claims.ExpiresAt.Time,
-	}, nil
+	}
+	vt := verifiedToken{claims: out}
+	if claims.NotBefore != nil {
+		vt.notBefore = claims.NotBefore.Time
+	}
+	c.verified.put(token, vt, c.cfg.Now())
+	return out, nil
 }
 
 // keyFor checks the header before any signature work and returns the one

@@ -323,3 +323,41 @@ func TestExpiryFollowsClock(t *testing.T) {
 	_, err = c.Parse(tok)
 	assert.ErrorIs(t, err, auth.ErrInvalidToken)
 }
+
+// TestRepeatedParseKeepsEveryCheck: a token parsed before is remembered,
+// but a tampered copy is still refused and the time rules still apply on
+// every parse.
+func TestRepeatedParseKeepsEveryCheck(t *testing.T) {
+	t.Parallel()
+	now := testNow
+	c, err := jwt.New(jwt.Config{HS256Key: hsKey(t), Leeway: time.Second, Now: func() time.Time { return now }})
+	require.NoError(t, err)
+	in := sampleClaims()
+	in.IssuedAt = testNow
+	in.ExpiresAt = testNow.Add(time.Minute)
+	tok, err := c.Issue(in)
+	require.NoError(t, err)
+	first, err := c.Parse(tok)
+	require.NoError(t, err)
+	again, err := c.Parse(tok)
+	require.NoError(t, err)
+	assert.Equal(t, first, again)
+
+	last := tok[len(tok)-1]
+	flipped := byte('A')
+	if last == 'A' {
+		flipped = 'B'
+	}
+	_, err = c.Parse(tok[:len(tok)-1] + string(flipped))
+	assert.ErrorIs(t, err, auth.ErrInvalidToken, "a tampered copy of a remembered token")
+
+	now = testNow.Add(-2 * time.Second)
+	_, err = c.Parse(tok)
+	assert.ErrorIs(t, err, auth.ErrInvalidToken, "used before issued, beyond the leeway")
+	now = testNow.Add(time.Minute + 999*time.Millisecond)
+	_, err = c.Parse(tok)
+	assert.NoError(t, err, "expired within the leeway")
+	now = testNow.Add(time.Minute + time.Second)
+	_, err = c.Parse(tok)
+	assert.ErrorIs(t, err, auth.ErrInvalidToken, "expired")
+}

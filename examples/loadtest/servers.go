@@ -12,11 +12,13 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strconv"
 	"time"
 
 	"github.com/kpbot/kpbot/examples/server/app"
+	"github.com/kpbot/kpbot/logbuf"
 )
 
 // bareBody is what the bare handler answers: a small constant JSON body.
@@ -96,8 +98,8 @@ func serverEnv(o Options, databaseURL string) (map[string]string, error) {
 
 // startKpbot builds the server with app.Build and serves it on a loopback
 // port. With no DatabaseURL it uses a fresh SQLite file under tmpDir. The
-// logger discards everything: JSON access logs would cost more CPU than
-// the handlers being measured.
+// JSON log, access lines included, goes to tmpDir/kpbot.log through the
+// asynchronous writer, as the example server writes its stdout.
 func startKpbot(ctx context.Context, o Options, tmpDir string) (*kpbotServer, error) {
 	dsn := o.DatabaseURL
 	if dsn == "" {
@@ -111,11 +113,24 @@ func startKpbot(ctx context.Context, o Options, tmpDir string) (*kpbotServer, er
 	if err != nil {
 		return nil, fmt.Errorf("server configuration: %w", err)
 	}
-	logger := slog.New(slog.DiscardHandler)
+	logFile, err := os.Create(filepath.Join(tmpDir, "kpbot.log"))
+	if err != nil {
+		return nil, fmt.Errorf("server log: %w", err)
+	}
+	logOut := logbuf.New(logFile, logbuf.Config{})
+	logger := slog.New(slog.NewJSONHandler(logOut, nil))
 	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	a, cleanup, err := app.Build(sctx, cfg, logger)
+	a, buildCleanup, err := app.Build(sctx, cfg, logger)
+	cleanup := func() {
+		if buildCleanup != nil {
+			buildCleanup()
+		}
+		_ = logOut.Close(context.Background())
+		_ = logFile.Close()
+	}
 	if err != nil {
 		cancel()
+		cleanup()
 		return nil, fmt.Errorf("build the server: %w", err)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

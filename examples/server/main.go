@@ -15,8 +15,10 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/kpbot/kpbot/examples/server/app"
+	"github.com/kpbot/kpbot/logbuf"
 )
 
 func main() {
@@ -45,7 +47,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintf(stderr, "kpbot: configuration: %v\n", err)
 		return 2
 	}
-	logger := slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: logLevel(cfg.LogLevel)}))
+	// The log goes through a buffer written out every 100 ms, so a
+	// request's access-log line costs no system call; it is flushed on
+	// every return (deferred first, so it runs last).
+	logOut := logbuf.New(stdout, logbuf.Config{})
+	defer func() {
+		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = logOut.Close(cctx)
+	}()
+	logger := slog.New(slog.NewJSONHandler(logOut, &slog.HandlerOptions{Level: logLevel(cfg.LogLevel)}))
 	app.RouteRedisLogs(logger)
 	a, cleanup, err := app.Build(ctx, cfg, logger)
 	if err != nil {
@@ -53,6 +64,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return 1
 	}
 	defer cleanup()
+	if err := logOut.Register(a.HTTP.Registry()); err != nil {
+		logger.Error("start", "err", err)
+		return 1
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		logger.Error("listen", "addr", cfg.Addr, "err", err)

@@ -16,7 +16,7 @@ func (s *Server) clientIP(r *http.Request) string {
 		return r.RemoteAddr
 	}
 	if !s.trusted(peer) {
-		return peer.String()
+		return addrText(peer, r.RemoteAddr)
 	}
 	hops := forwardedFor(r.Header.Values("X-Forwarded-For"))
 	client := peer
@@ -64,4 +64,23 @@ func forwardedFor(lines []string) []string {
 		}
 	}
 	return hops
+}
+
+// addrText is ip.String(), reusing the host part of remote ("host:port",
+// "[host]:port" or "host") when that already is ip's text, which spares
+// an allocation per request.
+func addrText(ip netip.Addr, remote string) string {
+	host := remote
+	if i := strings.LastIndexByte(remote, ':'); i > 0 && strings.Count(remote, ":") == 1 {
+		host = remote[:i] // IPv4 host:port
+	} else if strings.HasPrefix(remote, "[") {
+		if j := strings.IndexByte(remote, ']'); j > 0 {
+			host = remote[1:j]
+		}
+	}
+	var buf [64]byte
+	if string(ip.AppendTo(buf[:0])) == host {
+		return host
+	}
+	return ip.String()
 }

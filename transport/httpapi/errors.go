@@ -6,13 +6,15 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"runtime"
+	"runtime/debug"
 	"strconv"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
-	"github.com/google/uuid"
 
 	"github.com/kpbot/kpbot/auth"
+	"github.com/kpbot/kpbot/report"
 	"github.com/kpbot/kpbot/storage"
 )
 
@@ -174,12 +176,32 @@ func ServiceUnavailable(retry time.Duration) *Problem {
 		WithHeader("Retry-After", strconv.FormatInt(secs, 10))
 }
 
-// internal logs err under a new error id and returns a 500 that carries
-// only that id.
+// internal reports err under a new error id and returns a 500 that
+// carries only that id. The report carries the stack the first time its
+// site (the route and the line that called Error) fails, as for panics.
 func (s *Server) internal(ctx context.Context, err error) *Problem {
-	id := uuid.NewString()
-	s.log.ErrorContext(ctx, "request failed", "error_id", id, "request_id", RequestIDFrom(ctx), "error", err.Error())
+	id := report.NewID()
+	site := "unknown"
+	if _, file, line, ok := runtime.Caller(2); ok { // internal ← Error ← the handler
+		site = file + ":" + strconv.Itoa(line)
+	}
+	ev := report.Event{Message: "request failed", Err: err, ErrorID: id, Site: site}
+	if s.panics.first("error " + stateFrom(ctx).route + " " + site) {
+		ev.Stack = []byte(truncate(string(debug.Stack()), maxStack))
+	}
+	s.report(ctx, ev)
 	p := NewProblem(http.StatusInternalServerError, "internal error; quote error_id "+id+" when reporting it")
 	p.ErrorID = id
 	return p
+}
+
+// report sends ev to the Reporter with the request's id, matched route
+// and caller filled in.
+func (s *Server) report(ctx context.Context, ev report.Event) {
+	st := stateFrom(ctx)
+	ev.RequestID, ev.Route = st.id, st.route
+	if st.principal != nil {
+		ev.UserID = st.principal.User.ID
+	}
+	s.reporter.Report(ctx, ev)
 }

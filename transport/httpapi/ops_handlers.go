@@ -25,7 +25,7 @@ func (s *Server) registerOps() {
 		OperationID: "healthz", Method: http.MethodGet, Path: "/healthz", Tags: tags,
 		Summary: "Liveness: 200 while the process serves requests",
 	}, func(context.Context, *noInput) (*healthOutput, error) {
-		return &healthOutput{Body: HealthResponse{Status: "ok"}}, nil
+		return s.healthOK, nil
 	})
 
 	huma.Register(s.api, huma.Operation{

@@ -11,7 +11,8 @@ import (
 	"sync"
 
 	"github.com/danielgtaylor/huma/v2"
-	"github.com/google/uuid"
+
+	"github.com/kpbot/kpbot/report"
 )
 
 // recoverHTTP turns a panic in any plain handler into a 500 problem with an
@@ -50,20 +51,18 @@ func (s *Server) recoverHuma(ctx huma.Context, next func(huma.Context)) {
 	next(ctx)
 }
 
-// panicked logs a recovered panic under a new error id and returns the
-// 500 to send. The stack is logged the first time a panic site is seen
-// (see panicSites); a repeat logs one short line, so a request that
-// triggers a panic cannot flood the log.
+// panicked reports a recovered panic under a new error id and returns
+// the 500 to send. The report carries the stack the first time a panic
+// site is seen (see panicSites); a repeat is one short line, so a request
+// that triggers a panic cannot flood the log.
 func (s *Server) panicked(ctx context.Context, v any) *Problem {
-	id := uuid.NewString()
+	id := report.NewID()
 	site, stack := panicSite()
-	attrs := []any{"error_id", id, "request_id", RequestIDFrom(ctx), "panic", truncate(fmt.Sprint(v), maxPanicText), "site", site}
+	ev := report.Event{Message: "panic while handling request", Panic: truncate(fmt.Sprint(v), maxPanicText), ErrorID: id, Site: site}
 	if s.panics.first(site) {
-		attrs = append(attrs, "stack", truncate(stack, maxStack))
-	} else {
-		attrs = append(attrs, "stack_logged", "earlier, with the first panic at this site")
+		ev.Stack = []byte(truncate(stack, maxStack))
 	}
-	s.log.ErrorContext(ctx, "panic while handling request", attrs...)
+	s.report(ctx, ev)
 	p := NewProblem(http.StatusInternalServerError, "internal error; quote error_id "+id+" when reporting it")
 	p.ErrorID = id
 	return p
@@ -76,8 +75,9 @@ const (
 	maxSites     = 256
 )
 
-// panicSites remembers the panic sites whose stack was logged. Past
-// maxSites distinct sites no more stacks are logged.
+// panicSites remembers the panic sites (and the sites of internal errors)
+// whose stack was reported. Past maxSites distinct sites no more stacks
+// are reported.
 type panicSites struct {
 	mu   sync.Mutex
 	seen map[string]struct{}

@@ -1,9 +1,9 @@
 package httpapi
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"net/http"
-
-	"github.com/google/uuid"
 )
 
 const headerRequestID = "X-Request-Id"
@@ -17,7 +17,27 @@ func requestID(r *http.Request) string {
 	if id := r.Header.Get(headerRequestID); validRequestID(id) {
 		return id
 	}
-	return uuid.NewString()
+	return newRequestID()
+}
+
+// newRequestID returns a random version-4 UUID in its 36-character text
+// form, with one allocation (the string).
+func newRequestID() string {
+	var u [16]byte
+	_, _ = rand.Read(u[:])  // crypto/rand.Read never fails
+	u[6] = u[6]&0x0f | 0x40 // version 4
+	u[8] = u[8]&0x3f | 0x80 // RFC 9562 variant
+	var b [36]byte
+	hex.Encode(b[0:8], u[0:4])
+	b[8] = '-'
+	hex.Encode(b[9:13], u[4:6])
+	b[13] = '-'
+	hex.Encode(b[14:18], u[6:8])
+	b[18] = '-'
+	hex.Encode(b[19:23], u[8:10])
+	b[23] = '-'
+	hex.Encode(b[24:], u[10:])
+	return string(b[:])
 }
 
 func validRequestID(id string) bool {

@@ -21,21 +21,21 @@ const docsPath = "/docs"
 // securityHeaders sets the headers every response carries.
 func (s *Server) securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Referrer-Policy", "no-referrer")
-		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h, st := w.Header(), stateFrom(r.Context())
+		st.setHeader(h, "X-Content-Type-Options", "nosniff")
+		st.setHeader(h, "X-Frame-Options", "DENY")
+		st.setHeader(h, "Referrer-Policy", "no-referrer")
+		st.setHeader(h, "Cross-Origin-Opener-Policy", "same-origin")
 		if r.URL.Path == docsPath {
-			h.Set("Content-Security-Policy", docsCSP)
+			st.setHeader(h, "Content-Security-Policy", docsCSP)
 		} else {
-			h.Set("Content-Security-Policy", apiCSP)
+			st.setHeader(h, "Content-Security-Policy", apiCSP)
 		}
 		if strings.HasPrefix(r.URL.Path, "/api/") {
-			h.Set("Cache-Control", "no-store") // personal data; handlers may relax it
+			st.setHeader(h, "Cache-Control", "no-store") // personal data; handlers may relax it
 		}
 		if r.TLS != nil {
-			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+			st.setHeader(h, "Strict-Transport-Security", "max-age=63072000; includeSubDomains")
 		}
 		next.ServeHTTP(w, r)
 	})

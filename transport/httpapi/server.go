@@ -19,6 +19,7 @@ import (
 	"github.com/kpbot/kpbot/auth"
 	"github.com/kpbot/kpbot/campaign"
 	"github.com/kpbot/kpbot/campaign/outreach"
+	"github.com/kpbot/kpbot/report"
 )
 
 // MetricsRegistry is where the server registers its metrics and what
@@ -73,6 +74,10 @@ type Deps struct {
 	// TokensByCampaignDay reports model usage by day and campaign for GET
 	// /api/admin/analytics; nil reports none.
 	TokensByCampaignDay func(ctx context.Context) ([]CampaignDayTokens, error)
+	// Reporter receives every 500 and recovered panic with its error id,
+	// request id, route and user id; nil reports to Config.Logger
+	// (report.NewLog).
+	Reporter report.Reporter
 	// Web serves the GET and HEAD requests outside /api/ that no route
 	// matches: the web app, its assets and the API reference at /docs
 	// (webapp.Handler is one). Nil: those are JSON 404s and /docs is
@@ -94,6 +99,8 @@ type Server struct {
 	cors     corsPolicy
 	proxies  []netip.Prefix
 	mappers  []ErrorMapper
+	reporter report.Reporter
+	healthOK *healthOutput // the /healthz answer, read-only, shared by every request
 	panics   panicSites
 	instance string     // this server's rows in Deps.Analytics
 	flushMu  sync.Mutex // one analytics flush at a time
@@ -117,6 +124,11 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	cfg = cfg.withDefaults()
 	s := &Server{cfg: cfg, deps: deps, log: cfg.Logger, proxies: cfg.TrustedProxies, instance: newInstanceID()}
 	s.cors = newCORSPolicy(cfg.CORSOrigins)
+	s.healthOK = &healthOutput{Body: HealthResponse{Status: "ok"}}
+	s.reporter = deps.Reporter
+	if s.reporter == nil {
+		s.reporter = report.NewLog(s.log)
+	}
 	s.drainCtx, s.drainCancel = context.WithCancelCause(context.Background())
 
 	s.registry = deps.Metrics
@@ -204,8 +216,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.metrics.inFlight.Inc()
 	defer s.metrics.inFlight.Dec()
 	st := &requestState{id: requestID(r), clientIP: s.clientIP(r), userAgent: r.UserAgent()}
-	rec := &recorder{ResponseWriter: w}
-	rec.Header().Set(headerRequestID, st.id)
+	st.rec.ResponseWriter = w
+	rec := &st.rec
+	st.setHeader(rec.Header(), headerRequestID, st.id)
 	r = r.WithContext(withState(r.Context(), st))
 	defer s.observe(r, rec, st, start)
 	defer s.recoverHTTP(rec, r)

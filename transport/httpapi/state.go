@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"unicode/utf8"
 
@@ -21,6 +22,28 @@ type requestState struct {
 	// bodyUnreadable: reading the body failed for another reason
 	// (malformed chunked encoding, cut short, timed out).
 	bodyUnreadable bool
+
+	// rec and hdr live here so a request costs one allocation for all
+	// three: the response recorder, and the values of the headers every
+	// response carries (see setHeader).
+	rec  recorder
+	hdr  [8]string
+	nhdr int
+}
+
+// setHeader sets h[key] to v, like h.Set, for a canonical key, taking the
+// value's one-element slice from the request's own array instead of
+// allocating one. Each slice is capped at its element, so an Add to the
+// header copies rather than overwrites the next value.
+func (st *requestState) setHeader(h http.Header, key, v string) {
+	if st.nhdr == len(st.hdr) {
+		h.Set(key, v)
+		return
+	}
+	i := st.nhdr
+	st.hdr[i] = v
+	h[key] = st.hdr[i : i+1 : i+1]
+	st.nhdr++
 }
 
 type stateKey struct{}

@@ -76,6 +76,7 @@
 package realtime
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -83,6 +84,7 @@ import (
 	"time"
 
 	"github.com/kpbot/kpbot/events"
+	"github.com/kpbot/kpbot/report"
 )
 
 // Defaults of the Bus options.
@@ -99,6 +101,7 @@ type BusOption func(*busOptions)
 type busOptions struct {
 	buffer       int
 	log          *slog.Logger
+	rep          report.Reporter
 	health       time.Duration
 	minReconnect time.Duration
 	maxReconnect time.Duration
@@ -111,6 +114,11 @@ func WithBuffer(n int) BusOption { return func(o *busOptions) { o.buffer = max(n
 // WithLogger sets where a cross-instance adapter reports lost connections
 // and malformed payloads (default: discarded).
 func WithLogger(l *slog.Logger) BusOption { return func(o *busOptions) { o.log = l } }
+
+// WithReporter sets where a cross-instance adapter reports the failures
+// of its listening connection (default: report.NewLog over WithLogger's
+// logger).
+func WithReporter(r report.Reporter) BusOption { return func(o *busOptions) { o.rep = r } }
 
 // WithHealthCheck sets how long a cross-instance adapter's listening
 // connection may stay silent before it is pinged, so a dead connection is
@@ -148,7 +156,15 @@ func newBusOptions(opts []BusOption) busOptions {
 	for _, opt := range opts {
 		opt(&o)
 	}
+	if o.rep == nil {
+		o.rep = report.NewLog(o.log)
+	}
 	return o
+}
+
+// failed reports a failure of a cross-instance adapter's listening side.
+func (o *busOptions) failed(ctx context.Context, msg, channel string, err error) {
+	o.rep.Report(ctx, report.Event{Message: msg, Route: "bus:" + channel, Err: err, ErrorID: report.NewID()})
 }
 
 // checkNotice validates Publish's arguments.

@@ -113,7 +113,7 @@ func (b *PostgresBus) listen() {
 			if b.ctx.Err() != nil {
 				return
 			}
-			b.o.log.Warn("postgres bus: cannot listen; retrying", "channel", b.channel, "wait", wait, "err", err)
+			b.o.failed(b.ctx, "postgres bus: cannot listen; retrying", b.channel, err)
 			if !sleepCtx(b.ctx, wait) {
 				return
 			}
@@ -134,7 +134,7 @@ func (b *PostgresBus) listen() {
 		if b.ctx.Err() != nil {
 			return
 		}
-		b.o.log.Warn("postgres bus: listening connection lost; reconnecting", "channel", b.channel, "err", err)
+		b.o.failed(b.ctx, "postgres bus: listening connection lost; reconnecting", b.channel, err)
 	}
 }
 
@@ -186,7 +186,7 @@ func (b *PostgresBus) receive(conn *pgx.Conn) error {
 		}
 		notice, err := decodeNotice(n.Payload)
 		if err != nil {
-			b.o.log.Warn("postgres bus: ignoring malformed notification", "channel", b.channel, "err", err)
+			b.o.failed(b.ctx, "postgres bus: ignoring malformed notification", b.channel, err)
 			continue
 		}
 		b.f.deliver(notice)

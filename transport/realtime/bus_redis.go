@@ -106,11 +106,11 @@ func (b *RedisBus) listen(ps *redis.PubSub) {
 		if err != nil {
 			if isNetTimeout(err) {
 				if err := ps.Ping(b.ctx); err != nil {
-					b.o.log.Warn("redis bus: ping failed", "channel", b.channel, "err", err)
+					b.o.failed(b.ctx, "redis bus: ping failed", b.channel, err)
 				}
 				continue
 			}
-			b.o.log.Warn("redis bus: receive failed; retrying", "channel", b.channel, "wait", wait, "err", err)
+			b.o.failed(b.ctx, "redis bus: receive failed; retrying", b.channel, err)
 			if !sleepCtx(b.ctx, wait) {
 				return
 			}
@@ -135,7 +135,7 @@ func (b *RedisBus) listen(ps *redis.PubSub) {
 			}
 			notice, err := decodeNotice(m.Payload)
 			if err != nil {
-				b.o.log.Warn("redis bus: ignoring malformed message", "channel", b.channel, "err", err)
+				b.o.failed(b.ctx, "redis bus: ignoring malformed message", b.channel, err)
 				continue
 			}
 			b.f.deliver(notice)

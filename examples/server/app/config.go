@@ -61,6 +61,8 @@ type Config struct {
 	RequireVerifiedEmail bool
 	// Registration is open (self-service sign-up) or invite.
 	Registration string
+	SentryDSN    string // error reports also go to this Sentry/GlitchTip project
+	Environment  string // names the deployment in error reports
 }
 
 // envFlags binds flags whose defaults come from the environment, collecting
@@ -167,6 +169,8 @@ func LoadConfig(args []string, getenv func(string) string) (Config, error) {
 	e.str(&c.PublicURL, "public-url", "KPBOT_PUBLIC_URL", "", "where users open the web app; links in e-mails start with it (default http://localhost:<port>)")
 	e.boolean(&c.RequireVerifiedEmail, "require-verified-email", "KPBOT_REQUIRE_VERIFIED_EMAIL", false, "users must open the verification link before starting runs (they can sign in without)")
 	e.str(&c.Registration, "registration", "KPBOT_REGISTRATION", "open", "open (anyone may register) or invite (accounts only through admin invitations; register answers 403)")
+	e.str(&c.SentryDSN, "sentry-dsn", "KPBOT_SENTRY_DSN", "", "Sentry or GlitchTip DSN error reports also go to (unset: the log only)")
+	e.str(&c.Environment, "environment", "KPBOT_ENVIRONMENT", "", "deployment name in error reports, e.g. production")
 	e.duration(&c.ShutdownTimeout, "shutdown-timeout", "KPBOT_SHUTDOWN_TIMEOUT", 20*time.Second, "how long to drain on SIGTERM")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err

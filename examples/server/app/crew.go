@@ -21,6 +21,7 @@ import (
 	"github.com/kpbot/kpbot/campaign/outreach"
 	"github.com/kpbot/kpbot/events"
 	"github.com/kpbot/kpbot/notify"
+	"github.com/kpbot/kpbot/report"
 	"github.com/kpbot/kpbot/storage/bunstore"
 	"github.com/kpbot/kpbot/transport/realtime"
 )
@@ -123,11 +124,11 @@ type Events struct {
 // can be published while PostgreSQL is down and LISTEN/NOTIFY adds no
 // failure of its own, whereas a Redis bus would stall events between
 // instances for as long as Redis is down.
-func ProvideEvents(d *Database, logger *slog.Logger) (*Events, func(), error) {
+func ProvideEvents(d *Database, logger *slog.Logger, rep report.Reporter) (*Events, func(), error) {
 	log := bunstore.NewEvents(d.Bun)
 	var bus events.Bus
 	if d.Pool != nil {
-		b, err := realtime.NewPostgresBus(d.Pool, "kpbot_events", realtime.WithLogger(logger))
+		b, err := realtime.NewPostgresBus(d.Pool, "kpbot_events", realtime.WithLogger(logger), realtime.WithReporter(rep))
 		if err != nil {
 			return nil, nil, fmt.Errorf("event bus: %w", err)
 		}
@@ -173,8 +174,8 @@ func ProvideRunner(cfg Config, m agents.Members, runs *bunstore.Runs, ev *Events
 }
 
 // ProvideQueue creates River's tables and its queue on the same database.
-func ProvideQueue(ctx context.Context, cfg Config, d *Database, runner *agents.Runner, logger *slog.Logger) (*riverjob.Queue, error) {
-	qc := riverjob.Config{MaxRunsTotal: cfg.MaxRuns, MaxRunsPerUser: cfg.MaxRunsPerUser, Logger: logger}
+func ProvideQueue(ctx context.Context, cfg Config, d *Database, runner *agents.Runner, logger *slog.Logger, rep report.Reporter) (*riverjob.Queue, error) {
+	qc := riverjob.Config{MaxRunsTotal: cfg.MaxRuns, MaxRunsPerUser: cfg.MaxRunsPerUser, Logger: logger, Reporter: rep}
 	if d.Pool != nil {
 		if err := riverjob.MigratePostgres(ctx, d.Pool); err != nil {
 			return nil, fmt.Errorf("job queue migrations: %w", err)

@@ -19,6 +19,7 @@ import (
 	"github.com/kpbot/kpbot/auth/password"
 	"github.com/kpbot/kpbot/campaign"
 	"github.com/kpbot/kpbot/campaign/outreach"
+	"github.com/kpbot/kpbot/report"
 	"github.com/kpbot/kpbot/storage"
 	"github.com/kpbot/kpbot/storage/bunstore"
 	"github.com/kpbot/kpbot/storage/postgres"
@@ -51,7 +52,7 @@ var AuthSet = wire.NewSet(
 )
 
 // TransportSet provides the HTTP server.
-var TransportSet = wire.NewSet(ProvideHTTP)
+var TransportSet = wire.NewSet(ProvideHTTP, ProvideReporter)
 
 // ProvideDatabase opens the database named by cfg.DatabaseURL and applies
 // the migrations.
@@ -214,7 +215,7 @@ func ProvideAuthConfig(cfg Config, ev *Events, tokens auth.AccountTokenStore, bo
 
 // ProvideHTTP builds the HTTP server with every route, and the embedded
 // web app (web/dist) at / and /docs.
-func ProvideHTTP(cfg Config, logger *slog.Logger, svc *auth.Service, limiter auth.RateLimiter, db *Database,
+func ProvideHTTP(cfg Config, logger *slog.Logger, rep report.Reporter, svc *auth.Service, limiter auth.RateLimiter, db *Database,
 	campaigns *campaign.Service, runs *outreach.Runs, runStore *bunstore.Runs, tools *outreach.Tools, agentList []agents.Agent,
 	reg *prometheus.Registry) (*httpapi.Server, error) {
 	webApp, err := webapp.New(web.Dist())
@@ -236,6 +237,7 @@ func ProvideHTTP(cfg Config, logger *slog.Logger, svc *auth.Service, limiter aut
 	}, httpapi.Deps{
 		Auth:      svc,
 		Metrics:   reg, // shared with the crew's series
+		Reporter:  rep,
 		Limiter:   limiter,
 		Ready:     db.ready,
 		Campaigns: campaigns,

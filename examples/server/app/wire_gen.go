@@ -21,26 +21,35 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 	if err != nil {
 		return nil, nil, err
 	}
-	events, cleanup2, err := ProvideEvents(database, logger)
+	reporter, cleanup2, err := ProvideReporter(cfg, logger)
 	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	events, cleanup3, err := ProvideEvents(database, logger, reporter)
+	if err != nil {
+		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
 	accountTokenStore := ProvideAccountTokens(database)
 	mailer, err := ProvideMailer(cfg, logger)
 	if err != nil {
+		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
 	outbox, err := ProvideOutbox(ctx, cfg, database, mailer, logger)
 	if err != nil {
+		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
 	mailbox, err := ProvideAccountMail(cfg, outbox)
 	if err != nil {
+		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
@@ -50,18 +59,21 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 	accountEraser := ProvideEraser(database)
 	fetcher, err := ProvideFetcher(cfg)
 	if err != nil {
+		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
 	llm, err := ProvideLLM(cfg, database, logger)
 	if err != nil {
+		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
 	searcher, err := ProvideSearcher(cfg)
 	if err != nil {
+		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
@@ -69,14 +81,16 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 	campaignService := ProvideCampaigns(database, events, service, logger)
 	registry := ProvideRegistry()
 	runs := ProvideRunStore(database)
-	metrics, cleanup3, err := ProvideCrewMetrics(registry, runs, events, logger)
+	metrics, cleanup4, err := ProvideCrewMetrics(registry, runs, events, logger)
 	if err != nil {
+		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
 	members, err := ProvideMembers(cfg, fetcher, llm, searcher, campaignService, metrics)
 	if err != nil {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
@@ -84,13 +98,15 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 	}
 	runner, err := ProvideRunner(cfg, members, runs, events, service, campaignService, logger, metrics)
 	if err != nil {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
-	queue, err := ProvideQueue(ctx, cfg, database, runner, logger)
+	queue, err := ProvideQueue(ctx, cfg, database, runner, logger, reporter)
 	if err != nil {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
@@ -104,6 +120,7 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 	sessions := ProvideSessions(idb)
 	codec, err := ProvideTokenCodec(cfg, logger)
 	if err != nil {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
@@ -111,13 +128,15 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 	}
 	hasher, err := ProvideHasher(cfg)
 	if err != nil {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
-	redis, cleanup4, err := ProvideRedis(cfg)
+	redis, cleanup5, err := ProvideRedis(cfg)
 	if err != nil {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
@@ -126,6 +145,7 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 	rateLimiter := ProvideRateLimiter(cfg, redis, logger)
 	authService, err := auth.NewService(ctx, config, users, sessions, codec, hasher, rateLimiter)
 	if err != nil {
+		cleanup5()
 		cleanup4()
 		cleanup3()
 		cleanup2()
@@ -135,8 +155,9 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 	outreachRuns := ProvideRuns(campaignService, runs, queue)
 	tools := ProvideTools(members)
 	v := ProvideAgentList(cfg)
-	server, err := ProvideHTTP(cfg, logger, authService, rateLimiter, database, campaignService, outreachRuns, runs, tools, v, registry)
+	server, err := ProvideHTTP(cfg, logger, reporter, authService, rateLimiter, database, campaignService, outreachRuns, runs, tools, v, registry)
 	if err != nil {
+		cleanup5()
 		cleanup4()
 		cleanup3()
 		cleanup2()
@@ -146,6 +167,7 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 	topicAuthorizer := ProvideTopicAuthorizer(campaignService, outreachRuns)
 	hub, err := ProvideHub(server, events, topicAuthorizer, service, logger)
 	if err != nil {
+		cleanup5()
 		cleanup4()
 		cleanup3()
 		cleanup2()
@@ -154,6 +176,7 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 	}
 	app, err := NewApp(ctx, cfg, logger, database, authService, queue, events, server, hub, outbox)
 	if err != nil {
+		cleanup5()
 		cleanup4()
 		cleanup3()
 		cleanup2()
@@ -161,6 +184,7 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 		return nil, nil, err
 	}
 	return app, func() {
+		cleanup5()
 		cleanup4()
 		cleanup3()
 		cleanup2()
