@@ -13,11 +13,31 @@ export interface paths {
         };
         /**
          * Traffic, WebSocket and run analytics
-         * @description Per-route request counts, client and server error rates and p50/p95/p99 latency over the window (this instance, kept in memory), open WebSocket connections, every stored run by status, and today's model tokens by campaign. Latency quantiles are read from log-spaced bins and are within ±11.3% between 0.1 ms and 60 s.
+         * @description Per-route request counts, client and server error rates and p50/p95/p99 latency over the window (every instance's minute rollups from the database when the server keeps them there, else this instance's, from memory), open WebSocket connections, every stored run by status, runs created per hour by status, today's model tokens by campaign, and the last 7 days' by day and campaign. Latency quantiles are read from log-spaced bins and are within ±11.3% between 0.1 ms and 60 s.
          */
         get: operations["admin-analytics"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Invite someone by e-mail
+         * @description E-mails a link to {KPBOT_PUBLIC_URL}/accept-invitation?token=..., valid 7 days; a newer invitation to the address replaces the older. The answer is the same whether or not an account uses the address.
+         */
+        post: operations["admin-invite"];
         delete?: never;
         options?: never;
         head?: never;
@@ -62,6 +82,26 @@ export interface paths {
          * @description Disabling a user revokes all of their sessions at once. Admins cannot demote or disable themselves.
          */
         patch: operations["admin-update-user"];
+        trace?: never;
+    };
+    "/api/admin/users/{id}/password-reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * E-mail a user a password reset link
+         * @description The admin never sees the link or sets the password. 202 once the e-mail is queued.
+         */
+        post: operations["admin-send-password-reset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/agents": {
@@ -124,6 +164,86 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/auth/email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move the caller's account to a new address
+         * @description Checks password (a wrong one is 422), then e-mails a link ({KPBOT_PUBLIC_URL}/verify-email?token=..., 24 hours) to new_email and a notice to the current address. The address changes when the link is used (POST /api/auth/email/verify), which is 409 if another account has the address by then.
+         */
+        post: operations["change-email"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/email/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm an e-mail address with the link's token
+         * @description Marks the account's address verified (the link of the verification e-mail sent at register, or a newer one). A token that is unknown, used or expired is 400 with one detail for all. Rate limited per client IP.
+         */
+        post: operations["verify-email"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/email/verify/resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send the caller a new verification link
+         * @description 202; the older link stops working. Nothing is sent when the address is already verified. A few per 15 minutes, then 429.
+         */
+        post: operations["resend-verification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/invitations/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create the invited account
+         * @description Creates the account (its address counts as verified) with the invitation's role and opens a first session, as register does. A token that is unknown, used or expired is 400; an address registered meanwhile is 409. Rate limited per client IP. `cookie`: the browser flow. The refresh token is set in an HttpOnly, SameSite=Strict cookie `kpbot_refresh` (Path=/api/auth; Secure over TLS) and the body's `refresh_token` is empty. Without this header the cookie is ignored.
+         */
+        post: operations["accept-invitation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/login": {
         parameters: {
             query?: never;
@@ -178,6 +298,70 @@ export interface paths {
         get: operations["me"];
         put?: never;
         post?: never;
+        /**
+         * Delete the caller's account
+         * @description Checks password (a wrong one is 422 and counts against the failed-login limit), cancels the caller's active runs, then deletes the user with their sessions, campaigns, runs, prospects, drafts, notifications and events in one transaction. The last enabled admin cannot delete themself (422).
+         */
+        delete: operations["delete-account"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change the caller's password
+         * @description Checks current_password (a wrong one is 422 and counts against the account's failed-login limit), sets new_password, revokes every other session of the user on every instance (the caller's stays) and invalidates outstanding reset links. The user gets a notification and an e-mail.
+         */
+        post: operations["change-password"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/password/forgot": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask for a password reset link
+         * @description Always 202 with the same body, whether or not an account uses the address (which receives either a reset link, valid 30 minutes, or a notice that no account uses it). Rate limited per client IP (429) and per address (beyond it, nothing is sent).
+         */
+        post: operations["forgot-password"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/password/reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set a new password with a reset link
+         * @description Sets new_password and revokes every session of the user. A token that is unknown, used, expired or replaced by a newer link is 400 with one detail for all. Rate limited per client IP.
+         */
+        post: operations["reset-password"];
         delete?: never;
         options?: never;
         head?: never;
@@ -215,7 +399,7 @@ export interface paths {
         put?: never;
         /**
          * Create an account
-         * @description Creates a user with role `user` and opens a first session. A duplicate email (in any case) is 409. Rate limited per client IP. `cookie`: the browser flow. The refresh token is set in an HttpOnly, SameSite=Strict cookie `kpbot_refresh` (Path=/api/auth; Secure over TLS) and the body's `refresh_token` is empty. Without this header the cookie is ignored.
+         * @description Creates a user with role `user` and opens a first session. A duplicate email (in any case) is 409. When the server takes accounts by invitation only (KPBOT_REGISTRATION=invite), 403. Rate limited per client IP. `cookie`: the browser flow. The refresh token is set in an HttpOnly, SameSite=Strict cookie `kpbot_refresh` (Path=/api/auth; Secure over TLS) and the body's `refresh_token` is empty. Without this header the cookie is ignored.
          */
         post: operations["register"];
         delete?: never;
@@ -411,7 +595,7 @@ export interface paths {
         put?: never;
         /**
          * Start a run of the crew
-         * @description Queues a durable run of the campaign: research, then comment drafting. It survives restarts; follow it with GET /api/runs/{id} or the run:<id> WebSocket topic. Too many active runs for the caller is 429 with Retry-After; an archived campaign is 409.
+         * @description Queues a durable run of the campaign: research, then comment drafting. It survives restarts; follow it with GET /api/runs/{id} or the run:<id> WebSocket topic. Too many active runs for the caller is 429 with Retry-After; an archived campaign is 409. When the server requires verified addresses (KPBOT_REQUIRE_VERIFIED_EMAIL), a caller whose address is not verified is 403.
          */
         post: operations["start-run"];
         delete?: never;
@@ -688,6 +872,15 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AcceptInvitationRequest: {
+            name?: string;
+            /** @description At least 8 characters, no NUL. */
+            password: string;
+            token: string;
+        };
+        AcceptedResponse: {
+            message: string;
+        };
         AdminUser: {
             /**
              * Format: date-time
@@ -697,6 +890,8 @@ export interface components {
             disabled: boolean;
             /** @description Lower-cased email address. */
             email: string;
+            /** @description Whether the user opened the verification link sent to their address. */
+            email_verified: boolean;
             /** @description Opaque user id. */
             id: string;
             name: string;
@@ -746,17 +941,21 @@ export interface components {
         AnalyticsReport: {
             /**
              * Format: date-time
-             * @description Start of the oldest bucket counted: at most one minute (beyond the last two hours, one hour) before to minus window.
+             * @description Start of the oldest bucket counted: at most one minute before to minus window (kept in memory only: beyond the last two hours, one hour).
              */
             from: string;
             /** @description Routes with requests in the window, by route then method. */
             routes: components["schemas"]["RouteAnalytics"][];
+            /** @description Runs created in each UTC hour of the window, by current status, oldest first; hours without runs are left out. */
+            runs_by_hour: components["schemas"]["RunsHour"][];
             /** @description Every stored run, by status. */
             runs_by_status: components["schemas"]["RunStatusCounts"];
             /** Format: date-time */
             to: string;
             /** @description Model tokens and cost spent today (UTC) by campaign, most first (what the model server reported; the offline writer spends none). */
             tokens_by_campaign: components["schemas"]["CampaignTokens"][];
+            /** @description Model tokens and cost by UTC day (the last 7, newest first) and campaign, most first within a day. */
+            tokens_by_campaign_day: components["schemas"]["CampaignDayTokens"][];
             /**
              * Format: int64
              * @description Open WebSocket connections on this instance.
@@ -790,6 +989,21 @@ export interface components {
             /** @description friendly, professional, casual, enthusiastic, thoughtful, neutral or other free text; default friendly. */
             tone?: string;
             topics?: string[];
+        };
+        CampaignDayTokens: {
+            /** @description The campaign (or another budget key, for calls outside a campaign). */
+            campaign_id: string;
+            /**
+             * Format: double
+             * @description At the configured prices; 0 when none are set.
+             */
+            cost_usd: number;
+            /** @description YYYY-MM-DD, UTC. */
+            day: string;
+            /** @description The campaign's name; empty when the key is not a campaign or it was deleted. */
+            name: string;
+            /** Format: int64 */
+            tokens: number;
         };
         CampaignList: {
             items: components["schemas"]["CampaignResponse"][];
@@ -868,6 +1082,15 @@ export interface components {
             name: string;
             /** Format: int64 */
             tokens: number;
+        };
+        ChangeEmailRequest: {
+            new_email: string;
+            password: string;
+        };
+        ChangePasswordRequest: {
+            current_password: string;
+            /** @description At least 8 characters, no NUL. */
+            new_password: string;
         };
         CommentDraftedData: {
             /** Format: int64 */
@@ -996,6 +1219,9 @@ export interface components {
              */
             type: "event";
         };
+        DeleteAccountRequest: {
+            password: string;
+        };
         ErrorDetail: {
             /** @description Where the error occurred, e.g. 'body.items[3].tags' or 'path.thing-id' */
             location?: string;
@@ -1059,9 +1285,30 @@ export interface components {
             reviewed_by: string;
             site: string;
         };
+        ForgotPasswordRequest: {
+            email: string;
+        };
         HealthResponse: {
             /** @enum {string} */
             status: "ok";
+        };
+        InvitationRequest: {
+            email: string;
+            /**
+             * @description The role the new account gets.
+             * @enum {string}
+             */
+            role: "user" | "moderator" | "admin";
+        };
+        InvitationResponse: {
+            email: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339, UTC.
+             */
+            expires_at: string;
+            /** @enum {string} */
+            role: "user" | "moderator" | "admin";
         };
         LoginRequest: {
             email: string;
@@ -1260,6 +1507,12 @@ export interface components {
         ResearchResponse: {
             items: components["schemas"]["ResearchProspect"][];
         };
+        ResetPasswordRequest: {
+            /** @description At least 8 characters, no NUL. */
+            new_password: string;
+            /** @description The token of the link the e-mail carried. */
+            token: string;
+        };
         RouteAnalytics: {
             /**
              * Format: int64
@@ -1420,6 +1673,23 @@ export interface components {
             /** Format: int64 */
             tokens: number;
         };
+        RunsHour: {
+            /** Format: int64 */
+            cancelled: number;
+            /** Format: int64 */
+            failed: number;
+            /**
+             * Format: date-time
+             * @description Start of the hour, UTC.
+             */
+            hour: string;
+            /** Format: int64 */
+            queued: number;
+            /** Format: int64 */
+            running: number;
+            /** Format: int64 */
+            succeeded: number;
+        };
         SessionList: {
             items: components["schemas"]["SessionResponse"][];
             /** @description Pass as cursor for the next page; empty on the last. */
@@ -1463,6 +1733,8 @@ export interface components {
             /** Format: int64 */
             language_skipped: number;
             /** Format: int64 */
+            model_calls: number;
+            /** Format: int64 */
             posts_discovered: number;
             /** Format: int64 */
             posts_fetched: number;
@@ -1502,6 +1774,8 @@ export interface components {
             created_at: string;
             /** @description Lower-cased email address. */
             email: string;
+            /** @description Whether the user opened the verification link sent to their address. */
+            email_verified: boolean;
             /** @description Opaque user id. */
             id: string;
             name: string;
@@ -1521,6 +1795,9 @@ export interface components {
             session_id: string;
             user_id: string;
             valid: boolean;
+        };
+        VerifyEmailRequest: {
+            token: string;
         };
         WSAuthMessage: {
             /** @description An access token (JWT). */
@@ -1633,6 +1910,75 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AnalyticsReport"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "admin-invite": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvitationRequest"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationResponse"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
             /** @description Unauthorized */
@@ -1832,6 +2178,71 @@ export interface operations {
             };
         };
     };
+    "admin-send-password-reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
     "list-agents": {
         parameters: {
             query?: never;
@@ -1999,6 +2410,291 @@ export interface operations {
             };
             /** @description Gateway Timeout */
             504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "change-email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangeEmailRequest"];
+            };
+        };
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AcceptedResponse"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "verify-email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VerifyEmailRequest"];
+            };
+        };
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "resend-verification": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AcceptedResponse"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "accept-invitation": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description cookie: the browser flow (the refresh token travels in the kpbot_refresh cookie, never in the body). */
+                "X-Kpbot-Refresh"?: "cookie";
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AcceptInvitationRequest"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    "Cache-Control"?: string;
+                    Pragma?: string;
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenResponse"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2240,6 +2936,303 @@ export interface operations {
             };
         };
     };
+    "delete-account": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeleteAccountRequest"];
+            };
+        };
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "change-password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangePasswordRequest"];
+            };
+        };
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "forgot-password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ForgotPasswordRequest"];
+            };
+        };
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AcceptedResponse"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "reset-password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResetPasswordRequest"];
+            };
+        };
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
     refresh: {
         parameters: {
             query?: never;
@@ -2384,6 +3377,15 @@ export interface operations {
             };
             /** @description Bad Request */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
