@@ -78,7 +78,7 @@ export function AdminUsersPage() {
                     <button
                       type="button"
                       className="btn"
-                      aria-label={`Send a reset link to ${u.email}`}
+                      aria-label={`Send reset link to ${u.email}`}
                       disabled={reset.isPending}
                       onClick={() => {
                         setErr('')
