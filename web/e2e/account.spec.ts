@@ -170,6 +170,22 @@ test('an admin invites a moderator, who accepts and is signed in with that role'
   await invited.page.goto('/account')
   await expect(invited.page.getByTestId('account-summary')).toContainText('verified')
   await expect(invited.page.getByTestId('account-summary')).not.toContainText('not verified')
+
+  // Change of address: the link goes to the new address; opening it switches.
+  const moved = `moved-${stamp}@e2e.test`
+  const change = invited.page.getByRole('form', { name: 'Change e-mail address' })
+  await change.getByLabel('New e-mail address').fill(moved)
+  await change.getByLabel('Password (to confirm)').fill('wrong-password-1')
+  await change.getByRole('button', { name: 'Send confirmation link' }).click()
+  await expect(change.getByRole('alert')).toBeVisible()
+  await change.getByLabel('Password (to confirm)').fill(inv.password)
+  await change.getByRole('button', { name: 'Send confirmation link' }).click()
+  await expect(change.getByRole('status')).toContainText('We sent a link to the new address')
+  await invited.page.goto(await nextLink(moved, 'verify-email', 0))
+  await invited.page.getByRole('button', { name: 'Verify my address' }).click()
+  await expect(invited.page.getByRole('status')).toHaveText('Your e-mail address is verified.')
+  await invited.page.goto('/account')
+  await expect(invited.page.getByTestId('account-summary')).toContainText(moved)
   await invited.ctx.close()
 })
 
