@@ -66,7 +66,10 @@ export default async function globalSetup() {
       KPBOT_BCRYPT_COST: '4',
       KPBOT_AUTH_RATE_LIMIT: '100000',
       KPBOT_MAX_RUNS_PER_USER: '10',
-      KPBOT_LOG_LEVEL: 'warn',
+      // info: without SMTP the server writes account e-mails to its log,
+      // where e2e/account.spec.ts reads their links.
+      KPBOT_LOG_LEVEL: 'info',
+      KPBOT_PUBLIC_URL: api,
     },
   })
   await waitFor(`${api}/healthz`, 60_000)
@@ -81,6 +84,7 @@ export default async function globalSetup() {
   process.env.KPBOT_E2E_API_URL = api
   process.env.KPBOT_E2E_BLOG_URL = blog.url
   process.env.KPBOT_E2E_DB = db
+  process.env.KPBOT_E2E_LOG = join(tmp, 'server.log')
   writeFileSync(join(tmp, 'urls.json'), JSON.stringify({ base, api, blog: blog.url, db }))
   console.log(`e2e: server ${api} (log ${join(tmp, 'server.log')}), blog ${blog.url}`)
   return async () => {

@@ -6,6 +6,10 @@ import { ProspectsPage, type ProspectSearch } from './pages/Prospects'
 import { ReviewPage, type ReviewSearch } from './pages/Review'
 import { SessionsPage } from './pages/Sessions'
 import { NotificationsPage } from './pages/Notifications'
+import { AccountPage } from './pages/Account'
+import { ResetPasswordPage } from './pages/ResetPassword'
+import { VerifyEmailPage } from './pages/VerifyEmail'
+import { AcceptInvitationPage } from './pages/AcceptInvitation'
 
 const root = createRootRoute({ component: Layout })
 
@@ -34,6 +38,11 @@ const review = createRoute({
 })
 const sessions = createRoute({ getParentRoute: () => root, path: '/sessions', component: SessionsPage })
 const notifications = createRoute({ getParentRoute: () => root, path: '/notifications', component: NotificationsPage })
+const account = createRoute({ getParentRoute: () => root, path: '/account', component: AccountPage })
+// The pages of e-mail links (Layout shows them signed in or not).
+const resetPassword = createRoute({ getParentRoute: () => root, path: '/reset-password', component: ResetPasswordPage })
+const verifyEmail = createRoute({ getParentRoute: () => root, path: '/verify-email', component: VerifyEmailPage })
+const acceptInvitation = createRoute({ getParentRoute: () => root, path: '/accept-invitation', component: AcceptInvitationPage })
 // Admin pages (and uPlot) load only when an admin opens them.
 const users = createRoute({
   getParentRoute: () => root,
@@ -48,7 +57,7 @@ const analytics = createRoute({
 
 /** router is the app's route tree. */
 export const router = createRouter({
-  routeTree: root.addChildren([campaigns, campaign, prospects, review, sessions, notifications, users, analytics]),
+  routeTree: root.addChildren([campaigns, campaign, prospects, review, sessions, notifications, account, resetPassword, verifyEmail, acceptInvitation, users, analytics]),
   defaultNotFoundComponent: () => <p className="muted">This page does not exist.</p>,
 })
 

@@ -18,7 +18,7 @@ function fakeServer(opts: { refreshOK?: boolean; refreshDelay?: number; conflict
     const path = new URL(req.url).pathname
     const body = req.method === 'GET' ? '' : await req.clone().text()
     log.push({ path, auth: req.headers.get('Authorization'), header: req.headers.get(REFRESH_HEADER), body, credentials: init?.credentials })
-    if (path === '/api/auth/login' || path === '/api/auth/register') {
+    if (path === '/api/auth/login' || path === '/api/auth/register' || path === '/api/auth/invitations/accept') {
       if (req.headers.get(REFRESH_HEADER) === 'cookie') cookie = 'r' + ++n
       valid = 'a' + n
       return json(path.endsWith('login') ? 200 : 201, tokens(valid))
@@ -99,6 +99,20 @@ describe('Session refresh', () => {
 })
 
 describe('cookie flow', () => {
+  it('accepting an invitation opts into the cookie flow and signs in, and a reload restores it', async () => {
+    const srv = fakeServer()
+    const s = new Session({ baseUrl: 'http://kp.test', fetch: srv.fetch, crossTabLock: false })
+    await s.acceptInvitation('tok-1', 'password-1', 'Ivy')
+    const call = srv.log.find((l) => l.path === '/api/auth/invitations/accept')!
+    expect(call.header).toBe('cookie')
+    expect(JSON.parse(call.body)).toEqual({ token: 'tok-1', password: 'password-1', name: 'Ivy' })
+    expect(s.get().status).toBe('signed-in')
+    expect(srv.cookie).not.toBe('')
+    const reloaded = new Session({ baseUrl: 'http://kp.test', fetch: srv.fetch, crossTabLock: false })
+    await reloaded.restore()
+    expect(reloaded.get().status).toBe('signed-in')
+  })
+
   it('asks once more after a 409 (another tab rotated the cookie) and stays signed in', async () => {
     const conflicted = fakeServer({ conflictOnce: true })
     const t = new Session({ baseUrl: 'http://kp.test', fetch: conflicted.fetch, crossTabLock: false })

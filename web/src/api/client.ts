@@ -43,7 +43,7 @@ export interface SessionOptions {
   crossTabLock?: boolean
 }
 
-const authPaths = ['/api/auth/login', '/api/auth/register', '/api/auth/refresh', '/api/auth/logout']
+const authPaths = ['/api/auth/login', '/api/auth/register', '/api/auth/refresh', '/api/auth/logout', '/api/auth/invitations/accept']
 
 /**
  * Session holds the access token and user in memory, performs the cookie
@@ -138,6 +138,11 @@ export class Session {
   /** register creates an account and signs in with the cookie flow. */
   register(email: string, password: string, name?: string): Promise<User> {
     return this.tokenCall('/api/auth/register', name ? { email, password, name } : { email, password })
+  }
+
+  /** acceptInvitation creates the invited account and signs in with the cookie flow. */
+  acceptInvitation(token: string, password: string, name?: string): Promise<User> {
+    return this.tokenCall('/api/auth/invitations/accept', name ? { token, password, name } : { token, password })
   }
 
   /** logout revokes this session on the server and clears the cookie. */

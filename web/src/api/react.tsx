@@ -146,6 +146,9 @@ export interface Auth extends AuthState {
   can: (permission: string) => boolean
   login: (email: string, password: string) => Promise<User>
   register: (email: string, password: string, name?: string) => Promise<User>
+  acceptInvitation: (token: string, password: string, name?: string) => Promise<User>
+  /** signOutLocally forgets the session here (after the server ended it). */
+  signOutLocally: () => void
   logout: () => Promise<void>
 }
 
@@ -162,6 +165,8 @@ export function useAuth(): Auth {
       can: (p: string) => permissions.includes(p),
       login: (e: string, p: string) => session.login(e, p),
       register: (e: string, p: string, n?: string) => session.register(e, p, n),
+      acceptInvitation: (t: string, p: string, n?: string) => session.acceptInvitation(t, p, n),
+      signOutLocally: () => session.signOutLocally(),
       logout: () => session.logout(),
     }
   }, [st, session])

@@ -1,4 +1,4 @@
-import { Link, Outlet } from '@tanstack/react-router'
+import { Link, Outlet, useRouterState } from '@tanstack/react-router'
 import { useAuth, useLiveStatus, useLiveTopic } from '../api/react'
 import { useNotifications } from '../api/hooks'
 import { Loading } from './States'
@@ -7,9 +7,14 @@ import { SignIn } from '../pages/SignIn'
 const navCls = 'rounded px-2 py-1 text-sm text-slate-700 hover:bg-slate-100'
 const activeCls = { className: 'rounded px-2 py-1 text-sm font-semibold text-indigo-800 bg-indigo-50' }
 
+/** publicPaths are the pages of e-mail links: they work signed in or not. */
+const publicPaths = ['/reset-password', '/verify-email', '/accept-invitation']
+
 /** Layout is the signed-in frame: navigation, bell, account; else the sign-in page. */
 export function Layout() {
   const auth = useAuth()
+  const path = useRouterState({ select: (s) => s.location.pathname })
+  if (publicPaths.includes(path)) return <Outlet />
   if (auth.status === 'unknown') return <Loading label="Restoring your session…" />
   if (auth.status !== 'signed-in') return <SignIn />
   return <Shell />
@@ -38,6 +43,9 @@ function Shell() {
             </Link>
             <Link to="/sessions" className={navCls} activeProps={activeCls}>
               Sessions
+            </Link>
+            <Link to="/account" className={navCls} activeProps={activeCls}>
+              Account
             </Link>
             {auth.can('users:manage') && (
               <Link to="/admin/users" className={navCls} activeProps={activeCls}>

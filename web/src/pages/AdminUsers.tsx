@@ -1,5 +1,6 @@
-import { useState } from 'react'
+import { useState, type FormEvent } from 'react'
 import { useApi, useAuth } from '../api/react'
+import { FormStatus } from '../components/Form'
 import type { components } from '../api/schema'
 import { QueryView, errorText, fmtDate } from '../components/States'
 
@@ -15,17 +16,18 @@ export function AdminUsersPage() {
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ['get', '/api/admin/users'] }),
     onError: (e) => setErr(errorText(e)),
   })
+  const [info, setInfo] = useState('')
+  const reset = $api.useMutation('post', '/api/admin/users/{id}/password-reset', {
+    onError: (e) => setErr(errorText(e)),
+  })
   if (!auth.can('users:manage')) return <p className="muted">Only administrators manage users.</p>
   return (
     <section aria-labelledby="users-h">
       <h1 id="users-h" className="h1 mb-3">
         Users
       </h1>
-      {err && (
-        <p role="alert" className="text-sm text-red-800">
-          {err}
-        </p>
-      )}
+      <InviteForm />
+      <FormStatus error={err} ok={info} />
       <QueryView q={q} isEmpty={(d) => (d.items ?? []).length === 0} empty="No users." label="Loading users…">
         {(d) => (
           <table className="w-full rounded-lg border border-slate-200 bg-white">
@@ -35,7 +37,9 @@ export function AdminUsersPage() {
                 <th className="th">Email</th>
                 <th className="th">Name</th>
                 <th className="th">Role</th>
+                <th className="th">Verified</th>
                 <th className="th">Status</th>
+                <th className="th">Password</th>
                 <th className="th">Created</th>
               </tr>
             </thead>
@@ -57,6 +61,7 @@ export function AdminUsersPage() {
                       <option value="admin">admin</option>
                     </select>
                   </td>
+                  <td className="td">{u.email_verified ? 'yes' : 'no'}</td>
                   <td className="td">
                     <button
                       type="button"
@@ -69,6 +74,21 @@ export function AdminUsersPage() {
                     </button>
                     {u.disabled && <span className="ml-2 text-xs text-red-800">disabled</span>}
                   </td>
+                  <td className="td">
+                    <button
+                      type="button"
+                      className="btn"
+                      aria-label={`Send reset link to ${u.email}`}
+                      disabled={reset.isPending}
+                      onClick={() => {
+                        setErr('')
+                        setInfo('')
+                        reset.mutate({ params: { path: { id: u.id } } }, { onSuccess: () => setInfo(`Reset link sent to ${u.email}.`) })
+                      }}
+                    >
+                      Send reset link
+                    </button>
+                  </td>
                   <td className="td">{fmtDate(u.created_at)}</td>
                 </tr>
               ))}
@@ -77,5 +97,51 @@ export function AdminUsersPage() {
         )}
       </QueryView>
     </section>
+  )
+}
+
+/** InviteForm sends an invitation to an address with a role. */
+function InviteForm() {
+  const { $api } = useApi()
+  const [sent, setSent] = useState('')
+  const invite = $api.useMutation('post', '/api/admin/invitations', {
+    onSuccess: (d) => setSent(`Invitation sent to ${d.email} as ${d.role}; it expires ${fmtDate(d.expires_at)}.`),
+  })
+  function submit(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault()
+    const form = e.currentTarget
+    const f = new FormData(form)
+    setSent('')
+    invite.mutate(
+      { body: { email: String(f.get('invite-email') ?? ''), role: String(f.get('invite-role') ?? 'user') as Role } },
+      { onSuccess: () => form.reset() },
+    )
+  }
+  return (
+    <form onSubmit={submit} aria-label="Invite a user" className="card mb-4 flex flex-wrap items-end gap-3">
+      <h2 className="h2 w-full">Invite a user</h2>
+      <div>
+        <label className="label" htmlFor="invite-email">
+          E-mail address
+        </label>
+        <input className="input" id="invite-email" name="invite-email" type="email" required autoComplete="off" />
+      </div>
+      <div>
+        <label className="label" htmlFor="invite-role">
+          Role
+        </label>
+        <select className="input" id="invite-role" name="invite-role" defaultValue="user">
+          <option value="user">user</option>
+          <option value="moderator">moderator</option>
+          <option value="admin">admin</option>
+        </select>
+      </div>
+      <button type="submit" className="btn-primary" disabled={invite.isPending}>
+        {invite.isPending ? 'Sending…' : 'Send invitation'}
+      </button>
+      <div className="w-full">
+        <FormStatus error={invite.isError ? errorText(invite.error) : ''} ok={sent} />
+      </div>
+    </form>
   )
 }
