@@ -320,8 +320,22 @@ func contextual(tags []Tag, lower, words []string, i int) Tag {
 		if prev == Pron && isInflectedVerbLike(w) {
 			return Verb
 		}
+		if prev == Noun && !pluralLike(lower[i-1]) && pluralLike(w) &&
+			(next == Det || next.Nominal() && i+1 < len(lower) && pluralLike(lower[i+1])) {
+			// A singular noun, an -s form, then an object: "the planner
+			// estimates rows", "the team ships the fix". Not "query plans
+			// matter" (no object) nor "build times" (no object either).
+			return Verb
+		}
 	}
 	return t
+}
+
+// pluralLike reports a word that ends like a plural noun or a third-person
+// verb ("rows", "estimates"), not like "class", "status" or "analysis".
+func pluralLike(w string) bool {
+	return len(w) > 3 && strings.HasSuffix(w, "s") &&
+		!strings.HasSuffix(w, "ss") && !strings.HasSuffix(w, "us") && !strings.HasSuffix(w, "is")
 }
 
 func isInflectedVerbLike(w string) bool { return knownVerbForm(w) }

@@ -30,6 +30,8 @@ func TestTagWords(t *testing.T) {
 		"Connection queues, not panels, are the real bottleneck.": "Connection/NOUN queues/NOUN not/PART panels/NOUN are/AUX the/DET real/ADJ bottleneck/NOUN",
 		"She quickly rewrote the parser in Go.":                   "She/PRON quickly/ADV rewrote/VERB the/DET parser/NOUN in/ADP Go/PROPN",
 		"Their runs finish sooner since the change.":              "Their/DET runs/NOUN finish/VERB sooner/ADV since/ADP the/DET change/NOUN",
+		"The query planner estimates rows the way it does.":       "The/DET query/NOUN planner/NOUN estimates/VERB rows/NOUN the/DET way/NOUN it/PRON does/AUX",
+		"The team ships the fix.":                                 "The/DET team/NOUN ships/VERB the/DET fix/NOUN",
 	}
 	for in, want := range cases {
 		assert.Equal(t, want, tagString(in), in)
