@@ -168,6 +168,7 @@ func TestCrewRunEndToEnd(t *testing.T) {
 		require.Len(t, steps, 3)
 		for _, s := range steps {
 			assert.NotContains(t, s.(map[string]any), "output", "checkpoints stay internal")
+			assert.Equal(t, "succeeded", s.(map[string]any)["status"], "step %v of a succeeded run", s)
 		}
 
 		list := e.do("GET", "/api/campaigns/"+cid+"/runs", nil, bearer(owner.AccessToken)).page(t)

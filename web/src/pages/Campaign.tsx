@@ -184,6 +184,7 @@ function CurrentRun({ runId, fallback }: { runId: string; fallback: Run }) {
         {run.stats.posts_discovered} posts discovered · {run.stats.posts_fetched} fetched · {run.stats.prospects} prospects ·{' '}
         {run.stats.drafts} drafts
       </p>
+      <RunProblems stats={run.stats} />
       <div className="grid gap-4 md:grid-cols-2">
         <div>
           <h3 className="mb-1 font-semibold">Steps</h3>
@@ -216,5 +217,37 @@ function CurrentRun({ runId, fallback }: { runId: string; fallback: Run }) {
         </div>
       </div>
     </section>
+  )
+}
+
+type RunStats = components['schemas']['Stats']
+
+/** reasonList renders failure counts by cause, most first ("404 ×3"). */
+function reasonList(byReason: Record<string, number> | undefined): string {
+  return Object.entries(byReason ?? {})
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .map(([reason, n]) => `${reason.replaceAll('_', ' ')} ×${n}`)
+    .join(', ')
+}
+
+/** RunProblems says why a run found or kept less than hoped: its warnings and its failures by cause. */
+function RunProblems({ stats }: { stats: RunStats }) {
+  const warnings = stats.warnings ?? []
+  const seeds = reasonList(stats.seed_failures_by_reason)
+  const fetches = reasonList(stats.fetch_failures_by_reason)
+  if (warnings.length === 0 && !seeds && !fetches && stats.language_skipped === 0) return null
+  return (
+    <div role="note" aria-label="Run warnings" className="rounded border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900" data-testid="run-warnings">
+      {warnings.length > 0 && (
+        <ul className="list-disc pl-5">
+          {warnings.map((w) => (
+            <li key={w}>{w}</li>
+          ))}
+        </ul>
+      )}
+      {seeds && <p>Seeds that could not be read: {seeds}</p>}
+      {fetches && <p>Posts that could not be fetched: {fetches}</p>}
+      {stats.language_skipped > 0 && <p>{stats.language_skipped} posts skipped: not in the campaign's language</p>}
+    </div>
   )
 }

@@ -22,6 +22,7 @@ const columns: { key: string; label: string; sortable?: boolean }[] = [
   { key: 'published_at', label: 'Date', sortable: true },
   { key: 'relevance', label: 'Relevance', sortable: true },
   { key: 'accepts_comments', label: 'Comments open' },
+  { key: 'language', label: 'Language' },
   { key: 'link', label: 'Link' },
 ]
 
@@ -140,6 +141,10 @@ export function ProspectsPage() {
                         <span aria-label={`relevance ${Math.round(p.relevance * 100)}%`}>{Math.round(p.relevance * 100)}%</span>
                       </td>
                       <td className="td">{p.accepts_comments ? `yes (${p.comment_system})` : 'no'}</td>
+                      <td className="td">
+                        {p.language || '—'}
+                        {p.dir === 'rtl' && <span className="text-xs text-slate-600"> (right to left)</span>}
+                      </td>
                       <td className="td">
                         <a href={p.url} target="_blank" rel="noopener noreferrer" className="text-indigo-800 underline">
                           Open<span className="sr-only"> {p.title || p.url} (new tab)</span>
