@@ -102,9 +102,9 @@ type Server struct {
 	reporter report.Reporter
 	healthOK *healthOutput // the /healthz answer, read-only, shared by every request
 	panics   panicSites
-	instance string     // this server's rows in Deps.Analytics
+	instance string       // this server's rows in Deps.Analytics
 	traced   http.Handler // serve inside an otelhttp span; nil without Config.TracerProvider
-	flushMu  sync.Mutex // one analytics flush at a time
+	flushMu  sync.Mutex   // one analytics flush at a time
 
 	// drainCtx ends, with cause ErrDraining, when Drain is called.
 	drainCtx    context.Context
