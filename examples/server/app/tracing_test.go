@@ -205,6 +205,9 @@ func TestTracingThroughApp(t *testing.T) {
 		return got["status"] != "queued" && got["status"] != "running"
 	}, 90*time.Second, 100*time.Millisecond)
 	require.Equal(t, "succeeded", run["status"], "%v", run)
+	// The traced handler still lets WebSockets upgrade.
+	evs := readCampaignEvents(t, base, token, campID, 3)
+	assert.Equal(t, "run.queued", evs[0]["event"])
 
 	spans = exp.GetSpans()
 	tasks := map[string]tracetest.SpanStub{}
