@@ -70,6 +70,9 @@ type Config struct {
 	// discarded after its last attempt, with the run id (and the stack
 	// of a panic); default report.NewLog(Logger).
 	Reporter report.Reporter
+	// Middleware wraps job inserts and work, e.g. otelriver's tracing
+	// middleware; none by default.
+	Middleware []rivertype.Middleware
 }
 
 func (c Config) withDefaults() Config {
@@ -212,6 +215,7 @@ func newQueue(runner *agents.Runner, cfg Config) (*Queue, *river.Config) {
 		RetryPolicy:          retryPolicy{base: cfg.RetryDelay},
 		FetchPollInterval:    cfg.FetchPollInterval,
 		Logger:               cfg.Logger,
+		Middleware:           cfg.Middleware,
 	}
 }
 

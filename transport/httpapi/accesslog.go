@@ -25,6 +25,11 @@ func (s *Server) observe(r *http.Request, rec *recorder, st *requestState, start
 		slog.String("request_id", st.id),
 		slog.String("client_ip", st.clientIP),
 	}
+	if s.traced != nil {
+		if id := traceID(r.Context()); id != "" {
+			attrs = append(attrs, slog.String("trace_id", id))
+		}
+	}
 	if st.principal != nil {
 		attrs = append(attrs, slog.String("user_id", st.principal.User.ID))
 	}

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+
+	"go.opentelemetry.io/otel/trace"
 	"net/netip"
 	"net/url"
 	"strings"
@@ -45,6 +47,11 @@ type Config struct {
 	Version string
 	// Logger receives the access log and error reports; default slog.Default().
 	Logger *slog.Logger
+	// TracerProvider, when set, traces every request (otelhttp): one
+	// server span named by the method and matched route pattern, its
+	// parent taken from a W3C traceparent header, and its trace id in the
+	// access log line and in error reports. Nil: no tracing, no cost.
+	TracerProvider trace.TracerProvider
 }
 
 func (c Config) withDefaults() Config {

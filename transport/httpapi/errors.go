@@ -200,6 +200,9 @@ func (s *Server) internal(ctx context.Context, err error) *Problem {
 func (s *Server) report(ctx context.Context, ev report.Event) {
 	st := stateFrom(ctx)
 	ev.RequestID, ev.Route = st.id, st.route
+	if ev.TraceID == "" {
+		ev.TraceID = traceID(ctx)
+	}
 	if st.principal != nil {
 		ev.UserID = st.principal.User.ID
 	}

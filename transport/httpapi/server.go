@@ -102,8 +102,9 @@ type Server struct {
 	reporter report.Reporter
 	healthOK *healthOutput // the /healthz answer, read-only, shared by every request
 	panics   panicSites
-	instance string     // this server's rows in Deps.Analytics
-	flushMu  sync.Mutex // one analytics flush at a time
+	instance string       // this server's rows in Deps.Analytics
+	traced   http.Handler // serve inside an otelhttp span; nil without Config.TracerProvider
+	flushMu  sync.Mutex   // one analytics flush at a time
 
 	// drainCtx ends, with cause ErrDraining, when Drain is called.
 	drainCtx    context.Context
@@ -167,6 +168,9 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		s.registerAgents()
 	}
 
+	if cfg.TracerProvider != nil {
+		s.traced = newTracedHandler(cfg.TracerProvider, s.serve)
+	}
 	s.handler = s.securityHeaders(s.corsMiddleware(s.checkTarget(s.bodyLimit(s.refuseNUL(s.router)))))
 	return s, nil
 }
@@ -211,6 +215,15 @@ func (s *Server) onAddOperation(_ *huma.OpenAPI, op *huma.Operation) {
 // metrics and panic recovery around the rest of the middleware and the
 // router.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.traced != nil {
+		s.traced.ServeHTTP(w, r)
+		return
+	}
+	s.serve(w, r)
+}
+
+// serve handles one request: ServeHTTP without the tracing span.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	defer handlerOnConn(r)()
 	start := time.Now()
 	s.metrics.inFlight.Inc()
@@ -245,6 +258,9 @@ func (s *Server) Logger() *slog.Logger { return s.log }
 func (s *Server) routeMiddleware(next bunrouter.HandlerFunc) bunrouter.HandlerFunc {
 	return func(w http.ResponseWriter, req bunrouter.Request) error {
 		stateFrom(req.Context()).route = req.Route()
+		if s.traced != nil {
+			nameSpan(req.Context(), req.Method, req.Route())
+		}
 		err := next(w, req)
 		if err == nil {
 			return nil

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Config is everything the example server reads from flags and KPBOT_*
@@ -63,6 +65,13 @@ type Config struct {
 	Registration string
 	SentryDSN    string // error reports also go to this Sentry/GlitchTip project
 	Environment  string // names the deployment in error reports
+	// Tracing is on when an OTLP endpoint is set in the standard
+	// OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
+	// (and OTEL_SDK_DISABLED is not true); see ProvideTracing.
+	Tracing bool
+	// TracerProvider, when set (by a test or an embedding program), is
+	// used instead of the OTLP exporter, whatever Tracing says.
+	TracerProvider trace.TracerProvider
 }
 
 // envFlags binds flags whose defaults come from the environment, collecting
@@ -179,6 +188,7 @@ func LoadConfig(args []string, getenv func(string) string) (Config, error) {
 		return Config{}, errors.Join(e.errs...)
 	}
 	c.MaxBodyBytes = int64(maxBody)
+	c.Tracing = tracingEnabled(getenv)
 	c.CORSOrigins = splitList(cors)
 	for _, p := range splitList(proxies) {
 		pfx, err := parsePrefix(p)

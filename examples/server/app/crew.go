@@ -90,8 +90,8 @@ func ProvideSearcher(cfg Config) (agents.Searcher, error) {
 }
 
 // ProvideMembers assembles the outreach crew's workers and its sink.
-func ProvideMembers(cfg Config, f *web.Fetcher, llm agents.LLM, searcher agents.Searcher, campaigns *campaign.Service, cm *crewmetrics.Metrics) (agents.Members, error) {
-	llm = cm.LLM(llm) // kpbot_llm_* series
+func ProvideMembers(cfg Config, f *web.Fetcher, llm agents.LLM, searcher agents.Searcher, campaigns *campaign.Service, cm *crewmetrics.Metrics, tr *Tracing) (agents.Members, error) {
+	llm = tr.llm(cm.LLM(llm)) // kpbot_llm_* series; a span per call when tracing
 	res, err := research.New(f, searcher, research.Config{})
 	if err != nil {
 		return agents.Members{}, fmt.Errorf("researcher: %w", err)
@@ -152,12 +152,12 @@ func ProvideRunStore(d *Database) *bunstore.Runs { return bunstore.NewRuns(d.Bun
 // their steps and events; finished runs notify their campaign's owner.
 // Each execution leases its run for KPBOT_RUN_LEASE, so a run of a dead
 // instance is taken over by another (see agents/riverjob).
-func ProvideRunner(cfg Config, m agents.Members, runs *bunstore.Runs, ev *Events, notes *notify.Service, camps *campaign.Service, logger *slog.Logger, cm *crewmetrics.Metrics) (*agents.Runner, error) {
+func ProvideRunner(cfg Config, m agents.Members, runs *bunstore.Runs, ev *Events, notes *notify.Service, camps *campaign.Service, logger *slog.Logger, cm *crewmetrics.Metrics, tr *Tracing) (*agents.Runner, error) {
 	crew, err := agents.OutreachCrew(m)
 	if err != nil {
 		return nil, fmt.Errorf("crew: %w", err)
 	}
-	crew = cm.Crew(crew) // kpbot_crew_task_duration_seconds
+	crew = tr.crew(cm.Crew(crew)) // kpbot_crew_task_duration_seconds; a span per task when tracing
 	ownerOf := func(ctx context.Context, campaignID string) (string, error) {
 		c, err := camps.CampaignByID(ctx, campaignID)
 		if err != nil {
@@ -174,8 +174,9 @@ func ProvideRunner(cfg Config, m agents.Members, runs *bunstore.Runs, ev *Events
 }
 
 // ProvideQueue creates River's tables and its queue on the same database.
-func ProvideQueue(ctx context.Context, cfg Config, d *Database, runner *agents.Runner, logger *slog.Logger, rep report.Reporter) (*riverjob.Queue, error) {
-	qc := riverjob.Config{MaxRunsTotal: cfg.MaxRuns, MaxRunsPerUser: cfg.MaxRunsPerUser, Logger: logger, Reporter: rep}
+func ProvideQueue(ctx context.Context, cfg Config, d *Database, runner *agents.Runner, logger *slog.Logger, rep report.Reporter, tr *Tracing) (*riverjob.Queue, error) {
+	qc := riverjob.Config{MaxRunsTotal: cfg.MaxRuns, MaxRunsPerUser: cfg.MaxRunsPerUser, Logger: logger, Reporter: rep,
+		Middleware: tr.riverMiddleware()}
 	if d.Pool != nil {
 		if err := riverjob.MigratePostgres(ctx, d.Pool); err != nil {
 			return nil, fmt.Errorf("job queue migrations: %w", err)

@@ -52,11 +52,11 @@ var AuthSet = wire.NewSet(
 )
 
 // TransportSet provides the HTTP server.
-var TransportSet = wire.NewSet(ProvideHTTP, ProvideReporter)
+var TransportSet = wire.NewSet(ProvideHTTP, ProvideReporter, ProvideTracing)
 
 // ProvideDatabase opens the database named by cfg.DatabaseURL and applies
-// the migrations.
-func ProvideDatabase(ctx context.Context, cfg Config, logger *slog.Logger) (*Database, func(), error) {
+// the migrations; with tracing on, each later query is a span.
+func ProvideDatabase(ctx context.Context, cfg Config, logger *slog.Logger, tr *Tracing) (*Database, func(), error) {
 	pool := storage.PoolConfig{
 		MaxOpenConns: cfg.DBMaxOpenConns, MaxIdleConns: cfg.DBMaxIdleConns, ConnMaxLifetime: cfg.DBConnLifetime,
 	}
@@ -85,6 +85,9 @@ func ProvideDatabase(ctx context.Context, cfg Config, logger *slog.Logger) (*Dat
 	if err := bunstore.Migrate(ctx, d.Bun, bunstore.WithMigrateLogger(logger)); err != nil {
 		cleanup()
 		return nil, nil, fmt.Errorf("migrate: %w", err)
+	}
+	if tr.on() {
+		d.Bun.AddQueryHook(tr.queryHook())
 	}
 	return &d, cleanup, nil
 }
@@ -217,7 +220,7 @@ func ProvideAuthConfig(cfg Config, ev *Events, tokens auth.AccountTokenStore, bo
 // web app (web/dist) at / and /docs.
 func ProvideHTTP(cfg Config, logger *slog.Logger, rep report.Reporter, svc *auth.Service, limiter auth.RateLimiter, db *Database,
 	campaigns *campaign.Service, runs *outreach.Runs, runStore *bunstore.Runs, tools *outreach.Tools, agentList []agents.Agent,
-	reg *prometheus.Registry) (*httpapi.Server, error) {
+	reg *prometheus.Registry, tr *Tracing) (*httpapi.Server, error) {
 	webApp, err := webapp.New(web.Dist())
 	if err != nil {
 		return nil, fmt.Errorf("web app: %w", err)
@@ -234,6 +237,7 @@ func ProvideHTTP(cfg Config, logger *slog.Logger, rep report.Reporter, svc *auth
 		Title:          "kpbot API",
 		Version:        "1.0.0",
 		Logger:         logger,
+		TracerProvider: tr.Provider,
 	}, httpapi.Deps{
 		Auth:      svc,
 		Metrics:   reg, // shared with the crew's series

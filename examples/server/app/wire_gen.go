@@ -17,17 +17,24 @@ import (
 
 // Build wires the whole server from its configuration.
 func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), error) {
-	database, cleanup, err := ProvideDatabase(ctx, cfg, logger)
+	tracing, cleanup, err := ProvideTracing(ctx, cfg, logger)
 	if err != nil {
 		return nil, nil, err
 	}
-	reporter, cleanup2, err := ProvideReporter(cfg, logger)
+	database, cleanup2, err := ProvideDatabase(ctx, cfg, logger, tracing)
 	if err != nil {
 		cleanup()
 		return nil, nil, err
 	}
-	events, cleanup3, err := ProvideEvents(database, logger, reporter)
+	reporter, cleanup3, err := ProvideReporter(cfg, logger)
 	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	events, cleanup4, err := ProvideEvents(database, logger, reporter)
+	if err != nil {
+		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
@@ -35,6 +42,7 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 	accountTokenStore := ProvideAccountTokens(database)
 	mailer, err := ProvideMailer(cfg, logger)
 	if err != nil {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
@@ -42,6 +50,7 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 	}
 	outbox, err := ProvideOutbox(ctx, cfg, database, mailer, logger)
 	if err != nil {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
@@ -49,6 +58,7 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 	}
 	mailbox, err := ProvideAccountMail(cfg, outbox)
 	if err != nil {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
@@ -59,6 +69,7 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 	accountEraser := ProvideEraser(database)
 	fetcher, err := ProvideFetcher(cfg)
 	if err != nil {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
@@ -66,6 +77,7 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 	}
 	llm, err := ProvideLLM(cfg, database, logger)
 	if err != nil {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
@@ -73,6 +85,7 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 	}
 	searcher, err := ProvideSearcher(cfg)
 	if err != nil {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
@@ -81,14 +94,7 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 	campaignService := ProvideCampaigns(database, events, service, logger)
 	registry := ProvideRegistry()
 	runs := ProvideRunStore(database)
-	metrics, cleanup4, err := ProvideCrewMetrics(registry, runs, events, logger)
-	if err != nil {
-		cleanup3()
-		cleanup2()
-		cleanup()
-		return nil, nil, err
-	}
-	members, err := ProvideMembers(cfg, fetcher, llm, searcher, campaignService, metrics)
+	metrics, cleanup5, err := ProvideCrewMetrics(registry, runs, events, logger)
 	if err != nil {
 		cleanup4()
 		cleanup3()
@@ -96,16 +102,27 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 		cleanup()
 		return nil, nil, err
 	}
-	runner, err := ProvideRunner(cfg, members, runs, events, service, campaignService, logger, metrics)
+	members, err := ProvideMembers(cfg, fetcher, llm, searcher, campaignService, metrics, tracing)
 	if err != nil {
+		cleanup5()
 		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
-	queue, err := ProvideQueue(ctx, cfg, database, runner, logger, reporter)
+	runner, err := ProvideRunner(cfg, members, runs, events, service, campaignService, logger, metrics, tracing)
 	if err != nil {
+		cleanup5()
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	queue, err := ProvideQueue(ctx, cfg, database, runner, logger, reporter, tracing)
+	if err != nil {
+		cleanup5()
 		cleanup4()
 		cleanup3()
 		cleanup2()
@@ -120,6 +137,7 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 	sessions := ProvideSessions(idb)
 	codec, err := ProvideTokenCodec(cfg, logger)
 	if err != nil {
+		cleanup5()
 		cleanup4()
 		cleanup3()
 		cleanup2()
@@ -128,14 +146,16 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 	}
 	hasher, err := ProvideHasher(cfg)
 	if err != nil {
+		cleanup5()
 		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
-	redis, cleanup5, err := ProvideRedis(cfg)
+	redis, cleanup6, err := ProvideRedis(cfg)
 	if err != nil {
+		cleanup5()
 		cleanup4()
 		cleanup3()
 		cleanup2()
@@ -145,6 +165,7 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 	rateLimiter := ProvideRateLimiter(cfg, redis, logger)
 	authService, err := auth.NewService(ctx, config, users, sessions, codec, hasher, rateLimiter)
 	if err != nil {
+		cleanup6()
 		cleanup5()
 		cleanup4()
 		cleanup3()
@@ -155,8 +176,9 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 	outreachRuns := ProvideRuns(campaignService, runs, queue)
 	tools := ProvideTools(members)
 	v := ProvideAgentList(cfg)
-	server, err := ProvideHTTP(cfg, logger, reporter, authService, rateLimiter, database, campaignService, outreachRuns, runs, tools, v, registry)
+	server, err := ProvideHTTP(cfg, logger, reporter, authService, rateLimiter, database, campaignService, outreachRuns, runs, tools, v, registry, tracing)
 	if err != nil {
+		cleanup6()
 		cleanup5()
 		cleanup4()
 		cleanup3()
@@ -167,6 +189,7 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 	topicAuthorizer := ProvideTopicAuthorizer(campaignService, outreachRuns)
 	hub, err := ProvideHub(server, events, topicAuthorizer, service, logger)
 	if err != nil {
+		cleanup6()
 		cleanup5()
 		cleanup4()
 		cleanup3()
@@ -176,6 +199,7 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 	}
 	app, err := NewApp(ctx, cfg, logger, database, authService, queue, events, server, hub, outbox)
 	if err != nil {
+		cleanup6()
 		cleanup5()
 		cleanup4()
 		cleanup3()
@@ -184,6 +208,7 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 		return nil, nil, err
 	}
 	return app, func() {
+		cleanup6()
 		cleanup5()
 		cleanup4()
 		cleanup3()
