@@ -21,6 +21,7 @@ import (
 
 	"github.com/kpbot/kpbot/agents"
 	"github.com/kpbot/kpbot/report"
+	"github.com/kpbot/kpbot/storage"
 )
 
 // Defaults of Config.
@@ -418,6 +419,10 @@ func (w *runWorker) Work(ctx context.Context, job *river.Job[RunArgs]) error {
 		return river.JobCancel(err)
 	case errors.Is(err, agents.ErrLeaseHeld):
 		return river.JobSnooze(w.q.cfg.ReapInterval)
+	case errors.Is(err, storage.ErrNotFound):
+		// The run is gone (its campaign or account was deleted): there
+		// is nothing to retry.
+		return river.JobCancel(err)
 	}
 	if ctx.Err() != nil {
 		return err // stopping: the job is retried, nothing failed

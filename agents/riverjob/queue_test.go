@@ -246,3 +246,33 @@ func TestCrashResumeWithoutDuplicates(t *testing.T) {
 		assert.Equal(t, agents.EventRunSucceeded, names[len(names)-1], "%v", names)
 	})
 }
+
+// TestJobOfADeletedRunIsCancelledAtOnce: a job whose run no longer exists
+// (its campaign or account was deleted) is cancelled on its first attempt,
+// not retried.
+func TestJobOfADeletedRunIsCancelledAtOnce(t *testing.T) {
+	t.Parallel()
+	corpus := webtest.NewCorpus(t)
+	eachBackend(t, func(t *testing.T, b backend) {
+		runner := newRunner(t, b.db, offlineLLM(t), crewtest.NewSink(), agents.NewRecorder())
+		q := b.newQueue(t, runner, fastConfig())
+		run, err := runner.Create(t.Context(), newCampaign(t, b.db, corpus))
+		require.NoError(t, err)
+		require.NoError(t, q.Enqueue(t.Context(), run.ID))
+		_, err = b.db.NewDelete().TableExpr("kpbot_runs").Where("id = ?", run.ID).Exec(t.Context())
+		require.NoError(t, err, "the run is deleted before a worker takes its job")
+		require.NoError(t, q.Start(t.Context()))
+		t.Cleanup(func() { _ = q.Stop(context.Background()) })
+
+		var job struct {
+			State   string `bun:"state"`
+			Attempt int    `bun:"attempt"`
+		}
+		require.Eventually(t, func() bool {
+			err := b.db.NewSelect().TableExpr("river_job").Column("state", "attempt").
+				Where("kind = ?", riverjob.RunArgs{}.Kind()).Scan(t.Context(), &job)
+			return err == nil && job.State == "cancelled"
+		}, 20*time.Second, 20*time.Millisecond, "the job ends cancelled")
+		assert.Equal(t, 1, job.Attempt, "cancelled on its first attempt, not retried: %+v", job)
+	})
+}
