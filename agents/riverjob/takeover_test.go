@@ -277,6 +277,33 @@ func newInstance(t *testing.T, b backend, name string, sink agents.Sink, log *bu
 	return &instance{runner: r, queue: b.newQueue(t, r, cfg), llm: llm}
 }
 
+// startDoomedRun starts "instance-a" on dbA, submits a run of a new
+// campaign to it and waits until its writer is held at model call gateAt;
+// killing the instance (k.kill) is the caller's. The cleanup thaws the
+// dead instance's hung calls and stops what is left of it.
+func startDoomedRun(t *testing.T, dbA, b backend, corpus *webtest.Corpus, sink *crewtest.Sink, log *bunstore.Events, gateAt int) (*killSwitch, agents.Brief, *agents.Run) {
+	t.Helper()
+	k := newKillSwitch()
+	a := newInstance(t, dbA, "instance-a", sink, log, crewtest.NewGatedLLM(offlineLLM(t), gateAt), k, 1)
+	require.NoError(t, a.queue.Start(t.Context()))
+	t.Cleanup(func() {
+		close(k.thaw)
+		a.llm.Release()
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = a.queue.StopAndCancel(sctx)
+	})
+	brief := newCampaign(t, b.db, corpus)
+	run, err := a.queue.Submit(t.Context(), brief)
+	require.NoError(t, err)
+	select {
+	case <-a.llm.Reached():
+	case <-time.After(30 * time.Second):
+		t.Fatal("the run never reached drafting")
+	}
+	return k, brief, run
+}
+
 // TestKilledInstanceRunIsTakenOver: an instance dies mid-run, as SIGKILL
 // leaves it (its job "running" in River, its lease no longer renewed);
 // another instance on the same database takes the run over within the
@@ -290,26 +317,7 @@ func TestKilledInstanceRunIsTakenOver(t *testing.T) {
 	twoInstances(t, func(t *testing.T, dbA, b backend) {
 		ctx := t.Context()
 		sink, log := crewtest.NewSink(), bunstore.NewEvents(b.db)
-		k := newKillSwitch()
-		a := newInstance(t, dbA, "instance-a", sink, log, crewtest.NewGatedLLM(offlineLLM(t), 2), k, 1)
-		require.NoError(t, a.queue.Start(ctx))
-		t.Cleanup(func() {
-			// The dead instance's hung calls fail now; stop what is left of it.
-			close(k.thaw)
-			a.llm.Release()
-			sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			_ = a.queue.StopAndCancel(sctx)
-		})
-
-		brief := newCampaign(t, b.db, corpus)
-		run, err := a.queue.Submit(ctx, brief)
-		require.NoError(t, err)
-		select {
-		case <-a.llm.Reached():
-		case <-time.After(30 * time.Second):
-			t.Fatal("the run never reached drafting")
-		}
+		k, brief, run := startDoomedRun(t, dbA, b, corpus, sink, log, 2)
 		store := bunstore.NewRuns(b.db)
 		// Let a progress save land mid-drafting, then kill the instance.
 		require.Eventually(t, func() bool {
@@ -431,24 +439,7 @@ func TestKilledRunOutOfAttemptsIsFailed(t *testing.T) {
 	twoInstances(t, func(t *testing.T, dbA, b backend) {
 		ctx := t.Context()
 		sink, log := crewtest.NewSink(), bunstore.NewEvents(b.db)
-		k := newKillSwitch()
-		a := newInstance(t, dbA, "instance-a", sink, log, crewtest.NewGatedLLM(offlineLLM(t), 0), k, 1)
-		require.NoError(t, a.queue.Start(ctx))
-		t.Cleanup(func() {
-			close(k.thaw)
-			a.llm.Release()
-			sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			_ = a.queue.StopAndCancel(sctx)
-		})
-		brief := newCampaign(t, b.db, corpus)
-		run, err := a.queue.Submit(ctx, brief)
-		require.NoError(t, err)
-		select {
-		case <-a.llm.Reached():
-		case <-time.After(30 * time.Second):
-			t.Fatal("the run never reached drafting")
-		}
+		k, brief, run := startDoomedRun(t, dbA, b, corpus, sink, log, 0)
 		k.kill()
 
 		one := func(c *riverjob.Config) { c.MaxAttempts = 1 }
