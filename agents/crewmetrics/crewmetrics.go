@@ -81,7 +81,7 @@ func New(reg prometheus.Registerer, src Sources) (*Metrics, error) {
 			Help: "Event-bus notices this instance received, by kind (notice, lagged: notices were dropped and subscribers re-read the log).",
 		}, []string{"kind"}),
 		runsDesc:      prometheus.NewDesc("kpbot_runs", "Stored crew runs by status (every instance's, read from the database at scrape).", []string{"status"}, nil),
-		eventsDesc:    prometheus.NewDesc("kpbot_event_log_events", "Events stored in the event log (every topic), read from the database at scrape.", nil, nil),
+		eventsDesc:    prometheus.NewDesc("kpbot_event_log_events", "Events stored in the event log (every topic), read from the database at scrape (the planner's estimate on PostgreSQL).", nil, nil),
 		scrapeErrDesc: prometheus.NewDesc("kpbot_crew_metrics_read_errors_total", "Failed database reads of the crew gauges at scrape (the gauge is left out of that scrape).", nil, nil),
 	}
 	for _, c := range []prometheus.Collector{m.taskDuration, m.posts, m.tokens, m.llmDuration, m.notices, m} {
