@@ -74,3 +74,21 @@ func TestLimiterRedisOutage(t *testing.T) {
 		})
 	}
 }
+
+// A bare Redis limiter (no Fallback) that cannot reach Redis fails closed
+// with 503 and Retry-After on every limited route, never a 500.
+func TestBareRedisLimiterUnreachable(t *testing.T) {
+	t.Parallel()
+	client := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", DialTimeout: 200 * time.Millisecond, MaxRetries: -1})
+	t.Cleanup(func() { _ = client.Close() })
+	e := newTestServer(t, dbtest.SQLite(t), withLimiter(ratelimit.NewRedis(client)),
+		withConfig(func(c *Config) { c.AuthRateLimit = 1000 }))
+	for _, r := range []*resp{
+		e.do("POST", "/api/auth/register", map[string]string{"email": "bob@example.com", "password": "bob-password"}),
+		e.do("POST", "/api/auth/login", map[string]string{"email": "bob@example.com", "password": "bob-password"}),
+		e.do("POST", "/api/auth/refresh", map[string]string{"refresh_token": "x"}),
+	} {
+		requireProblem(t, r, http.StatusServiceUnavailable)
+		assertRetryAfter(t, r)
+	}
+}

@@ -43,9 +43,15 @@ end
 return {1, 0}
 `
 
+// RedisRetryAfter is the Retry-After a Redis limiter suggests when Redis
+// cannot decide.
+const RedisRetryAfter = time.Second
+
 // Redis is an auth.RateLimiter whose state lives in Redis, so every
 // instance of the service shares it. Each key is one string holding its
-// TAT, with a TTL; the decision is one EVALSHA of a Lua script.
+// TAT, with a TTL; the decision is one EVALSHA of a Lua script. When
+// Redis cannot answer, Allow and Peek fail with *auth.UnavailableError
+// (fail closed); wrap it in a Fallback for a local fail mode.
 type Redis struct {
 	client redis.UniversalClient
 	prefix string
@@ -92,7 +98,14 @@ func (r *Redis) decide(ctx context.Context, key string, l auth.Limit, record boo
 	}
 	res, err := r.script.Run(ctx, r.client, []string{r.prefix + key}, l.Window.Microseconds(), l.Events, flag).Int64Slice()
 	if err != nil {
-		return auth.Decision{}, fmt.Errorf("ratelimit: redis decide %q: %w", key, err)
+		err = fmt.Errorf("ratelimit: redis decide %q: %w", key, err)
+		if ctx.Err() != nil {
+			return auth.Decision{}, err
+		}
+		// Redis could not decide (unreachable, timed out, refusing): the
+		// caller answers 503 with Retry-After, not 500. Fallback adds a
+		// local fail mode on top (docs/architecture.md, rate limits).
+		return auth.Decision{}, &auth.UnavailableError{RetryAfter: RedisRetryAfter, Err: err}
 	}
 	if len(res) != 2 {
 		return auth.Decision{}, fmt.Errorf("ratelimit: redis decide %q: script returned %d values, want 2", key, len(res))

@@ -3,6 +3,7 @@ package ratelimit_test
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"testing"
 	"time"
 
@@ -67,6 +68,16 @@ func TestRedisErrorsAreWrapped(t *testing.T) {
 	_, err := r.Allow(context.Background(), "k", auth.Limit{Events: 1, Window: time.Second})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `ratelimit: redis decide "k"`)
+	var ue *auth.UnavailableError
+	require.ErrorAs(t, err, &ue, "an unreachable Redis cannot decide: a 503, not a 500")
+	assert.Equal(t, ratelimit.RedisRetryAfter, ue.RetryAfter)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err = r.Allow(ctx, "k", auth.Limit{Events: 1, Window: time.Second})
+	require.ErrorIs(t, err, context.Canceled)
+	assert.False(t, errors.As(err, &ue), "the caller gave up: Redis is not to blame")
+
 	_, err = r.Peek(context.Background(), "k", auth.Limit{Events: 0, Window: time.Second})
 	assert.ErrorIs(t, err, ratelimit.ErrInvalidLimit, "the limit is checked before any round trip")
 }
