@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/kpbot/kpbot/events"
-	"github.com/kpbot/kpbot/transport/httpapi"
 )
 
 // topicState is a topic some socket of this hub follows. seq is how far
@@ -102,7 +101,7 @@ func (h *Hub) wakeLocked(topic string, seq int64) {
 	}
 }
 
-// WaitAfter implements httpapi.EventWaiter for GET /api/events
+// WaitAfter wakes long-polls of GET /api/events (httpapi.EventWaiter)
 // long-polls: the channel closes when the Bus announces an event of topic
 // after seq (or lags).
 func (h *Hub) WaitAfter(topic string, after int64) (<-chan struct{}, func()) {
@@ -244,7 +243,7 @@ func (h *Hub) readTopic(ts *topicState) {
 					// again. A client that stops reading is dropped by
 					// its writer's timeout.
 					f.live = false
-					go h.replay(f, httpapi.ClientTopic(ts.name))
+					go h.replay(f, events.ClientTopic(ts.name))
 					break
 				}
 				f.cursor = ev.Seq
@@ -295,9 +294,9 @@ func (h *Hub) retryLater(ts *topicState) {
 
 // encodeEvent is the framed event message of ev, shared by every follower.
 func encodeEvent(ev events.Event) frame {
-	b, err := json.Marshal(httpapi.NewEventMessage(ev))
+	b, err := json.Marshal(newEventMessage(ev))
 	if err != nil { // Data is valid JSON from the Log; keep the seq anyway
-		b = mustJSON(httpapi.NewEventMessage(events.Event{Topic: ev.Topic, Seq: ev.Seq, Name: ev.Name, Data: json.RawMessage("null"), At: ev.At}))
+		b = mustJSON(newEventMessage(events.Event{Topic: ev.Topic, Seq: ev.Seq, Name: ev.Name, Data: json.RawMessage("null"), At: ev.At}))
 	}
 	return textFrame(b)
 }
