@@ -28,6 +28,7 @@ import (
 	"github.com/kpbot/kpbot/storage"
 	"github.com/kpbot/kpbot/storage/bunstore"
 	"github.com/kpbot/kpbot/storage/sqlite"
+	"github.com/kpbot/kpbot/transport/eventbus"
 	"github.com/kpbot/kpbot/transport/httpapi"
 	"github.com/kpbot/kpbot/transport/realtime"
 )
@@ -95,7 +96,7 @@ func wsServe(ctx context.Context, in io.Reader, out io.Writer, profile string) e
 	}
 	camps := campaign.NewService(campaign.Config{}, bunstore.NewCampaigns(db), bunstore.NewProspects(db), bunstore.NewDrafts(db))
 	logger := slog.New(slog.DiscardHandler)
-	bus := realtime.NewLocalBus()
+	bus := eventbus.NewLocal()
 	log := bunstore.NewEvents(db)
 	pub := events.NewPublisher(log, bus)
 	hub, err := realtime.NewHub(realtime.HubConfig{MaxSocketsPerUser: -1, Logger: logger},

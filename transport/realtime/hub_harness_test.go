@@ -30,6 +30,7 @@ import (
 	"github.com/kpbot/kpbot/events"
 	"github.com/kpbot/kpbot/notify"
 	"github.com/kpbot/kpbot/storage/bunstore"
+	"github.com/kpbot/kpbot/transport/eventbus"
 	"github.com/kpbot/kpbot/transport/httpapi"
 	"github.com/kpbot/kpbot/transport/realtime"
 )
@@ -97,7 +98,7 @@ func newInstance(t testing.TB, db *bun.DB, opts ...instOpt) *instance {
 		o.clock = authtest.NewClock(time.Now().UTC())
 	}
 	if o.bus == nil {
-		o.bus = realtime.NewLocalBus()
+		o.bus = eventbus.NewLocal()
 	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	o.hub.Logger = logger

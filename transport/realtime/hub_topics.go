@@ -39,25 +39,32 @@ type waiter struct {
 	ch    chan struct{}
 }
 
+// The hub's wait between failed Bus subscriptions, doubling from
+// resubscribeMin to resubscribeMax.
+const (
+	resubscribeMin = 100 * time.Millisecond
+	resubscribeMax = 10 * time.Second
+)
+
 // busLoop follows the Bus and marks the topics it announces dirty, for
 // the readers; on Lagged (or a new subscription) every topic is dirty.
 // It never touches the database, so it keeps up with the Bus.
 func (h *Hub) busLoop() {
 	defer h.wg.Done()
-	backoff := DefaultMinReconnect
+	backoff := resubscribeMin
 	for h.ctx.Err() == nil {
 		notices, err := h.deps.Bus.Subscribe(h.ctx)
 		if err != nil {
 			h.log.Error("realtime hub: subscribe to the bus", "error", err.Error())
 			select {
 			case <-time.After(backoff):
-				backoff = min(2*backoff, DefaultMaxReconnect)
+				backoff = min(2*backoff, resubscribeMax)
 				continue
 			case <-h.ctx.Done():
 				return
 			}
 		}
-		backoff = DefaultMinReconnect
+		backoff = resubscribeMin
 		h.notice(events.Notice{Lagged: true}) // anything before this subscription
 		for n := range notices {
 			h.notice(n)
