@@ -9,6 +9,6 @@
 // event of any size crosses instances. Publisher ties the two together.
 //
 // The package is domain-level: it imports no database driver, router or
-// broker. Adapters live in storage/bunstore (Log) and transport/realtime
+// broker. Adapters live in storage/bunstore (Log) and transport/eventbus
 // (Bus).
 package events

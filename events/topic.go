@@ -62,3 +62,28 @@ func ParseTopic(topic string) (TopicKind, string, error) {
 		return "", "", fmt.Errorf("%w: unknown kind %q in %q", ErrInvalidTopic, kind, topic)
 	}
 }
+
+// ResolveTopic turns a topic as a client spells it into the stored topic:
+// the bare "user" is the caller's own UserTopic(userID). It checks the
+// form (ParseTopic), not the rights (notify.TopicRights decides those).
+func ResolveTopic(userID, topic string) (string, error) {
+	if topic == string(KindUser) {
+		if userID == "" {
+			return "", fmt.Errorf("%w: no caller for %q", ErrInvalidTopic, topic)
+		}
+		return UserTopic(userID), nil
+	}
+	if _, _, err := ParseTopic(topic); err != nil {
+		return "", err
+	}
+	return topic, nil
+}
+
+// ClientTopic is how a stored topic is shown to its reader: the reader's
+// own user topic is spelt "user", as clients subscribe to it.
+func ClientTopic(topic string) string {
+	if strings.HasPrefix(topic, string(KindUser)+":") {
+		return string(KindUser)
+	}
+	return topic
+}

@@ -6,6 +6,12 @@
 // later. RunEvents turns the crew's run events into notifications for the
 // campaign's owner.
 //
+// TopicRights decides who may read which topic (a user's own
+// notifications, the campaigns a user may read and their runs), for the
+// WebSocket hub and GET /api/events alike. It lives here, beside the
+// package that decides who is told what, rather than in events, so that
+// events keeps no dependency on users or campaigns.
+//
 // The package is domain-level: storage/bunstore implements Store and the
 // HTTP endpoints live in transport/httpapi.
 package notify

@@ -18,7 +18,7 @@ import (
 	"github.com/kpbot/kpbot/notify"
 	"github.com/kpbot/kpbot/storage/bunstore"
 	"github.com/kpbot/kpbot/storage/dbtest"
-	"github.com/kpbot/kpbot/transport/realtime"
+	"github.com/kpbot/kpbot/transport/eventbus"
 )
 
 type env struct {
@@ -34,7 +34,7 @@ func newEnv(t *testing.T, db *bun.DB) *env {
 	log := bunstore.NewEvents(db)
 	at := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
 	svc := notify.NewService(notify.Config{Now: func() time.Time { return at }}, bunstore.NewNotifications(db),
-		events.NewPublisher(log, realtime.NewLocalBus()))
+		events.NewPublisher(log, eventbus.NewLocal()))
 	e := &env{db: db, log: log, svc: svc, now: at}
 	e.user = e.newUser(t)
 	return e

@@ -14,7 +14,7 @@ import (
 	"github.com/kpbot/kpbot/agents"
 	"github.com/kpbot/kpbot/agents/crewmetrics"
 	"github.com/kpbot/kpbot/agents/crewtest"
-	"github.com/kpbot/kpbot/transport/realtime"
+	"github.com/kpbot/kpbot/transport/eventbus"
 )
 
 // series returns name's series as label-set string -> value (a
@@ -133,7 +133,7 @@ func TestTasksAndBus(t *testing.T) {
 	assert.Equal(t, map[string]float64{"outcome=ok,task=a,": 1, "outcome=ok,task=b,": 0, "outcome=error,task=b,": 1},
 		series(t, reg, "kpbot_crew_task_duration_seconds"))
 
-	bus := realtime.NewLocalBus()
+	bus := eventbus.NewLocal()
 	done := make(chan error, 1)
 	go func() { done <- m.WatchBus(context.Background(), bus) }()
 	require.Eventually(t, func() bool {

@@ -16,7 +16,7 @@ import (
 	"github.com/kpbot/kpbot/auth/jwt"
 	"github.com/kpbot/kpbot/storage/bunstore"
 	"github.com/kpbot/kpbot/storage/dbtest"
-	"github.com/kpbot/kpbot/transport/realtime"
+	"github.com/kpbot/kpbot/transport/eventbus"
 )
 
 // instance is one kpbot instance's auth service with a session cache.
@@ -36,7 +36,7 @@ func instance(t *testing.T, db *bun.DB, rev auth.Revocations, ttl time.Duration)
 
 func TestRevocationReachesTheOtherInstanceCache(t *testing.T) {
 	db := dbtest.SQLite(t)
-	bus := realtime.NewLocalBus()
+	bus := eventbus.NewLocal()
 	t.Cleanup(func() { _ = bus.Close() })
 	// A long TTL: only the announcement can make B forget in time.
 	a := instance(t, db, authbus.New(bus), time.Hour)
@@ -62,7 +62,7 @@ func TestRevocationReachesTheOtherInstanceCache(t *testing.T) {
 
 func TestUserChangesReachTheCache(t *testing.T) {
 	db := dbtest.SQLite(t)
-	bus := realtime.NewLocalBus()
+	bus := eventbus.NewLocal()
 	t.Cleanup(func() { _ = bus.Close() })
 	a := instance(t, db, authbus.New(bus), time.Hour)
 	b := instance(t, db, authbus.New(bus), time.Hour)

@@ -14,13 +14,13 @@ import (
 	"github.com/kpbot/kpbot/events"
 	"github.com/kpbot/kpbot/storage/bunstore"
 	"github.com/kpbot/kpbot/storage/dbtest"
-	"github.com/kpbot/kpbot/transport/realtime"
+	"github.com/kpbot/kpbot/transport/eventbus"
 )
 
 func TestRunEventsGoToRunAndCampaignTopics(t *testing.T) {
 	ctx := t.Context()
 	log := bunstore.NewEvents(dbtest.SQLite(t))
-	bus := realtime.NewLocalBus()
+	bus := eventbus.NewLocal()
 	t.Cleanup(func() { _ = bus.Close() })
 	notices, err := bus.Subscribe(ctx)
 	require.NoError(t, err)

@@ -24,9 +24,11 @@ import (
 	"github.com/kpbot/kpbot/auth/password"
 	"github.com/kpbot/kpbot/campaign"
 	"github.com/kpbot/kpbot/events"
+	"github.com/kpbot/kpbot/notify"
 	"github.com/kpbot/kpbot/storage"
 	"github.com/kpbot/kpbot/storage/bunstore"
 	"github.com/kpbot/kpbot/storage/sqlite"
+	"github.com/kpbot/kpbot/transport/eventbus"
 	"github.com/kpbot/kpbot/transport/httpapi"
 	"github.com/kpbot/kpbot/transport/realtime"
 )
@@ -94,23 +96,17 @@ func wsServe(ctx context.Context, in io.Reader, out io.Writer, profile string) e
 	}
 	camps := campaign.NewService(campaign.Config{}, bunstore.NewCampaigns(db), bunstore.NewProspects(db), bunstore.NewDrafts(db))
 	logger := slog.New(slog.DiscardHandler)
-	srv, err := httpapi.New(httpapi.Config{Logger: logger, AuthRateLimit: -1}, httpapi.Deps{Auth: authSvc, Campaigns: camps})
-	if err != nil {
-		return err
-	}
-	bus := realtime.NewLocalBus()
+	bus := eventbus.NewLocal()
 	log := bunstore.NewEvents(db)
 	pub := events.NewPublisher(log, bus)
-	authorize := httpapi.NewTopicAuthorizer(func(ctx context.Context, p *auth.Principal, id string) error {
-		_, err := camps.Get(ctx, p, id)
-		return err
-	}, nil)
 	hub, err := realtime.NewHub(realtime.HubConfig{MaxSocketsPerUser: -1, Logger: logger},
-		realtime.HubDeps{Log: log, Bus: bus, Authorize: authorize})
+		realtime.HubDeps{Log: log, Bus: bus, Authorize: notify.NewTopicRights(camps, nil)})
 	if err != nil {
 		return err
 	}
-	if err := hub.Register(srv); err != nil {
+	srv, err := httpapi.New(httpapi.Config{Logger: logger, AuthRateLimit: -1}, httpapi.Deps{Auth: authSvc, Campaigns: camps,
+		Mounts: []httpapi.Mounter{httpapi.MountFunc(func(s *httpapi.Server) error { return hub.Mount(s) })}})
+	if err != nil {
 		return err
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -63,10 +63,6 @@ type analyticsInput struct {
 
 type analyticsOutput struct{ Body AnalyticsReport }
 
-// SetWSConnections sets Deps.WSConnections, for a WebSocket hub built
-// after the server. Call it before serving.
-func (s *Server) SetWSConnections(fn func() int) { s.deps.WSConnections = fn }
-
 func (s *Server) registerAnalytics() {
 	huma.Register(s.api, huma.Operation{
 		OperationID: "admin-analytics", Method: http.MethodGet, Path: "/api/admin/analytics", Tags: []string{"admin"},

@@ -23,9 +23,9 @@ import (
 	"github.com/kpbot/kpbot/agents/research"
 	"github.com/kpbot/kpbot/agents/web"
 	"github.com/kpbot/kpbot/agents/writer"
-	"github.com/kpbot/kpbot/auth"
 	"github.com/kpbot/kpbot/campaign/outreach"
 	"github.com/kpbot/kpbot/events"
+	"github.com/kpbot/kpbot/notify"
 	"github.com/kpbot/kpbot/storage/bunstore"
 	"github.com/kpbot/kpbot/storage/dbtest"
 )
@@ -371,10 +371,8 @@ func newDrainEnv(t *testing.T, db *bun.DB) *drainEnv {
 	require.NoError(t, err)
 	e := newTestServer(t, db, func(s *testSetup) {
 		s.deps.Agents = outreach.NewTools(res, an, wr, 20*time.Second)
-	}, withRoutes(func(s *Server) {
-		none := func(context.Context, *auth.Principal, string) error { return ErrTopicForbidden }
-		RegisterEvents(s, log, NewTopicAuthorizer(none, none), nil)
-	}))
+		s.deps.Events = EventsDeps{Log: log, Rights: notify.NewTopicRights(nil, nil)}
+	})
 	return &drainEnv{testEnv: e, log: log}
 }
 

@@ -9,7 +9,9 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"github.com/kpbot/kpbot/auth"
 	"github.com/kpbot/kpbot/events"
+	"github.com/kpbot/kpbot/notify"
 )
 
 // MaxEventsWait is the longest long-poll GET /api/events accepts.
@@ -44,7 +46,7 @@ type EventMessage struct {
 
 // NewEventMessage returns the message of a stored event.
 func NewEventMessage(ev events.Event) EventMessage {
-	return EventMessage{Type: "event", Topic: ClientTopic(ev.Topic), Seq: ev.Seq, Event: ev.Name, Data: ev.Data, At: ev.At.UTC()}
+	return EventMessage{Type: "event", Topic: events.ClientTopic(ev.Topic), Seq: ev.Seq, Event: ev.Name, Data: ev.Data, At: ev.At.UTC()}
 }
 
 // EventList is a page of one topic's stored events, oldest first.
@@ -65,12 +67,32 @@ type listEventsOutput struct {
 	Body         EventList
 }
 
-// RegisterEvents adds GET /api/events, the fallback for clients without
-// WebSockets: the stored events of one topic after since, with the same
-// rights as a WebSocket subscription (authorize), optionally long-polling
-// up to 25 s. waiter wakes long-polls at once; nil re-reads the log with
-// backoff (100 ms doubling to 2 s) instead.
-func RegisterEvents(s *Server, log events.Log, authorize TopicAuthorizer, waiter EventWaiter) {
+// TopicAuthorizer decides whether p may read topic, a full topic
+// ("user:<id>", "campaign:<id>", "run:<id>"): nil for yes, an error
+// wrapping notify.ErrTopicForbidden for no, any other error when it could
+// not tell. notify.TopicRights is one; the WebSocket hub shares it.
+type TopicAuthorizer interface {
+	Authorize(ctx context.Context, p *auth.Principal, topic string) error
+}
+
+// EventsDeps serve GET /api/events.
+type EventsDeps struct {
+	// Log is where the events are read; nil leaves GET /api/events out.
+	Log events.Log
+	// Rights decides which topics a caller may read, as for a WebSocket
+	// subscription; required with Log.
+	Rights TopicAuthorizer
+	// Waiter wakes long-polls at once (the WebSocket hub is one); nil
+	// re-reads the log with backoff (100 ms doubling to 2 s) instead.
+	Waiter EventWaiter
+}
+
+// registerEvents adds GET /api/events (Deps.Events), the fallback for
+// clients without WebSockets: the stored events of one topic after since,
+// with the same rights as a WebSocket subscription, optionally
+// long-polling up to 25 s.
+func (s *Server) registerEvents() {
+	log, rights, waiter := s.deps.Events.Log, s.deps.Events.Rights, s.deps.Events.Waiter
 	huma.Register(s.api, huma.Operation{
 		OperationID: "list-events", Method: http.MethodGet, Path: "/api/events", Tags: []string{"events"},
 		Summary: "Read a topic's stored events (WebSocket fallback)",
@@ -84,13 +106,13 @@ func RegisterEvents(s *Server, log events.Log, authorize TopicAuthorizer, waiter
 		Errors:   []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusUnprocessableEntity},
 	}, func(ctx context.Context, in *listEventsInput) (*listEventsOutput, error) {
 		p := mustPrincipal(ctx)
-		topic, err := ResolveTopic(p, in.Topic)
+		topic, err := events.ResolveTopic(p.User.ID, in.Topic) // mustPrincipal: p.User is set
 		if err != nil {
 			return nil, NewProblem(http.StatusUnprocessableEntity, "validation failed").
 				WithField("query.topic", "must be user, campaign:<id> or run:<id>")
 		}
-		if err := authorize(ctx, p, topic); err != nil {
-			if !errors.Is(err, ErrTopicForbidden) {
+		if err := rights.Authorize(ctx, p, topic); err != nil {
+			if !errors.Is(err, notify.ErrTopicForbidden) {
 				return nil, s.Error(ctx, err)
 			}
 			return nil, NewProblem(http.StatusForbidden, "you may not read this topic")

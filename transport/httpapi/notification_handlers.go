@@ -62,10 +62,11 @@ type listNotificationsOutput struct{ Body NotificationList }
 type notificationOutput struct{ Body NotificationView }
 type readAllOutput struct{ Body ReadAllResult }
 
-// RegisterNotifications adds the caller's notification endpoints:
-// GET /api/notifications, POST /api/notifications/{id}/read and
-// POST /api/notifications/read-all.
-func RegisterNotifications(s *Server, svc *notify.Service) {
+// registerNotifications adds the caller's notification endpoints
+// (Deps.Notifications): GET /api/notifications, POST
+// /api/notifications/{id}/read and POST /api/notifications/read-all.
+func (s *Server) registerNotifications() {
+	svc := s.deps.Notifications
 	s.MapErrors(notificationProblem)
 	tags := []string{"notifications"}
 	meta := map[string]any{MetadataPermission: auth.PermNotificationsRead}

@@ -12,6 +12,8 @@ import (
 
 	"github.com/kpbot/kpbot/agents"
 	"github.com/kpbot/kpbot/events"
+	"github.com/kpbot/kpbot/notify"
+	"github.com/kpbot/kpbot/storage/bunstore"
 	"github.com/kpbot/kpbot/storage/dbtest"
 )
 
@@ -47,10 +49,11 @@ func nullableArrays(v any, path string) []string {
 
 func TestOpenAPIDocumentIsExact(t *testing.T) {
 	t.Parallel()
-	e := newTestServer(t, dbtest.SQLite(t), withRoutes(func(s *Server) {
-		RegisterNotifications(s, nil)
-		RegisterEvents(s, nil, nil, nil)
-	}))
+	db := dbtest.SQLite(t)
+	e := newTestServer(t, db, func(s *testSetup) {
+		s.deps.Notifications = new(notify.Service) // documented, not called
+		s.deps.Events = EventsDeps{Log: bunstore.NewEvents(db), Rights: notify.NewTopicRights(nil, nil)}
+	})
 	doc := openAPIDoc(t, e)
 
 	assert.Empty(t, nullableArrays(doc, ""), "no list may be typed T[] | null")

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -19,12 +20,15 @@ import (
 	"github.com/kpbot/kpbot/auth"
 	"github.com/kpbot/kpbot/campaign"
 	"github.com/kpbot/kpbot/campaign/outreach"
+	"github.com/kpbot/kpbot/notify"
 	"github.com/kpbot/kpbot/report"
 )
 
 // MetricsRegistry is where the server registers its metrics and what
-// /metrics serves; *prometheus.Registry is one.
-type MetricsRegistry interface {
+// /metrics serves; *prometheus.Registry is one. It is an alias of an
+// unnamed interface, so another adapter's interface can name the same
+// method (Server.Registry) without importing this package.
+type MetricsRegistry = interface {
 	prometheus.Registerer
 	prometheus.Gatherer
 }
@@ -53,8 +57,19 @@ type Deps struct {
 	// such routes).
 	AgentList []agents.Agent
 	Agents    *outreach.Tools
+	// Notifications is the notifications service behind
+	// /api/notifications; nil leaves those routes out.
+	Notifications *notify.Service
+	// Events serves GET /api/events; a nil Events.Log leaves it out.
+	Events EventsDeps
+	// Mounts are other adapters' routes (the WebSocket hub's GET /api/ws
+	// is one), mounted by New after the server's own, in order. Every
+	// route of the server is mounted in New, from Deps: nothing is
+	// registered on a server after New returns (docs/architecture.md).
+	Mounts []Mounter
 	// WSConnections counts the open WebSocket connections for GET
-	// /api/admin/analytics; nil reports 0 (see also Server.SetWSConnections).
+	// /api/admin/analytics (realtime.Hub's Connections is one); nil
+	// reports 0.
 	WSConnections func() int
 	// RunsByStatus counts every stored run by status for GET
 	// /api/admin/analytics (bunstore's Runs.CountByStatus is one); nil
@@ -113,14 +128,24 @@ type Server struct {
 
 var _ http.Handler = (*Server)(nil)
 
-// New builds the server and registers the auth, admin and operational
-// routes, and the campaign and comment routes when Deps.Campaigns is set.
+// New builds the server and mounts every route: the auth, admin and
+// operational routes, each optional group whose Deps field is set
+// (campaigns and comments, runs, agents, notifications, events), then
+// Deps.Mounts.
 func New(cfg Config, deps Deps) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	if deps.Auth == nil {
 		return nil, errors.New("httpapi: Deps.Auth is required")
+	}
+	if deps.Events.Log != nil && deps.Events.Rights == nil {
+		return nil, errors.New("httpapi: Deps.Events.Rights is required with Deps.Events.Log")
+	}
+	for i, m := range deps.Mounts {
+		if m == nil {
+			return nil, fmt.Errorf("httpapi: Deps.Mounts[%d] is nil", i)
+		}
 	}
 	cfg = cfg.withDefaults()
 	s := &Server{cfg: cfg, deps: deps, log: cfg.Logger, proxies: cfg.TrustedProxies, instance: newInstanceID()}
@@ -166,6 +191,17 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	}
 	if deps.AgentList != nil || deps.Agents != nil {
 		s.registerAgents()
+	}
+	if deps.Notifications != nil {
+		s.registerNotifications()
+	}
+	if deps.Events.Log != nil {
+		s.registerEvents()
+	}
+	for _, m := range deps.Mounts {
+		if err := m.Mount(s); err != nil {
+			return nil, fmt.Errorf("httpapi: mount: %w", err)
+		}
 	}
 
 	if cfg.TracerProvider != nil {
@@ -237,6 +273,24 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	defer s.recoverHTTP(rec, r)
 	s.handler.ServeHTTP(rec, r)
 }
+
+// Mounter adds another adapter's routes to the server; the WebSocket hub
+// is one (wrapped in a MountFunc). New calls Mount once, with the server
+// built, before anything is served.
+type Mounter interface {
+	Mount(s *Server) error
+}
+
+// MountFunc adapts a function to Mounter.
+type MountFunc func(s *Server) error
+
+// Mount calls f(s).
+func (f MountFunc) Mount(s *Server) error { return f(s) }
+
+// Problem returns the RFC 9457 problem of status with detail, as an error
+// a plain handler on Router may return; it is how other adapters' routes
+// answer errors in the server's shape.
+func (s *Server) Problem(status int, detail string) error { return NewProblem(status, detail) }
 
 // Router returns the bunrouter router, for plain handlers such as a
 // WebSocket upgrade. Routes added to it get the shared middleware.

@@ -9,16 +9,47 @@ import (
 	"sync"
 	"time"
 
+	"github.com/danielgtaylor/huma/v2"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/uptrace/bunrouter"
 
 	"github.com/kpbot/kpbot/auth"
 	"github.com/kpbot/kpbot/events"
-	"github.com/kpbot/kpbot/transport/httpapi"
 )
 
-// TopicAuthorizer decides whether a caller may read a topic; see
-// httpapi.NewTopicAuthorizer, which builds the contract's rules.
-type TopicAuthorizer = httpapi.TopicAuthorizer
+// TopicAuthorizer decides whether a caller may read a topic: nil for yes,
+// an error wrapping notify.ErrTopicForbidden for no, any other error when
+// it could not tell. notify.TopicRights is one, with the contract's rules.
+type TopicAuthorizer interface {
+	Authorize(ctx context.Context, p *auth.Principal, topic string) error
+}
+
+// Host is the HTTP server the hub mounts GET /api/ws on;
+// *httpapi.Server is one (the example app mounts the hub through
+// httpapi.Deps.Mounts, docs/architecture.md).
+type Host interface {
+	// Router is where the upgrade route goes, behind the server's
+	// middleware.
+	Router() *bunrouter.Router
+	// API is the OpenAPI document the route and its messages join.
+	API() huma.API
+	// Registry receives the hub's metrics.
+	Registry() interface {
+		prometheus.Registerer
+		prometheus.Gatherer
+	}
+	// AllowsOrigin reports whether a browser's Origin may connect.
+	AllowsOrigin(r *http.Request) bool
+	// Authenticate checks the request's bearer token; its error is the
+	// problem to answer.
+	Authenticate(r *http.Request) (*auth.Principal, error)
+	// AuthenticateToken checks a token sent in an auth message; an error
+	// with status 401 or 403 (huma.StatusError) means the token is no good.
+	AuthenticateToken(ctx context.Context, token string) (*auth.Principal, error)
+	// Problem is the error a plain handler returns to answer status with
+	// detail in the server's problem shape.
+	Problem(status int, detail string) error
+}
 
 // Defaults of HubConfig.
 const (
@@ -141,7 +172,7 @@ type Hub struct {
 	cfg  HubConfig
 	deps HubDeps
 	log  *slog.Logger
-	srv  *httpapi.Server
+	srv  Host
 	m    hubMetrics
 
 	ctx    context.Context
@@ -163,9 +194,7 @@ type Hub struct {
 	waiters  map[string]map[*waiter]struct{}
 }
 
-var _ httpapi.EventWaiter = (*Hub)(nil)
-
-// NewHub returns a hub; Register mounts and starts it.
+// NewHub returns a hub; Mount mounts and starts it.
 func NewHub(cfg HubConfig, deps HubDeps) (*Hub, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -176,24 +205,29 @@ func NewHub(cfg HubConfig, deps HubDeps) (*Hub, error) {
 	cfg = cfg.withDefaults()
 	ctx, cancel := context.WithCancel(context.Background())
 	h := &Hub{
-		cfg: cfg, deps: deps, log: cfg.Logger, m: newHubMetrics(), ctx: ctx, cancel: cancel,
+		cfg: cfg, deps: deps, log: cfg.Logger, ctx: ctx, cancel: cancel,
 		clients: map[*client]struct{}{}, perUser: map[string]int{}, topics: map[string]*topicState{},
 		dirty: map[*topicState]time.Time{}, inflight: map[*topicState]struct{}{}, waiters: map[string]map[*waiter]struct{}{},
 	}
 	h.work = sync.NewCond(&h.mu)
+	h.m = newHubMetrics(h.Connections)
 	return h, nil
 }
 
-// Register mounts GET /api/ws on s (authenticating with s, checking
+// Mount mounts GET /api/ws on s (authenticating with s, checking
 // browser origins against s's CORS allowlist), registers the hub's
 // metrics on s.Registry() and starts the hub's background loops: the Bus
 // subscription, the Log readers, the session checks and the pings. Call
-// it once, before serving.
-func (h *Hub) Register(s *httpapi.Server) error {
+// it once, before serving; with httpapi, list the hub in
+// httpapi.Deps.Mounts and the server's New calls it.
+func (h *Hub) Mount(s Host) error {
+	if s == nil {
+		return errors.New("realtime hub: mount on a nil server")
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.started {
-		return errors.New("realtime hub: already registered")
+		return errors.New("realtime hub: already mounted")
 	}
 	if err := h.m.register(s.Registry()); err != nil {
 		return err
@@ -212,7 +246,9 @@ func (h *Hub) Register(s *httpapi.Server) error {
 	return nil
 }
 
-// Connections returns the number of open, authenticated sockets.
+// Connections returns the number of open, authenticated sockets: the
+// kpbot_ws_connections gauge, and what httpapi.Deps.WSConnections reports
+// in GET /api/admin/analytics.
 func (h *Hub) Connections() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -268,26 +304,29 @@ func (h *Hub) authenticate(ctx context.Context, token string) (*auth.Principal, 
 // isAuthFailure reports whether an authenticate error means the token is
 // no good (401/403), as opposed to the database failing for a moment.
 func isAuthFailure(err error) bool {
-	var p *httpapi.Problem
-	if errors.As(err, &p) {
-		return p.Status == http.StatusUnauthorized || p.Status == http.StatusForbidden
+	var se huma.StatusError
+	if errors.As(err, &se) {
+		return se.GetStatus() == http.StatusUnauthorized || se.GetStatus() == http.StatusForbidden
 	}
 	return false
 }
 
 // hubMetrics are the hub's Prometheus metrics.
 type hubMetrics struct {
-	open      prometheus.Gauge
+	open      prometheus.GaugeFunc
 	slow      prometheus.Counter
 	authEnded prometheus.Counter
 	sent      prometheus.Counter
 }
 
-func newHubMetrics() hubMetrics {
+// newHubMetrics returns the metrics of a hub; the open-connections
+// gauge reads connections (Hub.Connections) at each scrape, the one count
+// GET /api/admin/analytics reports too.
+func newHubMetrics(connections func() int) hubMetrics {
 	return hubMetrics{
-		open: prometheus.NewGauge(prometheus.GaugeOpts{
+		open: prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "kpbot_ws_connections", Help: "Open, authenticated WebSocket connections.",
-		}),
+		}, func() float64 { return float64(connections()) }),
 		slow: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "kpbot_ws_slow_clients_dropped_total", Help: "WebSocket clients closed (4008) because a write to them missed WriteTimeout.",
 		}),

@@ -30,6 +30,7 @@ import (
 	"github.com/kpbot/kpbot/events"
 	"github.com/kpbot/kpbot/notify"
 	"github.com/kpbot/kpbot/storage/bunstore"
+	"github.com/kpbot/kpbot/transport/eventbus"
 	"github.com/kpbot/kpbot/transport/httpapi"
 	"github.com/kpbot/kpbot/transport/realtime"
 )
@@ -59,8 +60,21 @@ type instanceOpts struct {
 	cors     []string
 	clock    *authtest.Clock
 	bus      events.Bus
-	runCheck httpapi.ReadableCheck // replaces the run rights check
+	runCheck func(ctx context.Context, p *auth.Principal, id string) error // replaces the run rights check
 }
+
+// runCheck adapts a rights check to notify.RunReader.
+type runCheck func(ctx context.Context, p *auth.Principal, id string) error
+
+func (f runCheck) Get(ctx context.Context, p *auth.Principal, id string) (*agents.Run, error) {
+	if err := f(ctx, p, id); err != nil {
+		return nil, err
+	}
+	return &agents.Run{ID: id}, nil
+}
+
+// The hub mounts on the HTTP adapter's server.
+var _ realtime.Host = (*httpapi.Server)(nil)
 
 type instOpt func(*instanceOpts)
 
@@ -68,7 +82,9 @@ func withHub(fn func(*realtime.HubConfig)) instOpt { return func(o *instanceOpts
 func withClock(c *authtest.Clock) instOpt          { return func(o *instanceOpts) { o.clock = c } }
 func withBus(b events.Bus) instOpt                 { return func(o *instanceOpts) { o.bus = b } }
 func withCORS(origins ...string) instOpt           { return func(o *instanceOpts) { o.cors = origins } }
-func withRunCheck(c httpapi.ReadableCheck) instOpt { return func(o *instanceOpts) { o.runCheck = c } }
+func withRunCheck(c func(context.Context, *auth.Principal, string) error) instOpt {
+	return func(o *instanceOpts) { o.runCheck = c }
+}
 
 // newInstance runs the real HTTP server, auth service, campaign service,
 // notification service and hub on db, with quick test timings.
@@ -82,7 +98,7 @@ func newInstance(t testing.TB, db *bun.DB, opts ...instOpt) *instance {
 		o.clock = authtest.NewClock(time.Now().UTC())
 	}
 	if o.bus == nil {
-		o.bus = realtime.NewLocalBus()
+		o.bus = eventbus.NewLocal()
 	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	o.hub.Logger = logger
@@ -94,32 +110,23 @@ func newInstance(t testing.TB, db *bun.DB, opts ...instOpt) *instance {
 	require.NoError(t, err)
 	camps := campaign.NewService(campaign.Config{}, bunstore.NewCampaigns(db), bunstore.NewProspects(db), bunstore.NewDrafts(db))
 	reg := prometheus.NewRegistry()
-	srv, err := httpapi.New(httpapi.Config{Logger: logger, CORSOrigins: o.cors, AuthRateLimit: -1}, httpapi.Deps{Auth: authSvc, Metrics: reg, Campaigns: camps})
-	require.NoError(t, err)
-
 	log := bunstore.NewEvents(db)
 	pub := events.NewPublisher(log, o.bus)
-	runs := outreach.NewRuns(camps, bunstore.NewRuns(db), nil)
-	runCheck := o.runCheck
-	if runCheck == nil {
-		runCheck = func(ctx context.Context, p *auth.Principal, id string) error {
-			_, err := runs.Get(ctx, p, id)
-			return err
-		}
+	var runs notify.RunReader = outreach.NewRuns(camps, bunstore.NewRuns(db), nil)
+	if o.runCheck != nil {
+		runs = runCheck(o.runCheck)
 	}
-	authorize := httpapi.NewTopicAuthorizer(
-		func(ctx context.Context, p *auth.Principal, id string) error {
-			_, err := camps.Get(ctx, p, id)
-			return err
-		},
-		runCheck,
-	)
-	hub, err := realtime.NewHub(o.hub, realtime.HubDeps{Log: log, Bus: o.bus, Authorize: authorize})
+	rights := notify.NewTopicRights(camps, runs)
+	hub, err := realtime.NewHub(o.hub, realtime.HubDeps{Log: log, Bus: o.bus, Authorize: rights})
 	require.NoError(t, err)
-	require.NoError(t, hub.Register(srv))
 	notes := notify.NewService(notify.Config{}, bunstore.NewNotifications(db), pub)
-	httpapi.RegisterNotifications(srv, notes)
-	httpapi.RegisterEvents(srv, log, authorize, hub)
+	srv, err := httpapi.New(httpapi.Config{Logger: logger, CORSOrigins: o.cors, AuthRateLimit: -1}, httpapi.Deps{
+		Auth: authSvc, Metrics: reg, Campaigns: camps, Notifications: notes,
+		Events:        httpapi.EventsDeps{Log: log, Rights: rights, Waiter: hub},
+		WSConnections: hub.Connections,
+		Mounts:        []httpapi.Mounter{httpapi.MountFunc(func(s *httpapi.Server) error { return hub.Mount(s) })},
+	})
+	require.NoError(t, err)
 
 	ts := httptest.NewServer(srv)
 	t.Cleanup(func() {

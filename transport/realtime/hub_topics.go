@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/kpbot/kpbot/events"
-	"github.com/kpbot/kpbot/transport/httpapi"
 )
 
 // topicState is a topic some socket of this hub follows. seq is how far
@@ -40,25 +39,32 @@ type waiter struct {
 	ch    chan struct{}
 }
 
+// The hub's wait between failed Bus subscriptions, doubling from
+// resubscribeMin to resubscribeMax.
+const (
+	resubscribeMin = 100 * time.Millisecond
+	resubscribeMax = 10 * time.Second
+)
+
 // busLoop follows the Bus and marks the topics it announces dirty, for
 // the readers; on Lagged (or a new subscription) every topic is dirty.
 // It never touches the database, so it keeps up with the Bus.
 func (h *Hub) busLoop() {
 	defer h.wg.Done()
-	backoff := DefaultMinReconnect
+	backoff := resubscribeMin
 	for h.ctx.Err() == nil {
 		notices, err := h.deps.Bus.Subscribe(h.ctx)
 		if err != nil {
 			h.log.Error("realtime hub: subscribe to the bus", "error", err.Error())
 			select {
 			case <-time.After(backoff):
-				backoff = min(2*backoff, DefaultMaxReconnect)
+				backoff = min(2*backoff, resubscribeMax)
 				continue
 			case <-h.ctx.Done():
 				return
 			}
 		}
-		backoff = DefaultMinReconnect
+		backoff = resubscribeMin
 		h.notice(events.Notice{Lagged: true}) // anything before this subscription
 		for n := range notices {
 			h.notice(n)
@@ -102,7 +108,7 @@ func (h *Hub) wakeLocked(topic string, seq int64) {
 	}
 }
 
-// WaitAfter implements httpapi.EventWaiter for GET /api/events
+// WaitAfter wakes long-polls of GET /api/events (httpapi.EventWaiter)
 // long-polls: the channel closes when the Bus announces an event of topic
 // after seq (or lags).
 func (h *Hub) WaitAfter(topic string, after int64) (<-chan struct{}, func()) {
@@ -244,7 +250,7 @@ func (h *Hub) readTopic(ts *topicState) {
 					// again. A client that stops reading is dropped by
 					// its writer's timeout.
 					f.live = false
-					go h.replay(f, httpapi.ClientTopic(ts.name))
+					go h.replay(f, events.ClientTopic(ts.name))
 					break
 				}
 				f.cursor = ev.Seq
@@ -295,9 +301,9 @@ func (h *Hub) retryLater(ts *topicState) {
 
 // encodeEvent is the framed event message of ev, shared by every follower.
 func encodeEvent(ev events.Event) frame {
-	b, err := json.Marshal(httpapi.NewEventMessage(ev))
+	b, err := json.Marshal(newEventMessage(ev))
 	if err != nil { // Data is valid JSON from the Log; keep the seq anyway
-		b = mustJSON(httpapi.NewEventMessage(events.Event{Topic: ev.Topic, Seq: ev.Seq, Name: ev.Name, Data: json.RawMessage("null"), At: ev.At}))
+		b = mustJSON(newEventMessage(events.Event{Topic: ev.Topic, Seq: ev.Seq, Name: ev.Name, Data: json.RawMessage("null"), At: ev.At}))
 	}
 	return textFrame(b)
 }

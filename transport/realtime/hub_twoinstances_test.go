@@ -11,6 +11,7 @@ import (
 	"github.com/kpbot/kpbot/auth"
 	"github.com/kpbot/kpbot/events"
 	"github.com/kpbot/kpbot/storage/bunstore"
+	"github.com/kpbot/kpbot/transport/eventbus/bustest"
 	"github.com/kpbot/kpbot/transport/realtime"
 )
 
@@ -21,11 +22,11 @@ import (
 // A closes B's socket of that session with 4401.
 func TestHubTwoInstancesOnePostgres(t *testing.T) {
 	t.Parallel()
-	dbs := openPostgres(t, 2)
+	dbs := bustest.OpenPostgres(t, 2)
 	require.NoError(t, bunstore.Migrate(context.Background(), dbs[0].Bun))
-	channel := pgChannel()
-	a := newInstance(t, dbs[0].Bun, withBus(newPGBus(t, dbs[0], channel)))
-	b := newInstance(t, dbs[1].Bun, withBus(newPGBus(t, dbs[1], channel)))
+	channel := bustest.PostgresChannel()
+	a := newInstance(t, dbs[0].Bun, withBus(bustest.PostgresBus(t, dbs[0], channel)))
+	b := newInstance(t, dbs[1].Bun, withBus(bustest.PostgresBus(t, dbs[1], channel)))
 
 	owner := a.newUser(auth.RoleUser) // registered, and its session lives, through A
 	camp := a.newCampaign(owner)

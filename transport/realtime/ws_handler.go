@@ -12,7 +12,8 @@ import (
 	"github.com/uptrace/bunrouter"
 
 	"github.com/kpbot/kpbot/auth"
-	"github.com/kpbot/kpbot/transport/httpapi"
+	"github.com/kpbot/kpbot/events"
+	"github.com/kpbot/kpbot/notify"
 )
 
 // serveWS upgrades GET /api/ws. With an Authorization header the token is
@@ -21,10 +22,10 @@ import (
 func (h *Hub) serveWS(w http.ResponseWriter, req bunrouter.Request) error {
 	r := req.Request
 	if h.isClosed() {
-		return httpapi.NewProblem(http.StatusServiceUnavailable, "the server is shutting down")
+		return h.srv.Problem(http.StatusServiceUnavailable, "the server is shutting down")
 	}
 	if !h.srv.AllowsOrigin(r) {
-		return httpapi.NewProblem(http.StatusForbidden, "origin not allowed")
+		return h.srv.Problem(http.StatusForbidden, "origin not allowed")
 	}
 	var p *auth.Principal
 	var token string
@@ -35,7 +36,7 @@ func (h *Hub) serveWS(w http.ResponseWriter, req bunrouter.Request) error {
 		}
 		token = bearerToken(r.Header.Get("Authorization"))
 		if !h.reserve(p.User.ID) {
-			return httpapi.NewProblem(http.StatusTooManyRequests, "too many open WebSocket connections for this user")
+			return h.srv.Problem(http.StatusTooManyRequests, "too many open WebSocket connections for this user")
 		}
 	}
 	// The origin was checked above against the CORS allowlist.
@@ -177,7 +178,6 @@ func (h *Hub) join(c *client) bool {
 		return false
 	}
 	h.clients[c] = struct{}{}
-	h.m.open.Inc()
 	return true
 }
 
@@ -191,7 +191,6 @@ func (h *Hub) leave(c *client) {
 	delete(h.clients, c)
 	h.mu.Unlock()
 	h.release(p.User.ID)
-	h.m.open.Dec()
 }
 
 // handle serves one client message.
@@ -234,7 +233,7 @@ func (c *client) subscribe(m inMessage) {
 	p, _ := c.identity()
 	seen := map[string]bool{}
 	for _, raw := range m.Topics {
-		topic, err := httpapi.ResolveTopic(p, raw)
+		topic, err := events.ResolveTopic(p.User.ID, raw)
 		if err != nil {
 			c.sendOrDrop(errMsg(CodeBadRequest, raw, "topics are user, campaign:<id> or run:<id>"))
 			continue
@@ -243,9 +242,9 @@ func (c *client) subscribe(m inMessage) {
 			continue
 		}
 		seen[topic] = true
-		shown := httpapi.ClientTopic(topic)
+		shown := events.ClientTopic(topic)
 		ctx, cancel := context.WithTimeout(h.ctx, h.cfg.WriteTimeout)
-		err = h.deps.Authorize(ctx, p, topic)
+		err = h.deps.Authorize.Authorize(ctx, p, topic)
 		var last int64
 		if err == nil {
 			last, err = h.deps.Log.Last(ctx, topic)
@@ -258,7 +257,7 @@ func (c *client) subscribe(m inMessage) {
 		}
 		cancel()
 		if err != nil {
-			if errors.Is(err, httpapi.ErrTopicForbidden) {
+			if errors.Is(err, notify.ErrTopicForbidden) {
 				c.sendOrDrop(errMsg(CodeForbidden, raw, "you may not read this topic"))
 			} else {
 				h.log.Error("realtime hub: check topic rights", "topic", topic, "error", err.Error())
@@ -285,13 +284,13 @@ func (c *client) subscribe(m inMessage) {
 func (c *client) unsubscribe(m inMessage) {
 	p, _ := c.identity()
 	for _, raw := range m.Topics {
-		topic, err := httpapi.ResolveTopic(p, raw)
+		topic, err := events.ResolveTopic(p.User.ID, raw)
 		if err != nil {
 			c.sendOrDrop(errMsg(CodeBadRequest, raw, "topics are user, campaign:<id> or run:<id>"))
 			continue
 		}
 		c.h.removeFollow(c, topic)
-		c.sendOrDrop(jsonFrame(unsubscribedMessage{Type: "unsubscribed", Topic: httpapi.ClientTopic(topic)}))
+		c.sendOrDrop(jsonFrame(unsubscribedMessage{Type: "unsubscribed", Topic: events.ClientTopic(topic)}))
 	}
 }
 

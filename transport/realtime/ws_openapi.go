@@ -4,11 +4,10 @@ import (
 	"net/http"
 	"reflect"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
-
-	"github.com/kpbot/kpbot/transport/httpapi"
 )
 
 // The WebSocket's messages as OpenAPI components (the WS* schemas), so a
@@ -95,7 +94,9 @@ func wsCloseCodes() []struct {
 	}
 }
 
-// documentWS adds GET /api/ws and the WS* message schemas to the document.
+// documentWS adds GET /api/ws and the WS* message schemas to the
+// document. The event messages are the EventMessage schema the HTTP
+// adapter documents for GET /api/events (the same shape, eventMessage).
 func documentWS(api huma.API) {
 	reg := api.OpenAPI().Components.Schemas
 	ref := func(t reflect.Type) *huma.Schema { return reg.Schema(t, true, "") }
@@ -110,7 +111,7 @@ func documentWS(api huma.API) {
 	schemas["WSServerMessage"] = &huma.Schema{
 		Description: "A message the server sends (JSON text frames); `event` messages are EventMessage.",
 		OneOf: []*huma.Schema{
-			ref(reflect.TypeFor[httpapi.EventMessage]()), ref(reflect.TypeFor[WSAuthenticatedMessage]()),
+			{Ref: "#/components/schemas/EventMessage"}, ref(reflect.TypeFor[WSAuthenticatedMessage]()),
 			ref(reflect.TypeFor[WSSubscribedMessage]()), ref(reflect.TypeFor[WSUnsubscribedMessage]()),
 			ref(reflect.TypeFor[WSPongMessage]()), ref(reflect.TypeFor[WSErrorMessage]()),
 		},
@@ -130,12 +131,23 @@ func documentWS(api huma.API) {
 	closeCode.Extensions["x-enum-varnames"] = names
 	closeCode.Extensions["x-enum-descriptions"] = docs
 	schemas["WSCloseCode"] = closeCode
-	api.OpenAPI().AddOperation(wsOperation())
+	api.OpenAPI().AddOperation(wsOperation(api))
+}
+
+// bearerSecurity requires the document's HTTP bearer scheme (the access
+// token the host server checks), whatever the host named it.
+func bearerSecurity(api huma.API) []map[string][]string {
+	for name, s := range api.OpenAPI().Components.SecuritySchemes {
+		if s != nil && s.Type == "http" && strings.EqualFold(s.Scheme, "bearer") {
+			return []map[string][]string{{name: {}}}
+		}
+	}
+	return nil
 }
 
 // wsOperation documents GET /api/ws in the OpenAPI document; the route
 // itself is a plain handler, and the messages are the WS* schemas.
-func wsOperation() *huma.Operation {
+func wsOperation(api huma.API) *huma.Operation {
 	return &huma.Operation{
 		OperationID: "websocket",
 		Method:      http.MethodGet,
@@ -152,7 +164,7 @@ func wsOperation() *huma.Operation {
 			"Browsers must come from an origin on the CORS allowlist. " +
 			"The messages are the schemas WSClientMessage (client to server) and WSServerMessage (server to client); " +
 			"the close codes are WSCloseCode.",
-		Security: httpapi.BearerSecurity(),
+		Security: bearerSecurity(api),
 		Responses: map[string]*huma.Response{
 			"101": {Description: "Switching Protocols: the WebSocket is open."},
 			"401": {Description: "The bearer token on the upgrade is invalid."},

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+
+	"github.com/kpbot/kpbot/transport/httpapi"
 )
 
 // jsonFields lists the JSON names of t's fields.
@@ -29,6 +31,7 @@ func TestWSDocTypesMatchProtocol(t *testing.T) {
 		{WSErrorMessage{}, errorMessage{}},
 		{WSPongMessage{}, typeOnly{}},
 		{WSPingMessage{}, typeOnly{}},
+		{httpapi.EventMessage{}, eventMessage{}}, // GET /api/events' shape
 	}
 	for _, p := range pairs {
 		assert.Equal(t, jsonFields(reflect.TypeOf(p.wire)), jsonFields(reflect.TypeOf(p.doc)), "%T", p.doc)

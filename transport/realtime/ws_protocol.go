@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/kpbot/kpbot/events"
 )
 
 // Close codes the hub sends, besides the protocol's own (1001 going away
@@ -66,6 +68,23 @@ type authenticatedMessage struct {
 	Type      string    `json:"type"`
 	UserID    string    `json:"user_id"`
 	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// eventMessage is one stored event, in the shape GET /api/events lists
+// it (the EventMessage schema).
+type eventMessage struct {
+	Type  string          `json:"type"`
+	Topic string          `json:"topic"`
+	Seq   int64           `json:"seq"`
+	Event string          `json:"event"`
+	Data  json.RawMessage `json:"data"`
+	At    time.Time       `json:"at"`
+}
+
+// newEventMessage returns the message of a stored event; the reader's own
+// user topic is spelt "user".
+func newEventMessage(ev events.Event) eventMessage {
+	return eventMessage{Type: "event", Topic: events.ClientTopic(ev.Topic), Seq: ev.Seq, Event: ev.Name, Data: ev.Data, At: ev.At.UTC()}
 }
 
 // typeOnly is a message with nothing but its type (pong).

@@ -23,7 +23,7 @@ import (
 	"github.com/kpbot/kpbot/notify"
 	"github.com/kpbot/kpbot/report"
 	"github.com/kpbot/kpbot/storage/bunstore"
-	"github.com/kpbot/kpbot/transport/realtime"
+	"github.com/kpbot/kpbot/transport/eventbus"
 )
 
 // CrewSet provides campaigns, the agent crew, its durable queue and the
@@ -128,13 +128,13 @@ func ProvideEvents(d *Database, logger *slog.Logger, rep report.Reporter) (*Even
 	log := bunstore.NewEvents(d.Bun)
 	var bus events.Bus
 	if d.Pool != nil {
-		b, err := realtime.NewPostgresBus(d.Pool, "kpbot_events", realtime.WithLogger(logger), realtime.WithReporter(rep))
+		b, err := eventbus.NewPostgres(d.Pool, "kpbot_events", eventbus.WithLogger(logger), eventbus.WithReporter(rep))
 		if err != nil {
 			return nil, nil, fmt.Errorf("event bus: %w", err)
 		}
 		bus = b
 	} else {
-		bus = realtime.NewLocalBus(realtime.WithLogger(logger))
+		bus = eventbus.NewLocal(eventbus.WithLogger(logger))
 	}
 	cleanup := func() {
 		if err := bus.Close(); err != nil {

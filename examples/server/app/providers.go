@@ -19,6 +19,7 @@ import (
 	"github.com/kpbot/kpbot/auth/password"
 	"github.com/kpbot/kpbot/campaign"
 	"github.com/kpbot/kpbot/campaign/outreach"
+	"github.com/kpbot/kpbot/notify"
 	"github.com/kpbot/kpbot/report"
 	"github.com/kpbot/kpbot/storage"
 	"github.com/kpbot/kpbot/storage/bunstore"
@@ -26,6 +27,7 @@ import (
 	"github.com/kpbot/kpbot/storage/sqlite"
 	"github.com/kpbot/kpbot/transport/httpapi"
 	"github.com/kpbot/kpbot/transport/ratelimit"
+	"github.com/kpbot/kpbot/transport/realtime"
 	"github.com/kpbot/kpbot/transport/webapp"
 	"github.com/kpbot/kpbot/web"
 )
@@ -220,7 +222,7 @@ func ProvideAuthConfig(cfg Config, ev *Events, tokens auth.AccountTokenStore, bo
 // web app (web/dist) at / and /docs.
 func ProvideHTTP(cfg Config, logger *slog.Logger, rep report.Reporter, svc *auth.Service, limiter auth.RateLimiter, db *Database,
 	campaigns *campaign.Service, runs *outreach.Runs, runStore *bunstore.Runs, tools *outreach.Tools, agentList []agents.Agent,
-	reg *prometheus.Registry, tr *Tracing) (*httpapi.Server, error) {
+	reg *prometheus.Registry, tr *Tracing, ev *Events, notes *notify.Service, rights *notify.TopicRights, hub *realtime.Hub) (*httpapi.Server, error) {
 	webApp, err := webapp.New(web.Dist())
 	if err != nil {
 		return nil, fmt.Errorf("web app: %w", err)
@@ -248,6 +250,12 @@ func ProvideHTTP(cfg Config, logger *slog.Logger, rep report.Reporter, svc *auth
 		Runs:      runs,
 		Agents:    tools,
 		AgentList: agentList,
+		// The caller's notifications, GET /api/events (woken by the hub)
+		// and the hub's GET /api/ws: every route is mounted here.
+		Notifications: notes,
+		Events:        httpapi.EventsDeps{Log: ev.Log, Rights: rights, Waiter: hub},
+		Mounts:        []httpapi.Mounter{httpapi.MountFunc(func(s *httpapi.Server) error { return hub.Mount(s) })},
+		WSConnections: hub.Connections,
 		// Every instance reads the shared runs table.
 		RunsByStatus: runStore.CountByStatus,
 		// The dashboard at /, the API reference at /docs (web/dist).

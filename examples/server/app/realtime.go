@@ -7,7 +7,6 @@ import (
 
 	"github.com/google/wire"
 
-	"github.com/kpbot/kpbot/auth"
 	"github.com/kpbot/kpbot/campaign"
 	"github.com/kpbot/kpbot/campaign/outreach"
 	"github.com/kpbot/kpbot/events"
@@ -17,42 +16,28 @@ import (
 	"github.com/kpbot/kpbot/transport/realtime"
 )
 
-// RealtimeSet provides notifications, topic rights and the WebSocket hub.
-var RealtimeSet = wire.NewSet(ProvideNotify, ProvideTopicAuthorizer, ProvideHub)
+// RealtimeSet provides notifications, topic rights and the WebSocket hub;
+// ProvideHTTP mounts them (docs/architecture.md).
+var RealtimeSet = wire.NewSet(ProvideNotify, ProvideTopicRights, ProvideHub)
 
 // ProvideNotify builds the notifications service, publishing on user topics.
 func ProvideNotify(d *Database, ev *Events) *notify.Service {
 	return notify.NewService(notify.Config{}, bunstore.NewNotifications(d.Bun), ev.Publisher)
 }
 
-// ProvideTopicAuthorizer decides who may follow which topic: their own
-// user topic, campaigns they may read, and those campaigns' runs.
-func ProvideTopicAuthorizer(camps *campaign.Service, runs *outreach.Runs) httpapi.TopicAuthorizer {
-	return httpapi.NewTopicAuthorizer(
-		func(ctx context.Context, p *auth.Principal, id string) error {
-			_, err := camps.Get(ctx, p, id)
-			return err
-		},
-		func(ctx context.Context, p *auth.Principal, id string) error {
-			_, err := runs.Get(ctx, p, id)
-			return err
-		},
-	)
+// ProvideTopicRights decides who may follow which topic: their own user
+// topic, campaigns they may read, and those campaigns' runs.
+func ProvideTopicRights(camps *campaign.Service, runs *outreach.Runs) *notify.TopicRights {
+	return notify.NewTopicRights(camps, runs)
 }
 
-// ProvideHub mounts GET /api/ws, the notification endpoints and GET
-// /api/events on the HTTP server.
-func ProvideHub(srv *httpapi.Server, ev *Events, authorize httpapi.TopicAuthorizer, notes *notify.Service, logger *slog.Logger) (*realtime.Hub, error) {
-	hub, err := realtime.NewHub(realtime.HubConfig{Logger: logger}, realtime.HubDeps{Log: ev.Log, Bus: ev.Bus, Authorize: authorize})
+// ProvideHub builds the WebSocket hub; ProvideHTTP mounts it on the
+// server (GET /api/ws) and wakes GET /api/events' long-polls with it.
+func ProvideHub(ev *Events, rights *notify.TopicRights, logger *slog.Logger) (*realtime.Hub, error) {
+	hub, err := realtime.NewHub(realtime.HubConfig{Logger: logger}, realtime.HubDeps{Log: ev.Log, Bus: ev.Bus, Authorize: rights})
 	if err != nil {
 		return nil, fmt.Errorf("websocket hub: %w", err)
 	}
-	if err := hub.Register(srv); err != nil {
-		return nil, fmt.Errorf("websocket hub: %w", err)
-	}
-	srv.SetWSConnections(hub.Connections)
-	httpapi.RegisterNotifications(srv, notes)
-	httpapi.RegisterEvents(srv, ev.Log, authorize, hub)
 	return hub, nil
 }
 

@@ -176,7 +176,8 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 	outreachRuns := ProvideRuns(campaignService, runs, queue)
 	tools := ProvideTools(members)
 	v := ProvideAgentList(cfg)
-	server, err := ProvideHTTP(cfg, logger, reporter, authService, rateLimiter, database, campaignService, outreachRuns, runs, tools, v, registry, tracing)
+	topicRights := ProvideTopicRights(campaignService, outreachRuns)
+	hub, err := ProvideHub(events, topicRights, logger)
 	if err != nil {
 		cleanup6()
 		cleanup5()
@@ -186,8 +187,7 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 		cleanup()
 		return nil, nil, err
 	}
-	topicAuthorizer := ProvideTopicAuthorizer(campaignService, outreachRuns)
-	hub, err := ProvideHub(server, events, topicAuthorizer, service, logger)
+	server, err := ProvideHTTP(cfg, logger, reporter, authService, rateLimiter, database, campaignService, outreachRuns, runs, tools, v, registry, tracing, events, service, topicRights, hub)
 	if err != nil {
 		cleanup6()
 		cleanup5()

@@ -1,8 +1,7 @@
-package realtime_test
+package eventbus_test
 
 import (
 	"context"
-	"crypto/rand"
 	"strings"
 	"testing"
 	"time"
@@ -11,57 +10,27 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kpbot/kpbot/events"
-	"github.com/kpbot/kpbot/storage"
-	"github.com/kpbot/kpbot/storage/dbtest"
-	"github.com/kpbot/kpbot/storage/postgres"
-	"github.com/kpbot/kpbot/transport/realtime"
-	"github.com/kpbot/kpbot/transport/realtime/bustest"
+	"github.com/kpbot/kpbot/transport/eventbus"
+	"github.com/kpbot/kpbot/transport/eventbus/bustest"
 )
-
-// openPostgres opens n pools on one fresh PostgreSQL schema, as n
-// instances would; it skips when KPBOT_TEST_POSTGRES_DSN is unset.
-func openPostgres(t *testing.T, n int) []*postgres.DB {
-	t.Helper()
-	dsn := dbtest.PostgresDSN(t)
-	dbs := make([]*postgres.DB, n)
-	for i := range dbs {
-		db, err := postgres.Open(context.Background(), dsn, storage.PoolConfig{MaxOpenConns: 6, MaxIdleConns: 2})
-		require.NoError(t, err)
-		t.Cleanup(db.Close)
-		dbs[i] = db
-	}
-	return dbs
-}
-
-// pgChannel returns a fresh notification channel name: channels are
-// global to the database, so each test needs its own.
-func pgChannel() string { return "kpbot_test_" + strings.ToLower(rand.Text()) }
-
-func newPGBus(t *testing.T, db *postgres.DB, channel string, opts ...realtime.BusOption) *realtime.PostgresBus {
-	t.Helper()
-	b, err := realtime.NewPostgresBus(db.Pool, channel, opts...)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = b.Close() }) // before the pool closes
-	return b
-}
 
 func TestPostgresBusConformance(t *testing.T) {
 	t.Parallel()
-	dbs := openPostgres(t, 2)
+	dbs := bustest.OpenPostgres(t, 2)
 	bustest.TestBus(t, func(t *testing.T) (events.Bus, events.Bus) {
-		ch := pgChannel()
-		return newPGBus(t, dbs[0], ch), newPGBus(t, dbs[1], ch)
+		ch := bustest.PostgresChannel()
+		return bustest.PostgresBus(t, dbs[0], ch), bustest.PostgresBus(t, dbs[1], ch)
 	})
 }
 
 func TestNewPostgresBusValidates(t *testing.T) {
 	t.Parallel()
-	_, err := realtime.NewPostgresBus(nil, "kpbot_events")
+	_, err := eventbus.NewPostgres(nil, "kpbot_events")
 	assert.Error(t, err)
-	db := openPostgres(t, 1)[0]
-	_, err = realtime.NewPostgresBus(db.Pool, "")
+	db := bustest.OpenPostgres(t, 1)[0]
+	_, err = eventbus.NewPostgres(db.Pool, "")
 	assert.Error(t, err)
-	_, err = realtime.NewPostgresBus(db.Pool, strings.Repeat("c", 64))
+	_, err = eventbus.NewPostgres(db.Pool, strings.Repeat("c", 64))
 	assert.Error(t, err)
 }
 
@@ -70,9 +39,9 @@ func TestNewPostgresBusValidates(t *testing.T) {
 // delivers again.
 func TestPostgresBusReconnects(t *testing.T) {
 	t.Parallel()
-	db := openPostgres(t, 1)[0]
-	ch := pgChannel()
-	b := newPGBus(t, db, ch, realtime.WithReconnectBackoff(20*time.Millisecond, 200*time.Millisecond))
+	db := bustest.OpenPostgres(t, 1)[0]
+	ch := bustest.PostgresChannel()
+	b := bustest.PostgresBus(t, db, ch, eventbus.WithReconnectBackoff(20*time.Millisecond, 200*time.Millisecond))
 	notices, err := b.Subscribe(t.Context())
 	require.NoError(t, err)
 	ctx := context.Background()
@@ -94,8 +63,8 @@ func TestPostgresBusReconnects(t *testing.T) {
 // idle neither break the connection nor make subscribers lag.
 func TestPostgresBusIdlePingKeepsConnection(t *testing.T) {
 	t.Parallel()
-	db := openPostgres(t, 1)[0]
-	b := newPGBus(t, db, pgChannel(), realtime.WithHealthCheck(30*time.Millisecond))
+	db := bustest.OpenPostgres(t, 1)[0]
+	b := bustest.PostgresBus(t, db, bustest.PostgresChannel(), eventbus.WithHealthCheck(30*time.Millisecond))
 	notices, err := b.Subscribe(t.Context())
 	require.NoError(t, err)
 	time.Sleep(300 * time.Millisecond) // about ten idle pings

@@ -1,4 +1,4 @@
-package realtime_test
+package eventbus_test
 
 import (
 	"context"
@@ -11,7 +11,8 @@ import (
 
 	"github.com/kpbot/kpbot/events"
 	"github.com/kpbot/kpbot/report"
-	"github.com/kpbot/kpbot/transport/realtime"
+	"github.com/kpbot/kpbot/transport/eventbus"
+	"github.com/kpbot/kpbot/transport/eventbus/bustest"
 )
 
 // recordingReporter keeps the events reported to it.
@@ -40,10 +41,10 @@ func (r *recordingReporter) messages() []string {
 // malformed notification are each reported once, with the channel.
 func TestPostgresBusReportsFailures(t *testing.T) {
 	t.Parallel()
-	db := openPostgres(t, 1)[0]
-	ch := pgChannel()
+	db := bustest.OpenPostgres(t, 1)[0]
+	ch := bustest.PostgresChannel()
 	rec := &recordingReporter{}
-	b := newPGBus(t, db, ch, realtime.WithReporter(rec), realtime.WithReconnectBackoff(20*time.Millisecond, 200*time.Millisecond))
+	b := bustest.PostgresBus(t, db, ch, eventbus.WithReporter(rec), eventbus.WithReconnectBackoff(20*time.Millisecond, 200*time.Millisecond))
 	notices, err := b.Subscribe(t.Context())
 	require.NoError(t, err)
 	ctx := context.Background()

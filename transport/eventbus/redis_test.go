@@ -1,4 +1,4 @@
-package realtime_test
+package eventbus_test
 
 import (
 	"context"
@@ -13,8 +13,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kpbot/kpbot/events"
-	"github.com/kpbot/kpbot/transport/realtime"
-	"github.com/kpbot/kpbot/transport/realtime/bustest"
+	"github.com/kpbot/kpbot/transport/eventbus"
+	"github.com/kpbot/kpbot/transport/eventbus/bustest"
 )
 
 // redisClient connects to KPBOT_TEST_REDIS_URL, or skips.
@@ -35,9 +35,9 @@ func redisClient(t *testing.T, name string) *redis.Client {
 
 func redisChannel() string { return "kpbot:test:bus:" + rand.Text() }
 
-func newRedisBus(t *testing.T, c redis.UniversalClient, channel string, opts ...realtime.BusOption) *realtime.RedisBus {
+func newRedisBus(t *testing.T, c redis.UniversalClient, channel string, opts ...eventbus.Option) *eventbus.Redis {
 	t.Helper()
-	b, err := realtime.NewRedisBus(c, channel, opts...)
+	b, err := eventbus.NewRedis(c, channel, opts...)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = b.Close() })
 	return b
@@ -54,9 +54,9 @@ func TestRedisBusConformance(t *testing.T) {
 
 func TestNewRedisBusValidates(t *testing.T) {
 	t.Parallel()
-	_, err := realtime.NewRedisBus(nil, "x")
+	_, err := eventbus.NewRedis(nil, "x")
 	assert.Error(t, err)
-	_, err = realtime.NewRedisBus(redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"}), "")
+	_, err = eventbus.NewRedis(redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"}), "")
 	assert.Error(t, err)
 }
 
@@ -69,7 +69,7 @@ func TestRedisBusReconnects(t *testing.T) {
 	sub := redisClient(t, name)
 	admin := redisClient(t, "kpbot-test-admin")
 	ch := redisChannel()
-	b := newRedisBus(t, sub, ch, realtime.WithReconnectBackoff(20*time.Millisecond, 200*time.Millisecond))
+	b := newRedisBus(t, sub, ch, eventbus.WithReconnectBackoff(20*time.Millisecond, 200*time.Millisecond))
 	notices, err := b.Subscribe(t.Context())
 	require.NoError(t, err)
 	ctx := context.Background()
@@ -102,7 +102,7 @@ func TestRedisBusReconnects(t *testing.T) {
 func TestRedisBusIdlePingKeepsConnection(t *testing.T) {
 	t.Parallel()
 	c := redisClient(t, "kpbot-test-idle")
-	b := newRedisBus(t, c, redisChannel(), realtime.WithHealthCheck(30*time.Millisecond))
+	b := newRedisBus(t, c, redisChannel(), eventbus.WithHealthCheck(30*time.Millisecond))
 	notices, err := b.Subscribe(t.Context())
 	require.NoError(t, err)
 	time.Sleep(300 * time.Millisecond) // about ten idle pings

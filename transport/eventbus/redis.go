@@ -1,4 +1,4 @@
-package realtime
+package eventbus
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 	"github.com/kpbot/kpbot/events"
 )
 
-// RedisBus is the events.Bus of many instances sharing a Redis server (or
+// Redis is the events.Bus of many instances sharing a Redis server (or
 // cluster), over pub/sub on one channel.
 //
 // Publish runs PUBLISH channel '<topic>:<seq>'. The first Subscribe starts
@@ -20,7 +20,7 @@ import (
 // every health-check interval, backs off after errors, and queues
 // Notice{Lagged: true} for every subscription after each resubscription,
 // since messages published meanwhile are lost.
-type RedisBus struct {
+type Redis struct {
 	client  redis.UniversalClient
 	channel string
 	o       busOptions
@@ -29,12 +29,12 @@ type RedisBus struct {
 	listenerLife
 }
 
-var _ events.Bus = (*RedisBus)(nil)
+var _ events.Bus = (*Redis)(nil)
 
-// NewRedisBus returns a Bus on the pub/sub channel channel of client's
+// NewRedis returns a Bus on the pub/sub channel channel of client's
 // server. Every instance that should see each other's Notices uses the
 // same channel. The client stays the caller's to close, after the Bus.
-func NewRedisBus(client redis.UniversalClient, channel string, opts ...BusOption) (*RedisBus, error) {
+func NewRedis(client redis.UniversalClient, channel string, opts ...Option) (*Redis, error) {
 	if client == nil {
 		return nil, errors.New("redis bus: nil client")
 	}
@@ -42,13 +42,13 @@ func NewRedisBus(client redis.UniversalClient, channel string, opts ...BusOption
 		return nil, errors.New("redis bus: empty channel")
 	}
 	o := newBusOptions(opts)
-	b := &RedisBus{client: client, channel: channel, o: o, f: newFanout(o.buffer)}
+	b := &Redis{client: client, channel: channel, o: o, f: newFanout(o.buffer)}
 	b.init()
 	return b, nil
 }
 
 // Publish sends the Notice with PUBLISH; it never waits for subscribers.
-func (b *RedisBus) Publish(ctx context.Context, topic string, seq int64) error {
+func (b *Redis) Publish(ctx context.Context, topic string, seq int64) error {
 	if err := checkNotice(topic, seq); err != nil {
 		return fmt.Errorf("publish: %w", err)
 	}
@@ -65,7 +65,7 @@ func (b *RedisBus) Publish(ctx context.Context, topic string, seq int64) error {
 // channel, by any instance, from now until ctx is done or the Bus is
 // closed. The first call starts listening and waits until Redis has
 // confirmed the subscription (or ctx is done).
-func (b *RedisBus) Subscribe(ctx context.Context) (<-chan events.Notice, error) {
+func (b *Redis) Subscribe(ctx context.Context) (<-chan events.Notice, error) {
 	ch, err := b.f.subscribe(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("subscribe: %w", err)
@@ -82,7 +82,7 @@ func (b *RedisBus) Subscribe(ctx context.Context) (<-chan events.Notice, error) 
 
 // Close unsubscribes, releases the pub/sub connection and ends every
 // subscription; it is idempotent. It does not close the client.
-func (b *RedisBus) Close() error {
+func (b *Redis) Close() error {
 	// go-redis does not watch the context while reading; closing the
 	// PubSub ends the listener's pending read.
 	b.stop(func() { _ = b.ps.Close() })
@@ -93,7 +93,7 @@ func (b *RedisBus) Close() error {
 // listen receives until Close. go-redis reconnects the PubSub on the next
 // Receive after an error; this loop only paces retries and turns every
 // resubscription into a Lagged notice.
-func (b *RedisBus) listen(ps *redis.PubSub) {
+func (b *Redis) listen(ps *redis.PubSub) {
 	defer close(b.done)
 	defer func() { _ = ps.Close() }()
 	wait := b.o.minReconnect

@@ -1,4 +1,4 @@
-package realtime
+package eventbus
 
 import (
 	"context"
@@ -16,7 +16,7 @@ import (
 // maxPGChannel is PostgreSQL's identifier limit (NAMEDATALEN-1).
 const maxPGChannel = 63
 
-// PostgresBus is the events.Bus of many instances sharing one PostgreSQL
+// Postgres is the events.Bus of many instances sharing one PostgreSQL
 // database, over LISTEN/NOTIFY.
 //
 // Publish runs SELECT pg_notify(channel, '<topic>:<seq>') on a pooled
@@ -34,7 +34,7 @@ const maxPGChannel = 63
 // When the connection fails the goroutine reconnects with exponential
 // backoff and then queues Notice{Lagged: true} for every subscription,
 // since notifications sent meanwhile are lost.
-type PostgresBus struct {
+type Postgres struct {
 	pool    *pgxpool.Pool
 	channel string
 	o       busOptions
@@ -42,13 +42,13 @@ type PostgresBus struct {
 	listenerLife
 }
 
-var _ events.Bus = (*PostgresBus)(nil)
+var _ events.Bus = (*Postgres)(nil)
 
-// NewPostgresBus returns a Bus on the notification channel channel (1 to
+// NewPostgres returns a Bus on the notification channel channel (1 to
 // 63 bytes, matched exactly, case included) of pool's database. Every
 // instance that should see each other's Notices uses the same channel.
 // The pool stays the caller's to close, after the Bus.
-func NewPostgresBus(pool *pgxpool.Pool, channel string, opts ...BusOption) (*PostgresBus, error) {
+func NewPostgres(pool *pgxpool.Pool, channel string, opts ...Option) (*Postgres, error) {
 	if pool == nil {
 		return nil, errors.New("postgres bus: nil pool")
 	}
@@ -56,14 +56,14 @@ func NewPostgresBus(pool *pgxpool.Pool, channel string, opts ...BusOption) (*Pos
 		return nil, fmt.Errorf("postgres bus: channel must be 1 to %d bytes, got %d", maxPGChannel, len(channel))
 	}
 	o := newBusOptions(opts)
-	b := &PostgresBus{pool: pool, channel: channel, o: o, f: newFanout(o.buffer)}
+	b := &Postgres{pool: pool, channel: channel, o: o, f: newFanout(o.buffer)}
 	b.init()
 	return b, nil
 }
 
 // Publish sends the Notice with pg_notify. It returns once PostgreSQL has
 // queued it for every listener; it never waits for subscribers.
-func (b *PostgresBus) Publish(ctx context.Context, topic string, seq int64) error {
+func (b *Postgres) Publish(ctx context.Context, topic string, seq int64) error {
 	if err := checkNotice(topic, seq); err != nil {
 		return fmt.Errorf("publish: %w", err)
 	}
@@ -81,7 +81,7 @@ func (b *PostgresBus) Publish(ctx context.Context, topic string, seq int64) erro
 // closed. The first call starts listening and waits until LISTEN is in
 // place (or ctx is done), so a Notice published after Subscribe returns is
 // never missed silently.
-func (b *PostgresBus) Subscribe(ctx context.Context) (<-chan events.Notice, error) {
+func (b *Postgres) Subscribe(ctx context.Context) (<-chan events.Notice, error) {
 	ch, err := b.f.subscribe(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("subscribe: %w", err)
@@ -95,7 +95,7 @@ func (b *PostgresBus) Subscribe(ctx context.Context) (<-chan events.Notice, erro
 
 // Close stops listening, releases the listening connection and ends every
 // subscription; it is idempotent. It does not close the pool.
-func (b *PostgresBus) Close() error {
+func (b *Postgres) Close() error {
 	b.stop(nil)
 	b.f.close()
 	return nil
@@ -103,7 +103,7 @@ func (b *PostgresBus) Close() error {
 
 // listen keeps a LISTEN connection up until Close, reconnecting with
 // backoff.
-func (b *PostgresBus) listen() {
+func (b *Postgres) listen() {
 	defer close(b.done)
 	wait := b.o.minReconnect
 	connected := false
@@ -139,7 +139,7 @@ func (b *PostgresBus) listen() {
 }
 
 // connect takes a connection out of the pool and LISTENs on it.
-func (b *PostgresBus) connect(ctx context.Context) (*pgx.Conn, error) {
+func (b *Postgres) connect(ctx context.Context) (*pgx.Conn, error) {
 	pc, err := b.pool.Acquire(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("acquire connection: %w", err)
@@ -161,7 +161,7 @@ const minPingTimeout = 5 * time.Second
 
 // receive hands notifications to the subscriptions until the connection
 // fails or the Bus closes.
-func (b *PostgresBus) receive(conn *pgx.Conn) error {
+func (b *Postgres) receive(conn *pgx.Conn) error {
 	for {
 		wctx, cancel := context.WithTimeout(b.ctx, b.o.health)
 		n, err := conn.WaitForNotification(wctx)

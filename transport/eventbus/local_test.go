@@ -1,4 +1,4 @@
-package realtime_test
+package eventbus_test
 
 import (
 	"context"
@@ -8,14 +8,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kpbot/kpbot/events"
-	"github.com/kpbot/kpbot/transport/realtime"
-	"github.com/kpbot/kpbot/transport/realtime/bustest"
+	"github.com/kpbot/kpbot/transport/eventbus"
+	"github.com/kpbot/kpbot/transport/eventbus/bustest"
 )
 
 func TestLocalBusConformance(t *testing.T) {
 	t.Parallel()
 	bustest.TestBus(t, func(*testing.T) (events.Bus, events.Bus) {
-		b := realtime.NewLocalBus()
+		b := eventbus.NewLocal()
 		return b, b
 	})
 }
@@ -25,7 +25,7 @@ func TestLocalBusConformance(t *testing.T) {
 // nothing more until the subscriber reads.
 func TestLocalBusLagKeepsLastSlot(t *testing.T) {
 	t.Parallel()
-	b := realtime.NewLocalBus(realtime.WithBuffer(4))
+	b := eventbus.NewLocal(eventbus.WithBuffer(4))
 	t.Cleanup(func() { _ = b.Close() })
 	ch, err := b.Subscribe(t.Context())
 	require.NoError(t, err)
@@ -47,7 +47,7 @@ func TestLocalBusLagKeepsLastSlot(t *testing.T) {
 // its Lagged notice queues a new one.
 func TestLocalBusLagAfterPartialDrain(t *testing.T) {
 	t.Parallel()
-	b := realtime.NewLocalBus(realtime.WithBuffer(3))
+	b := eventbus.NewLocal(eventbus.WithBuffer(3))
 	t.Cleanup(func() { _ = b.Close() })
 	ch, err := b.Subscribe(t.Context())
 	require.NoError(t, err)
@@ -66,7 +66,7 @@ func TestLocalBusLagAfterPartialDrain(t *testing.T) {
 
 func TestLocalBusMinimumBuffer(t *testing.T) {
 	t.Parallel()
-	b := realtime.NewLocalBus(realtime.WithBuffer(0))
+	b := eventbus.NewLocal(eventbus.WithBuffer(0))
 	t.Cleanup(func() { _ = b.Close() })
 	ch, err := b.Subscribe(t.Context())
 	require.NoError(t, err)

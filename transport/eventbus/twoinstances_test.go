@@ -1,4 +1,4 @@
-package realtime_test
+package eventbus_test
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 
 	"github.com/kpbot/kpbot/events"
 	"github.com/kpbot/kpbot/storage/bunstore"
+	"github.com/kpbot/kpbot/transport/eventbus/bustest"
 )
 
 // follower is how a live reader uses a Log and a Bus: subscribe first,
@@ -44,11 +45,11 @@ func (f *follower) catchUp(t *testing.T, topic string) {
 // than NOTIFY's 8000-byte payload limit.
 func TestTwoInstancesOnePostgres(t *testing.T) {
 	t.Parallel()
-	dbs := openPostgres(t, 2)
+	dbs := bustest.OpenPostgres(t, 2)
 	require.NoError(t, bunstore.Migrate(context.Background(), dbs[0].Bun))
-	channel := pgChannel()
-	pubA := events.NewPublisher(bunstore.NewEvents(dbs[0].Bun), newPGBus(t, dbs[0], channel))
-	busB := newPGBus(t, dbs[1], channel)
+	channel := bustest.PostgresChannel()
+	pubA := events.NewPublisher(bunstore.NewEvents(dbs[0].Bun), bustest.PostgresBus(t, dbs[0], channel))
+	busB := bustest.PostgresBus(t, dbs[1], channel)
 	b := &follower{log: bunstore.NewEvents(dbs[1].Bun), last: map[string]int64{}, got: map[string][]events.Event{}}
 
 	run, campaign := events.RunTopic(uuid.NewString()), events.CampaignTopic(uuid.NewString())

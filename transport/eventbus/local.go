@@ -1,4 +1,4 @@
-package realtime
+package eventbus
 
 import (
 	"context"
@@ -7,23 +7,23 @@ import (
 	"github.com/kpbot/kpbot/events"
 )
 
-// LocalBus is the in-process events.Bus of a single instance: Publish
+// Local is the in-process events.Bus of a single instance: Publish
 // hands the Notice straight to every subscription's buffer.
-type LocalBus struct {
+type Local struct {
 	f *fanout
 }
 
-var _ events.Bus = (*LocalBus)(nil)
+var _ events.Bus = (*Local)(nil)
 
-// NewLocalBus returns an in-process Bus. Of the options only WithBuffer
+// NewLocal returns an in-process Bus. Of the options only WithBuffer
 // applies.
-func NewLocalBus(opts ...BusOption) *LocalBus {
+func NewLocal(opts ...Option) *Local {
 	o := newBusOptions(opts)
-	return &LocalBus{f: newFanout(o.buffer)}
+	return &Local{f: newFanout(o.buffer)}
 }
 
 // Publish delivers the Notice to every subscription without blocking.
-func (b *LocalBus) Publish(ctx context.Context, topic string, seq int64) error {
+func (b *Local) Publish(ctx context.Context, topic string, seq int64) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("publish %s #%d: %w", topic, seq, err)
 	}
@@ -38,7 +38,7 @@ func (b *LocalBus) Publish(ctx context.Context, topic string, seq int64) error {
 
 // Subscribe returns a channel of every Notice published from now until
 // ctx is done or the Bus is closed.
-func (b *LocalBus) Subscribe(ctx context.Context) (<-chan events.Notice, error) {
+func (b *Local) Subscribe(ctx context.Context) (<-chan events.Notice, error) {
 	ch, err := b.f.subscribe(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("subscribe: %w", err)
@@ -47,7 +47,7 @@ func (b *LocalBus) Subscribe(ctx context.Context) (<-chan events.Notice, error) 
 }
 
 // Close ends every subscription; it is idempotent.
-func (b *LocalBus) Close() error {
+func (b *Local) Close() error {
 	b.f.close()
 	return nil
 }
