@@ -117,7 +117,8 @@ func newInstance(t testing.TB, db *bun.DB, opts ...instOpt) *instance {
 	hub, err := realtime.NewHub(o.hub, realtime.HubDeps{Log: log, Bus: o.bus, Authorize: authorize})
 	require.NoError(t, err)
 	require.NoError(t, hub.Register(srv))
-	notes := notify.NewService(notify.Config{}, bunstore.NewNotifications(db), pub)
+	notes, err := notify.NewService(notify.Config{}, bunstore.NewNotifications(db), pub)
+	require.NoError(t, err)
 	httpapi.RegisterNotifications(srv, notes)
 	httpapi.RegisterEvents(srv, log, authorize, hub)
 
