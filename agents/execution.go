@@ -31,79 +31,6 @@ type execution struct {
 	started atomic.Bool
 }
 
-// finish records how the execution ended.
-func (ex *execution) finish(ctx context.Context, taskErr error) error {
-	r := ex.runner
-	saveCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	cause := context.Cause(ctx)
-	switch {
-	case errors.Is(cause, ErrLeaseLost) || errors.Is(taskErr, ErrLeaseLost):
-		// Another execution has the run now: write nothing more.
-		return fmt.Errorf("run %s: %w", ex.runID, ErrLeaseLost)
-	case taskErr == nil:
-		run, err := ex.save(saveCtx, func(run *Run) error {
-			if run.Status.Terminal() {
-				return ErrRunCancelled
-			}
-			now := r.now()
-			run.Status, run.Progress, run.FinishedAt = RunSucceeded, 1, &now
-			return nil
-		})
-		if errors.Is(err, ErrRunCancelled) {
-			return fmt.Errorf("run %s: %w", ex.runID, ErrRunCancelled)
-		}
-		if err != nil {
-			return fmt.Errorf("finish run %s: %w", ex.runID, err)
-		}
-		r.emit(ctx, run, EventRunSucceeded, r.runData(run, false))
-		return nil
-	case ctx.Err() != nil && errors.Is(cause, ErrRunCancelled):
-		// Cancel already set the status and emitted run.cancelled; keep
-		// what the tasks counted.
-		_, err := ex.save(saveCtx, func(*Run) error { return nil })
-		if err != nil {
-			r.cfg.Logger.Warn("save cancelled run", "run_id", ex.runID, "err", err)
-		}
-		return fmt.Errorf("run %s: %w", ex.runID, ErrRunCancelled)
-	case ctx.Err() != nil:
-		// Interrupted from outside (shutdown, crash of the worker): leave
-		// the run running so the next execution resumes it.
-		_, err := ex.save(saveCtx, func(run *Run) error {
-			for i := range run.Steps {
-				if s := &run.Steps[i]; s.Status == StepRunning {
-					s.Status, s.Error = StepPending, "interrupted: "+cause.Error()
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			r.cfg.Logger.Warn("save interrupted run", "run_id", ex.runID, "err", err)
-		}
-		return fmt.Errorf("run %s interrupted: %w", ex.runID, cause)
-	default:
-		msg, kind := taskErr.Error(), FailureKindOf(taskErr)
-		run, err := ex.save(saveCtx, func(run *Run) error {
-			if run.Status.Terminal() {
-				return ErrRunCancelled
-			}
-			now := r.now()
-			run.Status, run.Error, run.FailureKind, run.FinishedAt = RunFailed, msg, kind, &now
-			s := &run.Steps[ex.cur]
-			s.Status, s.Error, s.FinishedAt = StepFailed, msg, &now
-			return nil
-		})
-		if errors.Is(err, ErrRunCancelled) {
-			return fmt.Errorf("run %s: %w", ex.runID, ErrRunCancelled)
-		}
-		if err != nil {
-			return fmt.Errorf("record failure of run %s (%s): %w", ex.runID, msg, err)
-		}
-		r.emit(ctx, run, EventRunFailed, r.runData(run, false))
-		return fmt.Errorf("run %s: %w: %s", ex.runID, ErrRunFailed, msg)
-	}
-}
-
 // lastFlush is when and at what progress the run was last saved.
 type lastFlush struct {
 	at       time.Time
@@ -181,6 +108,79 @@ func (ex *execution) runTasks(ctx context.Context, resumed bool) error {
 		}
 	}
 	return nil
+}
+
+// finish records how the execution ended.
+func (ex *execution) finish(ctx context.Context, taskErr error) error {
+	r := ex.runner
+	saveCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	cause := context.Cause(ctx)
+	switch {
+	case errors.Is(cause, ErrLeaseLost) || errors.Is(taskErr, ErrLeaseLost):
+		// Another execution has the run now: write nothing more.
+		return fmt.Errorf("run %s: %w", ex.runID, ErrLeaseLost)
+	case taskErr == nil:
+		run, err := ex.save(saveCtx, func(run *Run) error {
+			if run.Status.Terminal() {
+				return ErrRunCancelled
+			}
+			now := r.now()
+			run.Status, run.Progress, run.FinishedAt = RunSucceeded, 1, &now
+			return nil
+		})
+		if errors.Is(err, ErrRunCancelled) {
+			return fmt.Errorf("run %s: %w", ex.runID, ErrRunCancelled)
+		}
+		if err != nil {
+			return fmt.Errorf("finish run %s: %w", ex.runID, err)
+		}
+		r.emit(ctx, run, EventRunSucceeded, r.runData(run, false))
+		return nil
+	case ctx.Err() != nil && errors.Is(cause, ErrRunCancelled):
+		// Cancel already set the status and emitted run.cancelled; keep
+		// what the tasks counted.
+		_, err := ex.save(saveCtx, func(*Run) error { return nil })
+		if err != nil {
+			r.cfg.Logger.Warn("save cancelled run", "run_id", ex.runID, "err", err)
+		}
+		return fmt.Errorf("run %s: %w", ex.runID, ErrRunCancelled)
+	case ctx.Err() != nil:
+		// Interrupted from outside (shutdown, crash of the worker): leave
+		// the run running so the next execution resumes it.
+		_, err := ex.save(saveCtx, func(run *Run) error {
+			for i := range run.Steps {
+				if s := &run.Steps[i]; s.Status == StepRunning {
+					s.Status, s.Error = StepPending, "interrupted: "+cause.Error()
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			r.cfg.Logger.Warn("save interrupted run", "run_id", ex.runID, "err", err)
+		}
+		return fmt.Errorf("run %s interrupted: %w", ex.runID, cause)
+	default:
+		msg, kind := taskErr.Error(), FailureKindOf(taskErr)
+		run, err := ex.save(saveCtx, func(run *Run) error {
+			if run.Status.Terminal() {
+				return ErrRunCancelled
+			}
+			now := r.now()
+			run.Status, run.Error, run.FailureKind, run.FinishedAt = RunFailed, msg, kind, &now
+			s := &run.Steps[ex.cur]
+			s.Status, s.Error, s.FinishedAt = StepFailed, msg, &now
+			return nil
+		})
+		if errors.Is(err, ErrRunCancelled) {
+			return fmt.Errorf("run %s: %w", ex.runID, ErrRunCancelled)
+		}
+		if err != nil {
+			return fmt.Errorf("record failure of run %s (%s): %w", ex.runID, msg, err)
+		}
+		r.emit(ctx, run, EventRunFailed, r.runData(run, false))
+		return fmt.Errorf("run %s: %w: %s", ex.runID, ErrRunFailed, msg)
+	}
 }
 
 // alignSteps makes run.Steps list the crew's tasks in order, keeping the
