@@ -155,22 +155,19 @@ func OutreachCrew(m Members) (Crew, error) {
 }
 
 func (m Members) research(ctx context.Context, tc *TaskContext) error {
-	tc.UpdateStats(func(s *Stats) { s.PostsDiscovered = 0 }) // counted again on resume
+	tc.UpdateStats(func(s *Stats) { s.PostsDiscovered, s.SeedsFailed = 0, 0 }) // counted again on resume
 	res, err := m.Researcher.Research(ctx, tc.Brief, func(c Candidate) error {
 		if err := Send(ctx, tc, c); err != nil {
 			return err
 		}
-		tc.UpdateStats(func(s *Stats) { s.PostsDiscovered++ })
+		tc.Count(CountCandidates, 1)
 		return nil
 	})
-	tc.UpdateStats(func(s *Stats) {
-		s.SeedsFailed, s.SeedFailuresByReason = res.SeedsFailed, maps.Clone(res.SeedFailureReasons)
-	})
+	tc.Count(CountSeedsFailed, res.SeedsFailed)
+	tc.UpdateStats(func(s *Stats) { s.SeedFailuresByReason = maps.Clone(res.SeedFailureReasons) })
 	if err != nil {
 		return fmt.Errorf("blog researcher: %w", err)
 	}
-	tc.Count("candidates", res.Found)
-	tc.Count("seeds_failed", res.SeedsFailed)
 	return nil
 }
 
@@ -179,7 +176,9 @@ func (m Members) analyze(ctx context.Context, tc *TaskContext) error {
 	if !ok {
 		return errors.New("content analyst: research does not feed it")
 	}
-	tc.UpdateStats(func(s *Stats) { s.Prospects = 0 }) // counted again on resume
+	tc.UpdateStats(func(s *Stats) { // counted again on resume
+		s.Prospects, s.PostsFetched, s.FetchFailures, s.LanguageSkipped = 0, 0, 0, 0
+	})
 	res, err := m.Analyst.Analyze(ctx, tc.Brief, cands, func(done int) {
 		// Of the posts found so far: research may still be finding more.
 		if found := tc.Stats().PostsDiscovered; found > 0 {
@@ -190,16 +189,14 @@ func (m Members) analyze(ctx context.Context, tc *TaskContext) error {
 		return fmt.Errorf("content analyst: %w", err)
 	}
 	tc.UpdateStats(func(s *Stats) {
-		s.PostsFetched, s.FetchFailures, s.Duplicates = res.Fetched, res.FetchFailed, res.Duplicates
-		s.FetchFailuresByReason = maps.Clone(res.FailureReasons)
-		s.LanguageSkipped = res.LanguageSkipped
+		s.Duplicates, s.FetchFailuresByReason = res.Duplicates, maps.Clone(res.FailureReasons)
 	})
-	tc.Count("fetched", res.Fetched)
-	tc.Count("fetch_failed", res.FetchFailed)
-	tc.Count("below_bar", res.BelowBar)
-	tc.Count("language_skipped", res.LanguageSkipped)
-	tc.Count("not_articles", res.NotArticles)
-	tc.Count("over_cap", res.OverCap)
+	tc.Count(CountFetched, res.Fetched)
+	tc.Count(CountFetchFailed, res.FetchFailed)
+	tc.Count(CountBelowBar, res.BelowBar)
+	tc.Count(CountLanguageSkipped, res.LanguageSkipped)
+	tc.Count(CountNotArticles, res.NotArticles)
+	tc.Count(CountOverCap, res.OverCap)
 	for i, p := range res.Prospects {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -210,13 +207,12 @@ func (m Members) analyze(ctx context.Context, tc *TaskContext) error {
 		if err != nil {
 			return fmt.Errorf("save prospect %s: %w", p.CanonicalURL, err)
 		}
-		tc.UpdateStats(func(s *Stats) { s.Prospects++ })
+		tc.Count(CountProspects, 1)
 		tc.Emit(ctx, EventProspectFound, ProspectFoundData{
 			RunID: tc.RunID, URL: p.CanonicalURL, Title: p.Title, Site: p.Site, PublishedAt: p.PublishedAt,
 			Relevance: p.Relevance, AcceptsComments: p.AcceptsComments, Created: created,
 		})
 	}
-	tc.Count("prospects", len(res.Prospects))
 	SetOutput(tc, res.Prospects)
 	return nil
 }
@@ -237,7 +233,7 @@ func addWarnings(ctx context.Context, tc *TaskContext, warnings []string) {
 		return
 	}
 	tc.UpdateStats(func(s *Stats) { s.Warnings = append(slices.Clip(s.Warnings), warnings...) })
-	tc.Emit(ctx, EventRunWarning, RunWarningData{RunID: tc.RunID, Warnings: warnings, Stats: tc.Stats()})
+	tc.Emit(ctx, EventRunWarning, RunWarningData{RunID: tc.RunID, OwnerID: tc.Brief.OwnerID, Warnings: warnings, Stats: tc.Stats()})
 }
 
 // runWarnings says why a run found or kept nothing, or lost seeds.
@@ -345,8 +341,7 @@ func (m Members) draft(ctx context.Context, tc *TaskContext) error {
 			if budget >= 0 {
 				budget++
 			}
-			tc.Count("language_unsupported", 1)
-			tc.UpdateStats(func(s *Stats) { s.DraftsSkipped++; s.DraftsSkippedLanguage++ })
+			tc.Count(CountLanguageUnsupported, 1)
 			tc.Progress(ctx, float64(w.idx+1)/float64(len(prospects)))
 			return nil
 		}
@@ -380,15 +375,14 @@ func (m Members) draft(ctx context.Context, tc *TaskContext) error {
 			return fmt.Errorf("save draft for %s: %w", p.CanonicalURL, err)
 		}
 		others = append(others, d.Body)
+		tc.Count(CountDrafted, 1)
 		tc.UpdateStats(func(s *Stats) {
-			s.Drafts++
 			s.DraftRetries += max(d.Attempts-1, 0)
 			s.ModelCalls += d.Attempts
 			if !d.Passed {
 				s.DraftsRejectedByReviewer++
 			}
 		})
-		tc.Count("drafted", 1)
 		if err := tc.Flush(ctx); err != nil { // the draft is stored: count it durably
 			return err
 		}
@@ -407,13 +401,11 @@ func (m Members) draft(ctx context.Context, tc *TaskContext) error {
 			tc.Progress(ctx, float64(i)/float64(len(prospects)))
 		}
 		if !p.AcceptsComments || drafted[p.Key()] {
-			tc.Count("skipped", 1)
-			tc.UpdateStats(func(s *Stats) { s.DraftsSkipped++ })
+			tc.Count(CountSkipped, 1)
 			continue
 		}
 		if budget == 0 {
-			tc.Count("over_daily_limit", 1)
-			tc.UpdateStats(func(s *Stats) { s.DraftsSkipped++ })
+			tc.Count(CountOverDailyLimit, 1)
 			continue
 		}
 		if p.Text == "" {
@@ -422,10 +414,9 @@ func (m Members) draft(ctx context.Context, tc *TaskContext) error {
 				if ctx.Err() != nil {
 					return ctx.Err()
 				}
-				tc.Count("reload_failed", 1)
+				tc.Count(CountReloadFailed, 1)
 				reason := FailureReason(err)
 				tc.UpdateStats(func(s *Stats) {
-					s.FetchFailures++
 					byReason := maps.Clone(s.FetchFailuresByReason)
 					if byReason == nil {
 						byReason = map[string]int{}

@@ -4,19 +4,22 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"github.com/kpbot/kpbot/events"
 )
 
-// Event names a run emits.
+// Event names a run emits. Package events declares every name of the
+// WebSocket contract; these refer to them, so each name exists once.
 const (
-	EventRunQueued      = "run.queued"
-	EventRunStarted     = "run.started"
-	EventRunProgress    = "run.progress"
-	EventRunSucceeded   = "run.succeeded"
-	EventRunFailed      = "run.failed"
-	EventRunCancelled   = "run.cancelled"
-	EventRunWarning     = "run.warning"
-	EventProspectFound  = "prospect.found"
-	EventCommentDrafted = "comment.drafted"
+	EventRunQueued      = events.RunQueued
+	EventRunStarted     = events.RunStarted
+	EventRunProgress    = events.RunProgress
+	EventRunSucceeded   = events.RunSucceeded
+	EventRunFailed      = events.RunFailed
+	EventRunCancelled   = events.RunCancelled
+	EventRunWarning     = events.RunWarning
+	EventProspectFound  = events.ProspectFound
+	EventCommentDrafted = events.CommentDrafted
 )
 
 // EventSink receives a run's events in the order the run emits them. The
@@ -30,20 +33,29 @@ type EventSink interface {
 }
 
 // RunEventData is the data of run.queued, run.started, run.succeeded,
-// run.failed and run.cancelled.
+// run.failed and run.cancelled. OwnerID is for in-process consumers (the
+// notifications of the run's owner) and is not part of the stored JSON.
 type RunEventData struct {
-	RunID    string    `json:"run_id"`
-	Status   RunStatus `json:"status"`
-	Progress float64   `json:"progress"`
-	Stats    Stats     `json:"stats"`
-	Error    string    `json:"error,omitempty"`
-	Resumed  bool      `json:"resumed,omitempty"` // run.started of a resumed run
+	RunID       string      `json:"run_id"`
+	OwnerID     string      `json:"-"`
+	Status      RunStatus   `json:"status"`
+	Progress    float64     `json:"progress"`
+	Stats       Stats       `json:"stats"`
+	Error       string      `json:"error,omitempty"`
+	FailureKind FailureKind `json:"failure_kind,omitempty" doc:"Why a failed or cancelled run ended: budget, cancelled, llm_unavailable, research or internal."`
+	Resumed     bool        `json:"resumed,omitempty"` // run.started of a resumed run
 }
+
+// Failure returns why the run failed or was cancelled as a *RunError
+// (errors.Is matches its kind's sentinel, e.g. ErrBudgetExceeded), or nil.
+func (d RunEventData) Failure() error { return runError(d.FailureKind, d.Error) }
 
 // RunWarningData is the data of run.warning: the run goes on (and may
 // succeed), but found or kept nothing or little, and Warnings say why.
+// OwnerID is for in-process consumers and not part of the stored JSON.
 type RunWarningData struct {
 	RunID    string   `json:"run_id"`
+	OwnerID  string   `json:"-"`
 	Warnings []string `json:"warnings"`
 	Stats    Stats    `json:"stats"`
 }

@@ -94,21 +94,24 @@ type RunUsage struct {
 
 // Run is one execution of a crew for a campaign.
 type Run struct {
-	ID         string     `json:"id"`
-	CampaignID string     `json:"campaign_id"`
-	OwnerID    string     `json:"owner_id"`
-	Status     RunStatus  `json:"status"`
-	Progress   float64    `json:"progress"` // 0..1
-	Steps      []Step     `json:"steps"`
-	Stats      Stats      `json:"stats"`
-	Usage      RunUsage   `json:"usage"`
-	Error      string     `json:"error,omitempty"`
-	Brief      Brief      `json:"brief"`            // the brief the run works on
-	JobID      int64      `json:"job_id,omitempty"` // the job queue's ID of the run's job, 0 if none
-	Attempts   int        `json:"attempts"`         // how many times execution started
-	CreatedAt  time.Time  `json:"created_at"`
-	StartedAt  *time.Time `json:"started_at,omitempty"`
-	FinishedAt *time.Time `json:"finished_at,omitempty"`
+	ID         string    `json:"id"`
+	CampaignID string    `json:"campaign_id"`
+	OwnerID    string    `json:"owner_id"`
+	Status     RunStatus `json:"status"`
+	Progress   float64   `json:"progress"` // 0..1
+	Steps      []Step    `json:"steps"`
+	Stats      Stats     `json:"stats"`
+	Usage      RunUsage  `json:"usage"`
+	Error      string    `json:"error,omitempty"`
+	// FailureKind says why a failed or cancelled run ended; Failure
+	// returns it with Error as an error.
+	FailureKind FailureKind `json:"failure_kind,omitempty"`
+	Brief       Brief       `json:"brief"`            // the brief the run works on
+	JobID       int64       `json:"job_id,omitempty"` // the job queue's ID of the run's job, 0 if none
+	Attempts    int         `json:"attempts"`         // how many times execution started
+	CreatedAt   time.Time   `json:"created_at"`
+	StartedAt   *time.Time  `json:"started_at,omitempty"`
+	FinishedAt  *time.Time  `json:"finished_at,omitempty"`
 }
 
 // Active reports whether the run is queued or running.

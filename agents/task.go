@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"iter"
 	"slices"
-	"sync"
 )
 
 // TaskFunc does a task's work. It reads earlier tasks' outputs with Input,
@@ -68,10 +67,14 @@ func (tc *TaskContext) Stats() Stats {
 	return tc.exec.run.Stats
 }
 
-// UpdateStats changes the run's stats.
+// UpdateStats changes the run's stats: the figures no step counter
+// counts (maps, warnings, draft retries, ...) and the resets of a task
+// that counts again on resume.
 func (tc *TaskContext) UpdateStats(fn func(*Stats)) { tc.exec.updateStats(fn) }
 
-// Count adds delta to the task's step stat key.
+// Count adds delta to the task's step stat key and, for a counter that is
+// also a figure of the run (see the Count* keys), to the run's Stats: each
+// figure is counted once.
 func (tc *TaskContext) Count(key string, delta int) { tc.exec.count(tc.task, key, delta) }
 
 // AddUsage adds one LLM call's usage to the run.
@@ -145,12 +148,6 @@ func Receive[T any](tc *TaskContext, task string) (items iter.Seq[T], ok bool) {
 	}, true
 }
 
-func (ex *execution) pipe(task string) chan any {
-	ex.mu.Lock()
-	defer ex.mu.Unlock()
-	return ex.pipes[task]
-}
-
 // Verdict is a guardrail's judgement of one attempt.
 type Verdict struct {
 	Passed  bool
@@ -204,22 +201,4 @@ func RetryGuarded[T any](ctx context.Context, maxRetries int,
 		feedback, failed = verdict.Reasons, verdict.Flags
 	}
 	return best, nil
-}
-
-// execution is one Execute of a run: the in-memory state tasks update.
-type execution struct {
-	runner *Runner
-	runID  string
-	holder string                  // the lease holder every save is fenced by
-	stop   context.CancelCauseFunc // ends the execution's context
-	saveMu sync.Mutex              // held while saving (and emitting what was saved)
-	mu     sync.Mutex
-	run    *Run // the working copy; saved by flush
-	outMem map[string]any
-	pipes  map[string]chan any // a feeding task's items, by its name
-	weight []float64           // per task
-	index  map[string]int
-	frac   float64 // current task's progress
-	cur    int
-	last   lastFlush
 }

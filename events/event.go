@@ -6,7 +6,9 @@ import (
 	"time"
 )
 
-// Event names of the WebSocket contract.
+// Event names of the WebSocket contract, declared here once: package
+// agents (the run events it emits) and package notify (its notification
+// kinds) refer to these.
 const (
 	RunQueued       = "run.queued"
 	RunStarted      = "run.started"

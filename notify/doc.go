@@ -3,8 +3,10 @@
 // Service stores each notification through the Store port and pushes it
 // as a "notification" event on the user's "user:<id>" topic, so a
 // connected client sees it at once and the notification endpoints list it
-// later. RunEvents turns the crew's run events into notifications for the
-// campaign's owner.
+// later. RunNotifier turns the crew's run events into notifications for
+// the run's owner, whom the events carry; ReviewNotifier publishes a
+// draft's review (campaign.Config.OnReviewed) and notifies the campaign's
+// owner. See docs/architecture.md, "How data flows".
 //
 // TopicRights decides who may read which topic (a user's own
 // notifications, the campaigns a user may read and their runs), for the

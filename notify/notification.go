@@ -5,18 +5,21 @@ import (
 	"fmt"
 	"time"
 	"unicode/utf8"
+
+	"github.com/kpbot/kpbot/events"
 )
 
 // Kind says what a notification is about.
 type Kind string
 
-// The notification kinds kpbot emits; embedders may add their own.
+// The notification kinds kpbot emits; embedders may add their own. A kind
+// about an event is that event's name, declared once in package events.
 const (
-	KindRunSucceeded    Kind = "run.succeeded"
-	KindRunFailed       Kind = "run.failed"
-	KindRunCancelled    Kind = "run.cancelled"
-	KindRunWarning      Kind = "run.warning"
-	KindCommentReviewed Kind = "comment.reviewed"
+	KindRunSucceeded    Kind = events.RunSucceeded
+	KindRunFailed       Kind = events.RunFailed
+	KindRunCancelled    Kind = events.RunCancelled
+	KindRunWarning      Kind = events.RunWarning
+	KindCommentReviewed Kind = events.CommentReviewed
 	KindBudgetReached   Kind = "budget.reached"
 )
 

@@ -23,11 +23,12 @@ func TestRunWarningNotifiesOwner(t *testing.T) {
 		forwarded = append(forwarded, name)
 		return nil
 	})
-	sink := notify.NewRunEvents(next, e.svc, func(context.Context, string) (string, error) { return e.user.User.ID, nil })
+	sink, err := notify.NewRunNotifier(next, e.svc)
+	require.NoError(t, err)
 	stats := agents.Stats{PostsDiscovered: 3, FetchFailures: 3, FetchFailuresByReason: map[string]int{"not_found": 3}}
 	warn := "every post fetch failed: 3 posts (3 not_found)"
 	require.NoError(t, sink.Emit(t.Context(), "run-w", "camp-w", agents.EventRunWarning,
-		agents.RunWarningData{RunID: "run-w", Warnings: []string{warn}, Stats: stats}))
+		agents.RunWarningData{RunID: "run-w", OwnerID: e.user.User.ID, Warnings: []string{warn}, Stats: stats}))
 	assert.Equal(t, []string{agents.EventRunWarning}, forwarded)
 
 	page, err := e.svc.List(t.Context(), e.user, notify.ListParams{})

@@ -27,13 +27,17 @@ type Service struct {
 	now   func() time.Time
 }
 
-// NewService returns the notifications service over store, publishing
-// through pub (nil publishes nothing: notifications are then only listed).
-func NewService(cfg Config, store Store, pub *events.Publisher) *Service {
+// NewService returns the notifications service over store, which is
+// required, publishing through pub (nil publishes nothing: notifications
+// are then only listed).
+func NewService(cfg Config, store Store, pub *events.Publisher) (*Service, error) {
+	if store == nil {
+		return nil, errors.New("new notifications service: the store is required")
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Service{store: store, pub: pub, now: cfg.Now}
+	return &Service{store: store, pub: pub, now: cfg.Now}, nil
 }
 
 // EventData is the data of the "notification" event pushed on the user's

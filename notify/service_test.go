@@ -3,7 +3,6 @@ package notify_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"testing"
 	"time"
 
@@ -33,8 +32,9 @@ func newEnv(t *testing.T, db *bun.DB) *env {
 	t.Helper()
 	log := bunstore.NewEvents(db)
 	at := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
-	svc := notify.NewService(notify.Config{Now: func() time.Time { return at }}, bunstore.NewNotifications(db),
+	svc, err := notify.NewService(notify.Config{Now: func() time.Time { return at }}, bunstore.NewNotifications(db),
 		events.NewPublisher(log, eventbus.NewLocal()))
+	require.NoError(t, err)
 	e := &env{db: db, log: log, svc: svc, now: at}
 	e.user = e.newUser(t)
 	return e
@@ -119,7 +119,7 @@ func (f sinkFunc) Emit(ctx context.Context, runID, campaignID, name string, data
 	return f(ctx, runID, campaignID, name, data)
 }
 
-func TestRunEventsForwardsAndNotifiesOwner(t *testing.T) {
+func TestRunNotifierForwardsAndNotifiesOwner(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, dbtest.SQLite(t))
 	var forwarded []string
@@ -127,20 +127,18 @@ func TestRunEventsForwardsAndNotifiesOwner(t *testing.T) {
 		forwarded = append(forwarded, name)
 		return nil
 	})
-	owners := map[string]string{"camp-1": e.user.User.ID}
-	sink := notify.NewRunEvents(next, e.svc, func(_ context.Context, id string) (string, error) {
-		if o, ok := owners[id]; ok {
-			return o, nil
-		}
-		return "", errors.New("no such campaign")
-	})
+	_, err := notify.NewRunNotifier(next, nil)
+	require.Error(t, err, "the service is required")
+	sink, err := notify.NewRunNotifier(next, e.svc)
+	require.NoError(t, err)
+	owner := e.user.User.ID
 	ctx := t.Context()
-	require.NoError(t, sink.Emit(ctx, "run-1", "camp-1", agents.EventRunStarted, agents.RunEventData{RunID: "run-1"}))
+	require.NoError(t, sink.Emit(ctx, "run-1", "camp-1", agents.EventRunStarted, agents.RunEventData{RunID: "run-1", OwnerID: owner}))
 	require.NoError(t, sink.Emit(ctx, "run-1", "camp-1", agents.EventRunProgress, agents.ProgressData{RunID: "run-1"}))
 	require.NoError(t, sink.Emit(ctx, "run-1", "camp-1", agents.EventRunSucceeded,
-		agents.RunEventData{RunID: "run-1", Status: agents.RunSucceeded, Stats: agents.Stats{Prospects: 4, Drafts: 3}}))
+		agents.RunEventData{RunID: "run-1", OwnerID: owner, Status: agents.RunSucceeded, Stats: agents.Stats{Prospects: 4, Drafts: 3}}))
 	require.NoError(t, sink.Emit(ctx, "run-2", "camp-1", agents.EventRunFailed,
-		&agents.RunEventData{RunID: "run-2", Status: agents.RunFailed, Error: "seed unreachable"}))
+		&agents.RunEventData{RunID: "run-2", OwnerID: owner, Status: agents.RunFailed, Error: "seed unreachable", FailureKind: agents.FailureInternal}))
 	assert.Equal(t, []string{agents.EventRunStarted, agents.EventRunProgress, agents.EventRunSucceeded, agents.EventRunFailed}, forwarded)
 
 	page, err := e.svc.List(ctx, e.user, notify.ListParams{})
@@ -156,15 +154,30 @@ func TestRunEventsForwardsAndNotifiesOwner(t *testing.T) {
 	assert.Equal(t, notify.RunNotificationData{RunID: "run-1", CampaignID: "camp-1", Status: "succeeded",
 		Stats: agents.Stats{Prospects: 4, Drafts: 3}}, d)
 
+	// The budget is recognised by the kind the run failed with, whatever
+	// its message says; the notification keeps the kind.
 	require.NoError(t, sink.Emit(ctx, "run-4", "camp-1", agents.EventRunFailed,
-		agents.RunEventData{RunID: "run-4", Status: agents.RunFailed, Error: "drafting: comment writer: " + agents.ErrBudgetExceeded.Error()}))
+		agents.RunEventData{RunID: "run-4", OwnerID: owner, Status: agents.RunFailed, Error: "drafting: comment writer: daily tokens used",
+			FailureKind: agents.FailureBudget}))
 	page, err = e.svc.List(ctx, e.user, notify.ListParams{Limit: 1})
 	require.NoError(t, err)
 	require.Len(t, page.Items, 1)
 	assert.Equal(t, notify.KindBudgetReached, page.Items[0].Kind, "a run stopped by the budget says so")
 	assert.Contains(t, page.Items[0].Title, "budget")
+	require.NoError(t, json.Unmarshal(page.Items[0].Data, &d))
+	assert.Equal(t, agents.FailureBudget, d.FailureKind)
+	assert.ErrorIs(t, d.Failure(), agents.ErrBudgetExceeded, "the error's identity survives to the notification")
 
-	err = sink.Emit(ctx, "run-3", "unknown", agents.EventRunCancelled, agents.RunEventData{})
-	require.Error(t, err, "an owner lookup failure is reported")
+	// A message that merely mentions the budget is not the budget.
+	require.NoError(t, sink.Emit(ctx, "run-5", "camp-1", agents.EventRunFailed,
+		agents.RunEventData{RunID: "run-5", OwnerID: owner, Status: agents.RunFailed, Error: "research: " + agents.ErrBudgetExceeded.Error(),
+			FailureKind: agents.FailureResearch}))
+	page, err = e.svc.List(ctx, e.user, notify.ListParams{Limit: 1})
+	require.NoError(t, err)
+	require.Len(t, page.Items, 1)
+	assert.Equal(t, notify.KindRunFailed, page.Items[0].Kind)
+
+	err = sink.Emit(ctx, "run-3", "camp-1", agents.EventRunCancelled, agents.RunEventData{RunID: "run-3"})
+	require.ErrorIs(t, err, notify.ErrInvalid, "an event without its owner is reported")
 	assert.Equal(t, agents.EventRunCancelled, forwarded[len(forwarded)-1], "and the event was still forwarded")
 }

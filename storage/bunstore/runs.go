@@ -32,6 +32,7 @@ type runRow struct {
 	UsageTokens  int        `bun:"usage_tokens"`
 	UsageCostUSD float64    `bun:"usage_cost_usd"`
 	Error        string     `bun:"error"`
+	FailureKind  string     `bun:"failure_kind"`
 	Brief        string     `bun:"brief"`
 	JobID        int64      `bun:"job_id"`
 	Attempts     int        `bun:"attempts"`
@@ -61,7 +62,8 @@ func newRunRow(r *agents.Run) (*runRow, error) {
 		ID: r.ID, CampaignID: r.CampaignID, OwnerID: r.OwnerID, Status: string(r.Status),
 		Progress: r.Progress, Steps: string(stepsJSON), Stats: string(stats),
 		UsageTokens: r.Usage.Tokens, UsageCostUSD: r.Usage.CostUSD, Error: r.Error,
-		Brief: string(brief), JobID: r.JobID, Attempts: r.Attempts,
+		FailureKind: string(r.FailureKind),
+		Brief:       string(brief), JobID: r.JobID, Attempts: r.Attempts,
 		CreatedAt: dbTime(r.CreatedAt), StartedAt: utcPtr(r.StartedAt), FinishedAt: utcPtr(r.FinishedAt),
 	}, nil
 }
@@ -70,7 +72,7 @@ func (row *runRow) run() (*agents.Run, error) {
 	r := &agents.Run{
 		ID: row.ID, CampaignID: row.CampaignID, OwnerID: row.OwnerID, Status: agents.RunStatus(row.Status),
 		Progress: row.Progress, Usage: agents.RunUsage{Tokens: row.UsageTokens, CostUSD: row.UsageCostUSD},
-		Error: row.Error, JobID: row.JobID, Attempts: row.Attempts,
+		Error: row.Error, FailureKind: agents.FailureKind(row.FailureKind), JobID: row.JobID, Attempts: row.Attempts,
 		CreatedAt: row.CreatedAt.UTC(), StartedAt: utcPtr(row.StartedAt), FinishedAt: utcPtr(row.FinishedAt),
 	}
 	if err := json.Unmarshal([]byte(row.Steps), &r.Steps); err != nil {

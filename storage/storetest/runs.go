@@ -45,6 +45,7 @@ func TestRunStore(t *testing.T, newFixture func(t *testing.T) RunFixture) {
 		{"ListInvalidCursor", testRunListInvalidCursor},
 		{"UpdateApplies", testRunUpdateApplies},
 		{"UpdateErrorRollsBack", testRunUpdateErrorRollsBack},
+		{"FailureKindSurvives", testRunFailureKind},
 		{"UpdateConcurrent", testRunUpdateConcurrent},
 		{"CountActivePerOwner", testRunCountActive},
 		{"CreateWithinRacing", testRunCreateWithin},
@@ -84,6 +85,10 @@ func newRun(campaignID, ownerID string, status agents.RunStatus) *agents.Run {
 		fin := at.Add(time.Minute)
 		r.FinishedAt = &fin
 		r.Error = "something went wrong"
+		r.FailureKind = agents.FailureInternal
+		if status == agents.RunCancelled {
+			r.FailureKind = agents.FailureCancelled
+		}
 	}
 	return r
 }
@@ -107,6 +112,7 @@ func assertRun(t *testing.T, want, got *agents.Run) {
 	assert.Equal(t, want.Usage.Tokens, got.Usage.Tokens)
 	assert.InDelta(t, want.Usage.CostUSD, got.Usage.CostUSD, 1e-9)
 	assert.Equal(t, want.Error, got.Error)
+	assert.Equal(t, want.FailureKind, got.FailureKind)
 	assert.Equal(t, want.Brief, got.Brief)
 	assert.Equal(t, want.JobID, got.JobID)
 	assert.Equal(t, want.Attempts, got.Attempts)
@@ -247,6 +253,29 @@ func testRunUpdateApplies(t *testing.T, f RunFixture) {
 	got, err := f.Runs.Get(t.Context(), r.ID)
 	require.NoError(t, err)
 	assertRun(t, &want, got)
+}
+
+// testRunFailureKind: the kind of a failure is stored with the run, so
+// the identity of the error it failed on survives a reload.
+func testRunFailureKind(t *testing.T, f RunFixture) {
+	owner := newID()
+	camp := f.NewCampaign(t, owner)
+	r := createRun(t, f, camp, owner, agents.RunRunning)
+	got, err := f.Runs.Get(t.Context(), r.ID)
+	require.NoError(t, err)
+	assert.Equal(t, agents.FailureNone, got.FailureKind)
+	assert.NoError(t, got.Failure(), "a running run has not failed")
+	_, err = f.Runs.Update(t.Context(), r.ID, func(run *agents.Run) error {
+		run.Status, run.Error, run.FailureKind = agents.RunFailed, "drafting: budget \"c\" spent", agents.FailureBudget
+		return nil
+	})
+	require.NoError(t, err)
+	got, err = f.Runs.Get(t.Context(), r.ID)
+	require.NoError(t, err)
+	assert.Equal(t, agents.FailureBudget, got.FailureKind)
+	require.ErrorIs(t, got.Failure(), agents.ErrBudgetExceeded)
+	assert.NotErrorIs(t, got.Failure(), agents.ErrRunCancelled)
+	assert.Equal(t, `drafting: budget "c" spent`, got.Failure().Error())
 }
 
 func testRunUpdateErrorRollsBack(t *testing.T, f RunFixture) {

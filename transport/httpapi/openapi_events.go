@@ -4,7 +4,6 @@ import (
 	"maps"
 	"reflect"
 	"slices"
-	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -13,17 +12,9 @@ import (
 	"github.com/kpbot/kpbot/notify"
 )
 
-// CommentReviewedData is the data of a comment.reviewed event (on the
-// campaign's topic) and of the comment.reviewed notification its owner
-// gets when someone else reviewed the draft.
-type CommentReviewedData struct {
-	DraftID    string     `json:"draft_id" doc:"The reviewed comment draft."`
-	ProspectID string     `json:"prospect_id" doc:"The prospect (blog post) the draft is for."`
-	CampaignID string     `json:"campaign_id"`
-	Status     string     `json:"status" enum:"approved,rejected"`
-	ReviewedBy string     `json:"reviewed_by,omitempty" doc:"The reviewer's user id."`
-	ReviewedAt *time.Time `json:"reviewed_at,omitempty" doc:"RFC 3339, UTC."`
-}
+// CommentReviewedData is the data of a comment.reviewed event and of the
+// comment.reviewed notification; notify declares it.
+type CommentReviewedData = notify.CommentReviewedData
 
 // eventVariant is one shape of EventMessage: the event names that carry
 // data of one Go type.

@@ -119,7 +119,8 @@ func newInstance(t testing.TB, db *bun.DB, opts ...instOpt) *instance {
 	rights := notify.NewTopicRights(camps, runs)
 	hub, err := realtime.NewHub(o.hub, realtime.HubDeps{Log: log, Bus: o.bus, Authorize: rights})
 	require.NoError(t, err)
-	notes := notify.NewService(notify.Config{}, bunstore.NewNotifications(db), pub)
+	notes, err := notify.NewService(notify.Config{}, bunstore.NewNotifications(db), pub)
+	require.NoError(t, err)
 	srv, err := httpapi.New(httpapi.Config{Logger: logger, CORSOrigins: o.cors, AuthRateLimit: -1}, httpapi.Deps{
 		Auth: authSvc, Metrics: reg, Campaigns: camps, Notifications: notes,
 		Events:        httpapi.EventsDeps{Log: log, Rights: rights, Waiter: hub},

@@ -66,17 +66,15 @@ func TestNotificationFlowEndToEnd(t *testing.T) {
 	readType(t, c, "subscribed", 5*time.Second)
 	readType(t, c, "subscribed", 5*time.Second)
 
-	sink := notify.NewRunEvents(outreach.NewRunEvents(in.pub), in.notify, func(ctx context.Context, id string) (string, error) {
-		cp, err := in.camps.CampaignByID(ctx, id)
-		if err != nil {
-			return "", err
-		}
-		return cp.OwnerID, nil
-	})
+	published, err := outreach.NewRunEventPublisher(in.pub)
+	require.NoError(t, err)
+	sink, err := notify.NewRunNotifier(published, in.notify)
+	require.NoError(t, err)
 	ctx := context.Background()
-	require.NoError(t, sink.Emit(ctx, run, camp, agents.EventRunStarted, agents.RunEventData{RunID: run, Status: agents.RunRunning}))
+	ownerID := owner.p.User.ID
+	require.NoError(t, sink.Emit(ctx, run, camp, agents.EventRunStarted, agents.RunEventData{RunID: run, OwnerID: ownerID, Status: agents.RunRunning}))
 	require.NoError(t, sink.Emit(ctx, run, camp, agents.EventRunSucceeded,
-		agents.RunEventData{RunID: run, Status: agents.RunSucceeded, Progress: 1, Stats: agents.Stats{Prospects: 5, Drafts: 2}}))
+		agents.RunEventData{RunID: run, OwnerID: ownerID, Status: agents.RunSucceeded, Progress: 1, Stats: agents.Stats{Prospects: 5, Drafts: 2}}))
 
 	var note msg
 	var runEvents []string

@@ -35,11 +35,15 @@ var CrewSet = wire.NewSet(
 )
 
 // ProvideCampaigns builds the campaign service over the bun stores; a
-// review publishes comment.reviewed and notifies the campaign's owner.
-func ProvideCampaigns(d *Database, ev *Events, notes *notify.Service, logger *slog.Logger) *campaign.Service {
-	rp := &reviewPublisher{pub: ev.Publisher, notes: notes, logger: logger}
-	return campaign.NewService(campaign.Config{OnReviewed: rp.reviewed},
-		bunstore.NewCampaigns(d.Bun), bunstore.NewProspects(d.Bun), bunstore.NewDrafts(d.Bun))
+// review publishes comment.reviewed and notifies the campaign's owner
+// (notify.ReviewNotifier).
+func ProvideCampaigns(d *Database, notes *notify.Service, logger *slog.Logger) (*campaign.Service, error) {
+	reviews, err := notify.NewReviewNotifier(notes, logger)
+	if err != nil {
+		return nil, fmt.Errorf("campaigns: %w", err)
+	}
+	return campaign.NewService(campaign.Config{OnReviewed: reviews.Reviewed},
+		bunstore.NewCampaigns(d.Bun), bunstore.NewProspects(d.Bun), bunstore.NewDrafts(d.Bun)), nil
 }
 
 // ProvideFetcher builds the crew's polite, SSRF-guarded web fetcher.
@@ -149,23 +153,24 @@ func ProvideEvents(d *Database, logger *slog.Logger, rep report.Reporter) (*Even
 func ProvideRunStore(d *Database) *bunstore.Runs { return bunstore.NewRuns(d.Bun) }
 
 // ProvideRunner builds the crew runner that executes runs and records
-// their steps and events; finished runs notify their campaign's owner.
+// their steps and events; finished runs notify their owner, whom the
+// run events carry.
 // Each execution leases its run for KPBOT_RUN_LEASE, so a run of a dead
 // instance is taken over by another (see agents/riverjob).
-func ProvideRunner(cfg Config, m agents.Members, runs *bunstore.Runs, ev *Events, notes *notify.Service, camps *campaign.Service, logger *slog.Logger, cm *crewmetrics.Metrics, tr *Tracing) (*agents.Runner, error) {
+func ProvideRunner(cfg Config, m agents.Members, runs *bunstore.Runs, ev *Events, notes *notify.Service, logger *slog.Logger, cm *crewmetrics.Metrics, tr *Tracing) (*agents.Runner, error) {
 	crew, err := agents.OutreachCrew(m)
 	if err != nil {
 		return nil, fmt.Errorf("crew: %w", err)
 	}
 	crew = tr.crew(cm.Crew(crew)) // kpbot_crew_task_duration_seconds; a span per task when tracing
-	ownerOf := func(ctx context.Context, campaignID string) (string, error) {
-		c, err := camps.CampaignByID(ctx, campaignID)
-		if err != nil {
-			return "", err
-		}
-		return c.OwnerID, nil
+	published, err := outreach.NewRunEventPublisher(ev.Publisher)
+	if err != nil {
+		return nil, fmt.Errorf("run events: %w", err)
 	}
-	sink := notify.NewRunEvents(outreach.NewRunEvents(ev.Publisher), notes, ownerOf)
+	sink, err := notify.NewRunNotifier(published, notes)
+	if err != nil {
+		return nil, fmt.Errorf("run notifications: %w", err)
+	}
 	r, err := agents.NewRunner(crew, runs, cm.Sink(sink), agents.RunnerConfig{Lease: cfg.RunLease, Logger: logger})
 	if err != nil {
 		return nil, fmt.Errorf("runner: %w", err)

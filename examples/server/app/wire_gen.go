@@ -64,7 +64,14 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 		cleanup()
 		return nil, nil, err
 	}
-	service := ProvideNotify(database, events)
+	service, err := ProvideNotify(database, events)
+	if err != nil {
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
 	authNotices := ProvideNotices(service, logger)
 	accountEraser := ProvideEraser(database)
 	fetcher, err := ProvideFetcher(cfg)
@@ -91,7 +98,14 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 		cleanup()
 		return nil, nil, err
 	}
-	campaignService := ProvideCampaigns(database, events, service, logger)
+	campaignService, err := ProvideCampaigns(database, service, logger)
+	if err != nil {
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
 	registry := ProvideRegistry()
 	runs := ProvideRunStore(database)
 	metrics, cleanup5, err := ProvideCrewMetrics(registry, runs, events, logger)
@@ -111,7 +125,7 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 		cleanup()
 		return nil, nil, err
 	}
-	runner, err := ProvideRunner(cfg, members, runs, events, service, campaignService, logger, metrics, tracing)
+	runner, err := ProvideRunner(cfg, members, runs, events, service, logger, metrics, tracing)
 	if err != nil {
 		cleanup5()
 		cleanup4()

@@ -17,14 +17,17 @@ import (
 	"github.com/kpbot/kpbot/transport/eventbus"
 )
 
-func TestRunEventsGoToRunAndCampaignTopics(t *testing.T) {
+func TestRunEventPublisherWritesRunAndCampaignTopics(t *testing.T) {
 	ctx := t.Context()
 	log := bunstore.NewEvents(dbtest.SQLite(t))
 	bus := eventbus.NewLocal()
 	t.Cleanup(func() { _ = bus.Close() })
 	notices, err := bus.Subscribe(ctx)
 	require.NoError(t, err)
-	sink := outreach.NewRunEvents(events.NewPublisher(log, bus))
+	_, err = outreach.NewRunEventPublisher(nil)
+	require.Error(t, err, "the publisher is required")
+	sink, err := outreach.NewRunEventPublisher(events.NewPublisher(log, bus))
+	require.NoError(t, err)
 
 	require.NoError(t, sink.Emit(ctx, "r1", "c1", agents.EventRunStarted, agents.RunEventData{}))
 	require.NoError(t, sink.Emit(ctx, "r1", "c1", agents.EventRunProgress, agents.ProgressData{}))

@@ -9,30 +9,31 @@ import (
 	"github.com/kpbot/kpbot/agents"
 )
 
-// OwnerOf returns the ID of the user who owns a campaign.
-type OwnerOf func(ctx context.Context, campaignID string) (string, error)
-
-// RunEvents is an agents.EventSink that forwards every run event to next
+// RunNotifier is an agents.EventSink that forwards every run event to next
 // and, when a run succeeds, fails, is cancelled or warns that it found or
-// kept nothing, also notifies the campaign's owner.
-type RunEvents struct {
-	next    agents.EventSink
-	svc     *Service
-	ownerOf OwnerOf
+// kept nothing, also notifies the run's owner, whom the event carries
+// (agents.RunEventData.OwnerID): nothing is read again to notify. See
+// docs/architecture.md, "How data flows".
+type RunNotifier struct {
+	next agents.EventSink
+	svc  *Service
 }
 
-var _ agents.EventSink = (*RunEvents)(nil)
+var _ agents.EventSink = (*RunNotifier)(nil)
 
-// NewRunEvents wraps next (nil: forward nowhere) so finished runs notify
-// their campaign's owner, found with ownerOf.
-func NewRunEvents(next agents.EventSink, svc *Service, ownerOf OwnerOf) *RunEvents {
-	return &RunEvents{next: next, svc: svc, ownerOf: ownerOf}
+// NewRunNotifier wraps next (nil: forward nowhere) so finished runs notify
+// their owner through svc, which is required.
+func NewRunNotifier(next agents.EventSink, svc *Service) (*RunNotifier, error) {
+	if svc == nil {
+		return nil, errors.New("new run notifier: the notifications service is required")
+	}
+	return &RunNotifier{next: next, svc: svc}, nil
 }
 
 // Emit forwards the event, then notifies on run.succeeded, run.failed,
-// run.cancelled and run.warning. A failing notification does not stop the forward; both
-// errors are returned.
-func (e *RunEvents) Emit(ctx context.Context, runID, campaignID, name string, data any) error {
+// run.cancelled and run.warning. A failing notification does not stop the
+// forward; both errors are returned.
+func (e *RunNotifier) Emit(ctx context.Context, runID, campaignID, name string, data any) error {
 	var errs []error
 	if e.next != nil {
 		if err := e.next.Emit(ctx, runID, campaignID, name, data); err != nil {
@@ -54,26 +55,39 @@ type RunNotificationData struct {
 	Status     string       `json:"status"`
 	Stats      agents.Stats `json:"stats"`
 	Error      string       `json:"error,omitempty"`
-	Warnings   []string     `json:"warnings,omitempty"`
+	// FailureKind says why a failed or cancelled run ended (budget,
+	// cancelled, llm_unavailable, research, internal).
+	FailureKind agents.FailureKind `json:"failure_kind,omitempty"`
+	Warnings    []string           `json:"warnings,omitempty"`
 }
 
-func (e *RunEvents) notify(ctx context.Context, runID, campaignID string, kind Kind, data any) error {
-	owner, err := e.ownerOf(ctx, campaignID)
-	if err != nil {
-		return fmt.Errorf("notify %s of run %s: find campaign %s owner: %w", kind, runID, campaignID, err)
+// Failure returns why the run failed or was cancelled, with the identity
+// of the error it failed on (errors.Is(err, agents.ErrBudgetExceeded)),
+// or nil.
+func (d RunNotificationData) Failure() error {
+	if d.FailureKind == agents.FailureNone {
+		return nil
 	}
+	return &agents.RunError{Kind: d.FailureKind, Msg: d.Error}
+}
+
+func (e *RunNotifier) notify(ctx context.Context, runID, campaignID string, kind Kind, data any) error {
 	nd := RunNotificationData{RunID: runID, CampaignID: campaignID}
+	var owner string
 	switch d := data.(type) {
 	case agents.RunEventData:
-		nd.Status, nd.Stats, nd.Error = string(d.Status), d.Stats, d.Error
+		owner, nd.Status, nd.Stats, nd.Error, nd.FailureKind = d.OwnerID, string(d.Status), d.Stats, d.Error, d.FailureKind
 	case *agents.RunEventData:
-		nd.Status, nd.Stats, nd.Error = string(d.Status), d.Stats, d.Error
+		owner, nd.Status, nd.Stats, nd.Error, nd.FailureKind = d.OwnerID, string(d.Status), d.Stats, d.Error, d.FailureKind
 	case agents.RunWarningData:
-		nd.Status, nd.Stats, nd.Warnings = string(agents.RunRunning), d.Stats, d.Warnings
+		owner, nd.Status, nd.Stats, nd.Warnings = d.OwnerID, string(agents.RunRunning), d.Stats, d.Warnings
 	case *agents.RunWarningData:
-		nd.Status, nd.Stats, nd.Warnings = string(agents.RunRunning), d.Stats, d.Warnings
+		owner, nd.Status, nd.Stats, nd.Warnings = d.OwnerID, string(agents.RunRunning), d.Stats, d.Warnings
 	}
-	if kind == KindRunFailed && strings.Contains(nd.Error, agents.ErrBudgetExceeded.Error()) {
+	if owner == "" {
+		return fmt.Errorf("notify %s of run %s: %w: the event carries no owner", kind, runID, ErrInvalid)
+	}
+	if kind == KindRunFailed && errors.Is(nd.Failure(), agents.ErrBudgetExceeded) {
 		kind = KindBudgetReached
 	}
 	title, body := runText(kind, nd)

@@ -1,0 +1,1 @@
+ALTER TABLE kpbot_runs DROP COLUMN failure_kind;
