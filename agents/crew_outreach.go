@@ -205,11 +205,12 @@ func (m Members) analyze(ctx context.Context, tc *TaskContext) error {
 			return err
 		}
 		p.CampaignID = tc.Brief.CampaignID
-		res.Prospects[i] = p
-		created, err := m.Sink.SaveProspect(ctx, p)
+		id, created, err := m.Sink.SaveProspect(ctx, p)
 		if err != nil {
 			return fmt.Errorf("save prospect %s: %w", p.CanonicalURL, err)
 		}
+		p.ProspectID = id
+		res.Prospects[i] = p
 		tc.UpdateStats(func(s *Stats) { s.Prospects++ })
 		tc.Emit(ctx, EventProspectFound, ProspectFoundData{
 			RunID: tc.RunID, URL: p.CanonicalURL, Title: p.Title, Site: p.Site, PublishedAt: p.PublishedAt,
@@ -371,7 +372,7 @@ func (m Members) draft(ctx context.Context, tc *TaskContext) error {
 			again.Attempts += d.Attempts
 			d = again
 		}
-		d.CampaignID, d.ProspectKey = b.CampaignID, p.Key()
+		d.CampaignID, d.ProspectKey, d.ProspectID = b.CampaignID, p.Key(), p.ProspectID
 		if d.ProspectURL == "" {
 			d.ProspectURL = p.URL
 		}

@@ -208,7 +208,7 @@ func TestRunAccessRules(t *testing.T) {
 		require.NoError(t, err)
 		require.Len(t, page.Items, 1)
 
-		archived := campaign.StatusArchived
+		archived := campaign.CampaignArchived
 		_, err = w.campaigns.Update(ctx, owner, c.ID, campaign.PatchInput{Status: &archived})
 		require.NoError(t, err)
 		_, err = w.runs.Start(ctx, owner, c.ID)

@@ -29,17 +29,24 @@ import (
 // CrewSet provides campaigns, the agent crew, its durable queue and the
 // event log the runs write to.
 var CrewSet = wire.NewSet(
-	ProvideCampaigns, ProvideFetcher, ProvideLLM, ProvideSearcher,
+	ProvideCampaignStores, ProvideCampaigns, ProvideCrewCampaigns, ProvideFetcher, ProvideLLM, ProvideSearcher,
 	ProvideMembers, ProvideRunStore, ProvideRunner, ProvideQueue, ProvideEvents,
 	ProvideRuns, ProvideTools, ProvideAgentList, ProvideRegistry, ProvideCrewMetrics,
 )
 
-// ProvideCampaigns builds the campaign service over the bun stores; a
-// review publishes comment.reviewed and notifies the campaign's owner.
-func ProvideCampaigns(d *Database, ev *Events, notes *notify.Service, logger *slog.Logger) *campaign.Service {
+// ProvideCampaignStores are the bun campaign, prospect and draft stores.
+func ProvideCampaignStores(d *Database) campaign.Stores { return bunstore.NewCampaignStores(d.Bun) }
+
+// ProvideCampaigns builds the campaign service users call; a review
+// publishes comment.reviewed and notifies the campaign's owner.
+func ProvideCampaigns(stores campaign.Stores, ev *Events, notes *notify.Service, logger *slog.Logger) (*campaign.Service, error) {
 	rp := &reviewPublisher{pub: ev.Publisher, notes: notes, logger: logger}
-	return campaign.NewService(campaign.Config{OnReviewed: rp.reviewed},
-		bunstore.NewCampaigns(d.Bun), bunstore.NewProspects(d.Bun), bunstore.NewDrafts(d.Bun))
+	return campaign.NewService(campaign.Config{OnReviewed: rp.reviewed}, stores)
+}
+
+// ProvideCrewCampaigns builds the campaign service the crew writes through.
+func ProvideCrewCampaigns(stores campaign.Stores) (*campaign.CrewService, error) {
+	return campaign.NewCrewService(campaign.CrewConfig{}, stores)
 }
 
 // ProvideFetcher builds the crew's polite, SSRF-guarded web fetcher.
@@ -90,7 +97,7 @@ func ProvideSearcher(cfg Config) (agents.Searcher, error) {
 }
 
 // ProvideMembers assembles the outreach crew's workers and its sink.
-func ProvideMembers(cfg Config, f *web.Fetcher, llm agents.LLM, searcher agents.Searcher, campaigns *campaign.Service, cm *crewmetrics.Metrics, tr *Tracing) (agents.Members, error) {
+func ProvideMembers(cfg Config, f *web.Fetcher, llm agents.LLM, searcher agents.Searcher, campaigns *campaign.CrewService, cm *crewmetrics.Metrics, tr *Tracing) (agents.Members, error) {
 	llm = tr.llm(cm.LLM(llm)) // kpbot_llm_* series; a span per call when tracing
 	res, err := research.New(f, searcher, research.Config{})
 	if err != nil {
@@ -152,7 +159,7 @@ func ProvideRunStore(d *Database) *bunstore.Runs { return bunstore.NewRuns(d.Bun
 // their steps and events; finished runs notify their campaign's owner.
 // Each execution leases its run for KPBOT_RUN_LEASE, so a run of a dead
 // instance is taken over by another (see agents/riverjob).
-func ProvideRunner(cfg Config, m agents.Members, runs *bunstore.Runs, ev *Events, notes *notify.Service, camps *campaign.Service, logger *slog.Logger, cm *crewmetrics.Metrics, tr *Tracing) (*agents.Runner, error) {
+func ProvideRunner(cfg Config, m agents.Members, runs *bunstore.Runs, ev *Events, notes *notify.Service, camps *campaign.CrewService, logger *slog.Logger, cm *crewmetrics.Metrics, tr *Tracing) (*agents.Runner, error) {
 	crew, err := agents.OutreachCrew(m)
 	if err != nil {
 		return nil, fmt.Errorf("crew: %w", err)

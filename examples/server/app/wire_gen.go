@@ -91,7 +91,15 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 		cleanup()
 		return nil, nil, err
 	}
-	campaignService := ProvideCampaigns(database, events, service, logger)
+	stores := ProvideCampaignStores(database)
+	crewService, err := ProvideCrewCampaigns(stores)
+	if err != nil {
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
 	registry := ProvideRegistry()
 	runs := ProvideRunStore(database)
 	metrics, cleanup5, err := ProvideCrewMetrics(registry, runs, events, logger)
@@ -102,7 +110,7 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 		cleanup()
 		return nil, nil, err
 	}
-	members, err := ProvideMembers(cfg, fetcher, llm, searcher, campaignService, metrics, tracing)
+	members, err := ProvideMembers(cfg, fetcher, llm, searcher, crewService, metrics, tracing)
 	if err != nil {
 		cleanup5()
 		cleanup4()
@@ -111,7 +119,7 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 		cleanup()
 		return nil, nil, err
 	}
-	runner, err := ProvideRunner(cfg, members, runs, events, service, campaignService, logger, metrics, tracing)
+	runner, err := ProvideRunner(cfg, members, runs, events, service, crewService, logger, metrics, tracing)
 	if err != nil {
 		cleanup5()
 		cleanup4()
@@ -164,6 +172,16 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 	}
 	rateLimiter := ProvideRateLimiter(cfg, redis, logger)
 	authService, err := auth.NewService(ctx, config, users, sessions, codec, hasher, rateLimiter)
+	if err != nil {
+		cleanup6()
+		cleanup5()
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	campaignService, err := ProvideCampaigns(stores, events, service, logger)
 	if err != nil {
 		cleanup6()
 		cleanup5()
