@@ -60,7 +60,10 @@ func (c *queueCanceller) CancelRun(ctx context.Context, runID string) error {
 // newCrewEnv builds the crew over db with a River queue made by newQueue.
 func newCrewEnv(t *testing.T, db *bun.DB, newQueue func(*agents.Runner, riverjob.Config) (*riverjob.Queue, error), o crewOpts) *crewEnv {
 	t.Helper()
-	camps := campaign.NewService(campaign.Config{}, bunstore.NewCampaigns(db), bunstore.NewProspects(db), bunstore.NewDrafts(db))
+	camps, err := campaign.NewService(campaign.Config{}, bunstore.NewCampaignStores(db))
+	require.NoError(t, err)
+	crewSide, err := campaign.NewCrewService(campaign.CrewConfig{}, bunstore.NewCampaignStores(db))
+	require.NoError(t, err)
 	fetcher, err := web.NewFetcher(web.Config{AllowPrivate: true, PerHostDelay: web.NoDelay, Timeout: 3 * time.Second})
 	require.NoError(t, err)
 	llm, err := offline.New(offline.Config{})
@@ -71,7 +74,7 @@ func newCrewEnv(t *testing.T, db *bun.DB, newQueue func(*agents.Runner, riverjob
 	require.NoError(t, err)
 	wr, err := writer.New(llm, writer.Config{})
 	require.NoError(t, err)
-	crew, err := agents.OutreachCrew(agents.Members{Researcher: res, Analyst: an, Writer: wr, Sink: outreach.NewSink(camps)})
+	crew, err := agents.OutreachCrew(agents.Members{Researcher: res, Analyst: an, Writer: wr, Sink: outreach.NewSink(crewSide)})
 	require.NoError(t, err)
 	runner, err := agents.NewRunner(crew, bunstore.NewRuns(db), agents.NewRecorder(), agents.RunnerConfig{CancelPollInterval: 100 * time.Millisecond})
 	require.NoError(t, err)
@@ -200,7 +203,7 @@ func TestCrewRunEndToEnd(t *testing.T) {
 		comments := e.do("GET", "/api/campaigns/"+cid+"/comments?status=draft&limit=200", nil, bearer(owner.AccessToken)).page(t)
 		require.NotEmpty(t, comments.Items)
 		for _, c := range comments.Items {
-			pr, err := e.camps.ProspectByID(t.Context(), c["prospect_id"].(string))
+			pr, err := e.crew.ProspectByID(t.Context(), c["prospect_id"].(string))
 			require.NoError(t, err)
 			res := reviewer.Review(reviewer.Config{}, c["body"].(string), reviewer.PostInput{Title: pr.Title, Text: pr.Text}, nil)
 			assert.NotContains(t, res.Flags, reviewer.FlagNoPostReference, "draft %q names nothing of %s", c["body"], pr.URL)

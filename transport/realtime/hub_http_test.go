@@ -17,6 +17,7 @@ import (
 	"github.com/kpbot/kpbot/campaign/outreach"
 	"github.com/kpbot/kpbot/events"
 	"github.com/kpbot/kpbot/notify"
+	"github.com/kpbot/kpbot/storage/bunstore"
 	"github.com/kpbot/kpbot/storage/dbtest"
 )
 
@@ -67,7 +68,7 @@ func TestNotificationFlowEndToEnd(t *testing.T) {
 	readType(t, c, "subscribed", 5*time.Second)
 
 	sink := notify.NewRunEvents(outreach.NewRunEvents(in.pub), in.notify, func(ctx context.Context, id string) (string, error) {
-		cp, err := in.camps.CampaignByID(ctx, id)
+		cp, err := bunstore.NewCampaigns(in.db).Get(ctx, id)
 		if err != nil {
 			return "", err
 		}
