@@ -9,8 +9,10 @@ import (
 )
 
 // DefaultMaxProspects is the number of prospects a run keeps when the
-// brief's MaxProspects is zero.
-const DefaultMaxProspects = 20
+// brief's MaxProspects is zero. It is the one default of that number: a
+// new campaign takes it too (campaign.New), and the API documents it as
+// max_prospects' default.
+const DefaultMaxProspects = 50
 
 // Brief is what the crew needs to know about a campaign to run it. The
 // campaign domain converts its campaigns into briefs; a run keeps the brief

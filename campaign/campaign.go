@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/kpbot/kpbot/agents"
 )
 
 // CampaignStatus is a campaign's own status. An archived campaign keeps
@@ -31,7 +33,6 @@ const (
 	MaxSeedURLs          = 100
 	MaxURLChars          = 2048
 	MaxProspectsLimit    = 500
-	DefaultMaxProspects  = 50
 	MaxToneChars         = 50
 	MaxLanguageChars     = 16
 	MaxGuidelinesChars   = 2000
@@ -60,7 +61,7 @@ type Campaign struct {
 	Topics            []string
 	Language          string // BCP 47-like tag of the posts to keep and the drafts; AnyLanguage (the default) keeps every post and drafts in each post's language
 	Tone              string // one of Tones or free text, default "friendly"
-	MaxProspects      int    // prospects a run keeps, 1..500, default 50
+	MaxProspects      int    // prospects a run keeps, 1..500, default agents.DefaultMaxProspects (50)
 	CommentGuidelines string
 	AllowLinks        bool // whether drafts may contain links
 	DailyDraftLimit   int  // drafts the crew may write per day, default 100
@@ -110,7 +111,7 @@ func New(owner string, in CreateInput, now time.Time) (*Campaign, error) {
 		return nil, fmt.Errorf("new campaign: empty owner")
 	}
 	if in.MaxProspects == 0 {
-		in.MaxProspects = DefaultMaxProspects
+		in.MaxProspects = agents.DefaultMaxProspects // the crew's default, so a zero brief and a new campaign agree
 	}
 	if in.Language == "" {
 		in.Language = DefaultLanguage

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/kpbot/kpbot/agents"
 	"github.com/kpbot/kpbot/campaign"
 )
 
@@ -33,7 +34,8 @@ func TestNewDefaultsAndNormalizes(t *testing.T) {
 	assert.Equal(t, []string{"Go", "SQLite", "PostgreSQL"}, c.Keywords, "trimmed, first spelling kept, case-insensitive dedupe")
 	assert.Equal(t, []string{"https://a.example/", "http://b.example/feed.xml"}, c.SeedURLs)
 	assert.Equal(t, []string{"databases"}, c.Topics)
-	assert.Equal(t, campaign.DefaultMaxProspects, c.MaxProspects)
+	assert.Equal(t, agents.DefaultMaxProspects, c.MaxProspects)
+	assert.Equal(t, 50, c.MaxProspects, "the default POST /api/campaigns documents")
 	assert.Equal(t, campaign.DefaultLanguage, c.Language)
 	assert.Equal(t, campaign.DefaultTone, c.Tone)
 	assert.Equal(t, campaign.DefaultDailyDrafts, c.DailyDraftLimit)
