@@ -114,6 +114,9 @@ type Members struct {
 	Analyst    Analyst
 	Writer     Writer
 	Sink       Sink
+	// Model is the model the writer's LLM answers with, as the crew's
+	// agent list (Crew.Agents, GET /api/agents) shows it; "" when unknown.
+	Model string
 	// Now is the clock for the daily draft limit; default time.Now.
 	Now func() time.Time
 	// DraftConcurrency is how many drafts (model calls) are written at
@@ -143,13 +146,14 @@ func OutreachCrew(m Members) (Crew, error) {
 	if m.Now == nil {
 		m.Now = time.Now
 	}
-	researcher, analyst, writer := BlogResearcher, ContentAnalyst, CommentWriter
+	researcher, analyst, writer, reviewer := BlogResearcher, ContentAnalyst, CommentWriter, QualityReviewer
+	writer.Model = m.Model
 	return Crew{Name: "outreach", Tasks: []Task{
 		{Name: TaskResearch, Agent: &researcher, Weight: 1, Feeds: true, Run: m.research,
 			Description: "find candidate posts from the seed sites and search"},
 		{Name: TaskAnalysis, Agent: &analyst, Weight: 4, Checkpoint: true, Run: m.analyze,
 			Description: "fetch, extract, score and keep the most relevant posts as prospects"},
-		{Name: TaskDrafting, Agent: &writer, Weight: 3, Run: m.draft,
+		{Name: TaskDrafting, Agent: &writer, Assistants: []*Agent{&reviewer}, Weight: 3, Run: m.draft,
 			Description: "draft and review one comment per prospect that takes comments"},
 	}}, nil
 }

@@ -74,7 +74,7 @@ func newCrewEnv(t *testing.T, db *bun.DB, newQueue func(*agents.Runner, riverjob
 	require.NoError(t, err)
 	wr, err := writer.New(llm, writer.Config{})
 	require.NoError(t, err)
-	crew, err := agents.OutreachCrew(agents.Members{Researcher: res, Analyst: an, Writer: wr, Sink: outreach.NewSink(crewSide)})
+	crew, err := agents.OutreachCrew(agents.Members{Researcher: res, Analyst: an, Writer: wr, Sink: outreach.NewSink(crewSide), Model: offline.DefaultModel})
 	require.NoError(t, err)
 	runner, err := agents.NewRunner(crew, bunstore.NewRuns(db), agents.NewRecorder(), agents.RunnerConfig{CancelPollInterval: 100 * time.Millisecond})
 	require.NoError(t, err)
@@ -95,7 +95,7 @@ func newCrewEnv(t *testing.T, db *bun.DB, newQueue func(*agents.Runner, riverjob
 	env := newTestServer(t, db, append([]testOpt{func(s *testSetup) {
 		s.deps.Campaigns = camps
 		s.deps.Runs = outreach.NewRuns(camps, bunstore.NewRuns(db), q)
-		s.deps.AgentList = agents.RegisteredAgents(offline.DefaultModel)
+		s.deps.AgentList = crew.Agents()
 		s.deps.Agents = outreach.NewTools(res, an, wr, 20*time.Second)
 	}}, o.extra...)...)
 	return &crewEnv{testEnv: env, queue: q, db: db}
@@ -272,12 +272,21 @@ func TestAgentEndpoints(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.status)
 	items := r.json(t)["items"].([]any)
 	require.Len(t, items, 4)
+	var names []string
 	for _, it := range items {
 		a := it.(map[string]any)
 		for _, k := range []string{"name", "role", "goal", "tools"} {
 			assert.NotEmpty(t, a[k], "agent %v lacks %s", a["name"], k)
 		}
+		names = append(names, a["name"].(string))
+		if a["name"] == agents.AgentCommentWriter {
+			assert.Equal(t, offline.DefaultModel, a["model"], "the writer shows the crew's model")
+		} else {
+			assert.Nil(t, a["model"], "only the writer uses a model")
+		}
 	}
+	assert.Equal(t, []string{agents.AgentBlogResearcher, agents.AgentContentAnalyst, agents.AgentCommentWriter, agents.AgentQualityReviewer}, names,
+		"the crew's agents in the order they work")
 	requireProblem(t, e.do("GET", "/api/agents", nil), http.StatusUnauthorized)
 
 	post := corpus.Posts()[0]

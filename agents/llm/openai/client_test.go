@@ -362,4 +362,3 @@ func TestBackoffIsCappedAndJittered(t *testing.T) {
 	assert.Equal(t, 3*time.Second, c.backoff(0, 3*time.Second))
 	assert.Equal(t, 4*time.Second, c.backoff(0, time.Minute))
 }
-

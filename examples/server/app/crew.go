@@ -111,9 +111,13 @@ func ProvideMembers(cfg Config, f *web.Fetcher, llm agents.LLM, searcher agents.
 	if err != nil {
 		return agents.Members{}, fmt.Errorf("writer: %w", err)
 	}
+	model := offline.DefaultModel
+	if cfg.LLMModel != "" {
+		model = cfg.LLMModel
+	}
 	return agents.Members{
 		Researcher: res, Analyst: an, Writer: wr, Sink: outreach.NewSink(campaigns),
-		DraftConcurrency: cfg.LLMConcurrency,
+		Model: model, DraftConcurrency: cfg.LLMConcurrency,
 	}, nil
 }
 
@@ -206,11 +210,12 @@ func ProvideTools(m agents.Members) *outreach.Tools {
 	return outreach.NewTools(m.Researcher, m.Analyst, m.Writer, 0) // 0: outreach.DefaultToolTimeout
 }
 
-// ProvideAgentList is the crew as GET /api/agents describes it.
-func ProvideAgentList(cfg Config) []agents.Agent {
-	model := offline.DefaultModel
-	if cfg.LLMModel != "" {
-		model = cfg.LLMModel
+// ProvideAgentList is the crew as GET /api/agents describes it: the
+// outreach crew's own agents.
+func ProvideAgentList(m agents.Members) ([]agents.Agent, error) {
+	crew, err := agents.OutreachCrew(m)
+	if err != nil {
+		return nil, fmt.Errorf("crew: %w", err)
 	}
-	return agents.RegisteredAgents(model)
+	return crew.Agents(), nil
 }

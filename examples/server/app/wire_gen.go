@@ -193,7 +193,16 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 	}
 	outreachRuns := ProvideRuns(campaignService, runs, queue)
 	tools := ProvideTools(members)
-	v := ProvideAgentList(cfg)
+	v, err := ProvideAgentList(members)
+	if err != nil {
+		cleanup6()
+		cleanup5()
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
 	server, err := ProvideHTTP(cfg, logger, reporter, authService, rateLimiter, database, campaignService, outreachRuns, runs, tools, v, registry, tracing)
 	if err != nil {
 		cleanup6()
