@@ -528,3 +528,29 @@ func testServiceConcurrentReviews(t *testing.T, f *fixture) {
 	require.NoError(t, err)
 	assert.NotEqual(t, campaign.DraftUnreviewed, d.Status)
 }
+
+// TestConstructorsRequireEveryStore: a missing store is an error naming
+// it, not a nil-pointer panic at the first call.
+func TestConstructorsRequireEveryStore(t *testing.T) {
+	t.Parallel()
+	db := dbtest.SQLite(t)
+	full := bunstore.NewCampaignStores(db)
+	for name, stores := range map[string]campaign.Stores{
+		"campaign": {Prospects: full.Prospects, Drafts: full.Drafts},
+		"prospect": {Campaigns: full.Campaigns, Drafts: full.Drafts},
+		"draft":    {Campaigns: full.Campaigns, Prospects: full.Prospects},
+	} {
+		svc, err := campaign.NewService(campaign.Config{}, stores)
+		assert.Nil(t, svc)
+		assert.ErrorContains(t, err, "no "+name+" store")
+		crew, err := campaign.NewCrewService(campaign.CrewConfig{}, stores)
+		assert.Nil(t, crew)
+		assert.ErrorContains(t, err, "no "+name+" store")
+	}
+	_, err := campaign.NewService(campaign.Config{}, campaign.Stores{})
+	assert.ErrorContains(t, err, "no campaign store\nno prospect store\nno draft store")
+	_, err = campaign.NewService(campaign.Config{}, full)
+	require.NoError(t, err)
+	_, err = campaign.NewCrewService(campaign.CrewConfig{}, full)
+	require.NoError(t, err)
+}
