@@ -9,8 +9,10 @@ import (
 )
 
 // DefaultMaxProspects is the number of prospects a run keeps when the
-// brief's MaxProspects is zero.
-const DefaultMaxProspects = 20
+// brief's MaxProspects is zero. It is the one default of that number: a
+// new campaign takes it too (campaign.New), and the API documents it as
+// max_prospects' default.
+const DefaultMaxProspects = 50
 
 // Brief is what the crew needs to know about a campaign to run it. The
 // campaign domain converts its campaigns into briefs; a run keeps the brief
@@ -95,6 +97,10 @@ type ProspectResult struct {
 	Relevance       float64    `json:"relevance"`          // 0..1
 	AcceptsComments bool       `json:"accepts_comments"`
 	CommentSystem   string     `json:"comment_system,omitempty"` // web.Comments* values
+	// ProspectID is the id the Sink gave the prospect when it was saved
+	// (Sink.SaveProspect); empty until then. It is checkpointed with the
+	// analysis output, so a resumed run's drafts carry it too.
+	ProspectID string `json:"prospect_id,omitempty"`
 }
 
 // Key is the prospect's identity within its campaign: its canonical URL.
@@ -104,7 +110,8 @@ func (p ProspectResult) Key() string { return p.CanonicalURL }
 // that never passed the reviewer is stored with its flags.
 type DraftResult struct {
 	CampaignID  string   `json:"campaign_id"`
-	ProspectKey string   `json:"prospect_key"` // the prospect's canonical URL
+	ProspectKey string   `json:"prospect_key"`          // the prospect's canonical URL
+	ProspectID  string   `json:"prospect_id,omitempty"` // the Sink's id of the prospect; empty when unknown
 	ProspectURL string   `json:"prospect_url"`
 	Body        string   `json:"body"`
 	Score       int      `json:"score"` // 0..100
@@ -123,9 +130,12 @@ type DraftResult struct {
 // Implementations are safe for concurrent use.
 type Sink interface {
 	// SaveProspect inserts or updates the prospect keyed by its campaign
-	// and canonical URL.
-	SaveProspect(ctx context.Context, p ProspectResult) (created bool, err error)
-	// SaveDraft inserts or updates the draft of the prospect d.ProspectKey.
+	// and canonical URL and returns its id (the first one, on an update),
+	// which the crew passes back as DraftResult.ProspectID.
+	SaveProspect(ctx context.Context, p ProspectResult) (id string, created bool, err error)
+	// SaveDraft inserts or updates the draft of the prospect d.ProspectID,
+	// or, when that is empty (a run checkpointed before prospects carried
+	// their id), of the prospect d.ProspectKey of the campaign.
 	SaveDraft(ctx context.Context, d DraftResult) (created bool, err error)
 	// ExistingDrafts returns the bodies of the campaign's drafts, for the
 	// reviewer's near-duplicate check.

@@ -68,14 +68,27 @@ var (
 	}
 )
 
-// RegisteredAgents lists the outreach crew's agents for GET /api/agents,
-// each with model set to model (the writer's LLM) where it uses one.
-func RegisteredAgents(model string) []Agent {
-	writer := CommentWriter
-	writer.Model = model
-	out := []Agent{BlogResearcher, ContentAnalyst, writer, QualityReviewer}
-	for i := range out {
-		out[i].Tools = append([]string(nil), out[i].Tools...)
+// Agents lists the crew's agents in the order they work: each task's
+// agent, then its assistants, each agent once (by name). It is what
+// GET /api/agents describes. The agents are copies: changing them changes
+// nothing in the crew.
+func (c Crew) Agents() []Agent {
+	var out []Agent
+	seen := map[string]bool{}
+	add := func(a *Agent) {
+		if a == nil || seen[a.Name] {
+			return
+		}
+		seen[a.Name] = true
+		cp := *a
+		cp.Tools = append([]string(nil), a.Tools...)
+		out = append(out, cp)
+	}
+	for _, t := range c.Tasks {
+		add(t.Agent)
+		for _, a := range t.Assistants {
+			add(a)
+		}
 	}
 	return out
 }

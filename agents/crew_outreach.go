@@ -114,6 +114,9 @@ type Members struct {
 	Analyst    Analyst
 	Writer     Writer
 	Sink       Sink
+	// Model is the model the writer's LLM answers with, as the crew's
+	// agent list (Crew.Agents, GET /api/agents) shows it; "" when unknown.
+	Model string
 	// Now is the clock for the daily draft limit; default time.Now.
 	Now func() time.Time
 	// DraftConcurrency is how many drafts (model calls) are written at
@@ -143,13 +146,14 @@ func OutreachCrew(m Members) (Crew, error) {
 	if m.Now == nil {
 		m.Now = time.Now
 	}
-	researcher, analyst, writer := BlogResearcher, ContentAnalyst, CommentWriter
+	researcher, analyst, writer, reviewer := BlogResearcher, ContentAnalyst, CommentWriter, QualityReviewer
+	writer.Model = m.Model
 	return Crew{Name: "outreach", Tasks: []Task{
 		{Name: TaskResearch, Agent: &researcher, Weight: 1, Feeds: true, Run: m.research,
 			Description: "find candidate posts from the seed sites and search"},
 		{Name: TaskAnalysis, Agent: &analyst, Weight: 4, Checkpoint: true, Run: m.analyze,
 			Description: "fetch, extract, score and keep the most relevant posts as prospects"},
-		{Name: TaskDrafting, Agent: &writer, Weight: 3, Run: m.draft,
+		{Name: TaskDrafting, Agent: &writer, Assistants: []*Agent{&reviewer}, Weight: 3, Run: m.draft,
 			Description: "draft and review one comment per prospect that takes comments"},
 	}}, nil
 }
@@ -202,11 +206,12 @@ func (m Members) analyze(ctx context.Context, tc *TaskContext) error {
 			return err
 		}
 		p.CampaignID = tc.Brief.CampaignID
-		res.Prospects[i] = p
-		created, err := m.Sink.SaveProspect(ctx, p)
+		id, created, err := m.Sink.SaveProspect(ctx, p)
 		if err != nil {
 			return fmt.Errorf("save prospect %s: %w", p.CanonicalURL, err)
 		}
+		p.ProspectID = id
+		res.Prospects[i] = p
 		tc.Count(CountProspects, 1)
 		tc.Emit(ctx, EventProspectFound, ProspectFoundData{
 			RunID: tc.RunID, URL: p.CanonicalURL, Title: p.Title, Site: p.Site, PublishedAt: p.PublishedAt,
@@ -366,7 +371,7 @@ func (m Members) draft(ctx context.Context, tc *TaskContext) error {
 			again.Attempts += d.Attempts
 			d = again
 		}
-		d.CampaignID, d.ProspectKey = b.CampaignID, p.Key()
+		d.CampaignID, d.ProspectKey, d.ProspectID = b.CampaignID, p.Key(), p.ProspectID
 		if d.ProspectURL == "" {
 			d.ProspectURL = p.URL
 		}

@@ -143,10 +143,16 @@ func TestPipelineEndToEnd(t *testing.T) {
 	}
 	assert.Equal(t, open, len(drafts))
 	assert.Equal(t, len(drafts), got.Stats.Drafts)
+	idOf := map[string]string{}
+	for _, p := range prospects {
+		require.NotEmpty(t, p.ProspectID, "the sink gave %s an id", p.Key())
+		idOf[p.Key()] = p.ProspectID
+	}
 	var bodies []string
 	for _, d := range drafts {
 		post, ok := corpus.Post(d.ProspectKey)
 		require.True(t, ok, d.ProspectKey)
+		assert.Equal(t, idOf[d.ProspectKey], d.ProspectID, "the draft names its prospect by the id SaveProspect returned")
 		assert.True(t, post.CommentsOpen(), "draft only for posts with open comments: %s", d.ProspectKey)
 		res := reviewer.Review(reviewer.Config{}, d.Body, reviewer.PostInput{Title: post.Title, Text: postText(post)}, nil)
 		assert.NotEmpty(t, res.Terms, "draft for %s names nothing from its post: %q", d.ProspectKey, d.Body)

@@ -15,8 +15,12 @@ type TaskFunc func(ctx context.Context, tc *TaskContext) error
 
 // Task is one step of a crew: an agent doing one job.
 type Task struct {
-	Name        string
-	Agent       *Agent
+	Name  string
+	Agent *Agent
+	// Assistants are agents that work inside the task beside Agent (the
+	// quality reviewer checks the comment writer's drafts); Crew.Agents
+	// lists them after it.
+	Assistants  []*Agent
 	Description string
 	// Weight is the task's share of the run's progress relative to the
 	// other tasks; zero counts as 1.

@@ -5,14 +5,23 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/kpbot/kpbot/agents"
 )
 
-// Campaign statuses. An archived campaign keeps its prospects and drafts
-// but is not meant to start new runs; PATCH moves it back and forth.
+// CampaignStatus is a campaign's own status. An archived campaign keeps
+// its prospects and drafts but is not meant to start new runs; PATCH moves
+// it back and forth. A draft's status is DraftStatus.
+type CampaignStatus string
+
+// The campaign statuses; the strings are the API's.
 const (
-	StatusActive   = "active"
-	StatusArchived = "archived"
+	CampaignActive   CampaignStatus = "active"
+	CampaignArchived CampaignStatus = "archived"
 )
+
+// Valid reports whether s is one of the two statuses.
+func (s CampaignStatus) Valid() bool { return s == CampaignActive || s == CampaignArchived }
 
 // Bounds and defaults New and Patch enforce.
 const (
@@ -24,7 +33,6 @@ const (
 	MaxSeedURLs          = 100
 	MaxURLChars          = 2048
 	MaxProspectsLimit    = 500
-	DefaultMaxProspects  = 50
 	MaxToneChars         = 50
 	MaxLanguageChars     = 16
 	MaxGuidelinesChars   = 2000
@@ -53,11 +61,11 @@ type Campaign struct {
 	Topics            []string
 	Language          string // BCP 47-like tag of the posts to keep and the drafts; AnyLanguage (the default) keeps every post and drafts in each post's language
 	Tone              string // one of Tones or free text, default "friendly"
-	MaxProspects      int    // prospects a run keeps, 1..500, default 50
+	MaxProspects      int    // prospects a run keeps, 1..500, default agents.DefaultMaxProspects (50)
 	CommentGuidelines string
 	AllowLinks        bool // whether drafts may contain links
 	DailyDraftLimit   int  // drafts the crew may write per day, default 100
-	Status            string
+	Status            CampaignStatus
 	CreatedAt         time.Time
 	UpdatedAt         time.Time
 }
@@ -92,7 +100,7 @@ type PatchInput struct {
 	CommentGuidelines *string
 	AllowLinks        *bool
 	DailyDraftLimit   *int
-	Status            *string // StatusActive or StatusArchived
+	Status            *CampaignStatus // CampaignActive or CampaignArchived
 }
 
 // New validates in and returns an active campaign of owner with a fresh
@@ -103,7 +111,7 @@ func New(owner string, in CreateInput, now time.Time) (*Campaign, error) {
 		return nil, fmt.Errorf("new campaign: empty owner")
 	}
 	if in.MaxProspects == 0 {
-		in.MaxProspects = DefaultMaxProspects
+		in.MaxProspects = agents.DefaultMaxProspects // the crew's default, so a zero brief and a new campaign agree
 	}
 	if in.Language == "" {
 		in.Language = DefaultLanguage
@@ -128,7 +136,7 @@ func New(owner string, in CreateInput, now time.Time) (*Campaign, error) {
 		CommentGuidelines: normalizeGuidelines(in.CommentGuidelines, &errs),
 		AllowLinks:        in.AllowLinks,
 		DailyDraftLimit:   checkRange("daily_draft_limit", in.DailyDraftLimit, 1, MaxDailyDraftsLimit, &errs),
-		Status:            StatusActive,
+		Status:            CampaignActive,
 		CreatedAt:         now.UTC(),
 		UpdatedAt:         now.UTC(),
 	}
@@ -174,11 +182,10 @@ func (c *Campaign) Patch(in PatchInput, now time.Time) error {
 		next.DailyDraftLimit = checkRange("daily_draft_limit", *in.DailyDraftLimit, 1, MaxDailyDraftsLimit, &errs)
 	}
 	if in.Status != nil {
-		switch *in.Status {
-		case StatusActive, StatusArchived:
+		if in.Status.Valid() {
 			next.Status = *in.Status
-		default:
-			errs.add("status", "must be %q or %q", StatusActive, StatusArchived)
+		} else {
+			errs.add("status", "must be %q or %q", CampaignActive, CampaignArchived)
 		}
 	}
 	if err := errs.err(); err != nil {

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/kpbot/kpbot/agents"
 	"github.com/kpbot/kpbot/campaign"
 )
 
@@ -33,11 +34,12 @@ func TestNewDefaultsAndNormalizes(t *testing.T) {
 	assert.Equal(t, []string{"Go", "SQLite", "PostgreSQL"}, c.Keywords, "trimmed, first spelling kept, case-insensitive dedupe")
 	assert.Equal(t, []string{"https://a.example/", "http://b.example/feed.xml"}, c.SeedURLs)
 	assert.Equal(t, []string{"databases"}, c.Topics)
-	assert.Equal(t, campaign.DefaultMaxProspects, c.MaxProspects)
+	assert.Equal(t, agents.DefaultMaxProspects, c.MaxProspects)
+	assert.Equal(t, 50, c.MaxProspects, "the default POST /api/campaigns documents")
 	assert.Equal(t, campaign.DefaultLanguage, c.Language)
 	assert.Equal(t, campaign.DefaultTone, c.Tone)
 	assert.Equal(t, campaign.DefaultDailyDrafts, c.DailyDraftLimit)
-	assert.Equal(t, campaign.StatusActive, c.Status)
+	assert.Equal(t, campaign.CampaignActive, c.Status)
 	assert.Equal(t, time.UTC, c.CreatedAt.Location())
 	assert.True(t, c.CreatedAt.Equal(t0))
 
@@ -143,7 +145,7 @@ func TestPatch(t *testing.T) {
 
 	name, tone, maxP, links := " New name ", "casual", 10, true
 	kw := []string{"bun", "BUN", "river"}
-	archived := campaign.StatusArchived
+	archived := campaign.CampaignArchived
 	later := t0.Add(2 * time.Hour)
 	require.NoError(t, c.Patch(campaign.PatchInput{Name: &name, Keywords: &kw, Tone: &tone,
 		MaxProspects: &maxP, AllowLinks: &links, Status: &archived}, later))
@@ -152,14 +154,14 @@ func TestPatch(t *testing.T) {
 	assert.Equal(t, "casual", c.Tone)
 	assert.Equal(t, 10, c.MaxProspects)
 	assert.True(t, c.AllowLinks)
-	assert.Equal(t, campaign.StatusArchived, c.Status)
+	assert.Equal(t, campaign.CampaignArchived, c.Status)
 	assert.True(t, c.UpdatedAt.Equal(later))
 	assert.True(t, c.CreatedAt.Equal(t0), "CreatedAt never changes")
 	assert.Equal(t, before.ID, c.ID)
 
 	// An invalid field changes nothing, not even the valid ones beside it.
 	snapshot := *c
-	good, zero, empty, bogus := "Fine", 0, []string{}, "deleted"
+	good, zero, empty, bogus := "Fine", 0, []string{}, campaign.CampaignStatus("deleted")
 	err = c.Patch(campaign.PatchInput{Name: &good, MaxProspects: &zero, Keywords: &empty, Status: &bogus}, t0.Add(3*time.Hour))
 	var fields []string
 	for _, ve := range campaign.ValidationErrors(err) {

@@ -7,20 +7,21 @@ import (
 	"unicode/utf8"
 )
 
-// Status is a draft's place in the review workflow: it starts as draft
-// and ends approved or rejected, once.
-type Status string
+// DraftStatus is a draft's place in the review workflow: it starts
+// unreviewed ("draft") and ends approved or rejected, once. A campaign's
+// own status is CampaignStatus.
+type DraftStatus string
 
-// The draft statuses.
+// The draft statuses; the strings are the API's.
 const (
-	StatusDraft    Status = "draft"
-	StatusApproved Status = "approved"
-	StatusRejected Status = "rejected"
+	DraftUnreviewed DraftStatus = "draft" // written by the crew, not reviewed yet; the only editable status
+	DraftApproved   DraftStatus = "approved"
+	DraftRejected   DraftStatus = "rejected"
 )
 
 // Valid reports whether s is one of the three statuses.
-func (s Status) Valid() bool {
-	return s == StatusDraft || s == StatusApproved || s == StatusRejected
+func (s DraftStatus) Valid() bool {
+	return s == DraftUnreviewed || s == DraftApproved || s == DraftRejected
 }
 
 // Bounds on drafts.
@@ -46,7 +47,7 @@ type Draft struct {
 	CampaignID   string
 	ProspectID   string
 	Body         string
-	Status       Status
+	Status       DraftStatus
 	Score        int      // the reviewer's 0..100 quality score
 	Flags        []string // the reviewer's findings
 	ReviewedBy   *string  // user ID of the moderator who approved or rejected it
@@ -58,11 +59,11 @@ type Draft struct {
 }
 
 // Edit replaces the body on behalf of user by and records the previous
-// body in the history. Only a draft in StatusDraft is editable
+// body in the history. Only a draft in DraftUnreviewed is editable
 // (ErrNotEditable otherwise); the body is trimmed and must hold 1..5000
 // characters.
 func (d *Draft) Edit(by, body string, now time.Time) error {
-	if d.Status != StatusDraft {
+	if d.Status != DraftUnreviewed {
 		return fmt.Errorf("edit draft %s (%s): %w", d.ID, d.Status, ErrNotEditable)
 	}
 	body, err := checkBody(body)
@@ -83,13 +84,13 @@ func (d *Draft) Edit(by, body string, now time.Time) error {
 }
 
 // Approve marks the draft approved by user by. Only a draft in
-// StatusDraft can be reviewed; a second review is ErrAlreadyReviewed.
+// DraftUnreviewed can be reviewed; a second review is ErrAlreadyReviewed.
 func (d *Draft) Approve(by string, now time.Time) error {
-	return d.review(by, StatusApproved, "", now)
+	return d.review(by, DraftApproved, "", now)
 }
 
 // Reject marks the draft rejected by user by with an optional reason of at
-// most 500 characters. Only a draft in StatusDraft can be reviewed; a
+// most 500 characters. Only a draft in DraftUnreviewed can be reviewed; a
 // second review is ErrAlreadyReviewed.
 func (d *Draft) Reject(by, reason string, now time.Time) error {
 	reason = strings.TrimSpace(reason)
@@ -99,11 +100,11 @@ func (d *Draft) Reject(by, reason string, now time.Time) error {
 	if utf8.RuneCountInString(reason) > MaxRejectReasonChars {
 		return &ValidationError{Field: "reason", Message: fmt.Sprintf("must be at most %d characters", MaxRejectReasonChars)}
 	}
-	return d.review(by, StatusRejected, reason, now)
+	return d.review(by, DraftRejected, reason, now)
 }
 
-func (d *Draft) review(by string, to Status, reason string, now time.Time) error {
-	if d.Status != StatusDraft {
+func (d *Draft) review(by string, to DraftStatus, reason string, now time.Time) error {
+	if d.Status != DraftUnreviewed {
 		return fmt.Errorf("review draft %s (%s): %w", d.ID, d.Status, ErrAlreadyReviewed)
 	}
 	now = now.UTC()
@@ -201,7 +202,7 @@ func newDraft(id string, in DraftInput, now time.Time) (*Draft, error) {
 	now = now.UTC()
 	return &Draft{
 		ID: id, CampaignID: in.CampaignID, ProspectID: in.ProspectID,
-		Body: body, Status: StatusDraft, Score: in.Score, Flags: flags,
+		Body: body, Status: DraftUnreviewed, Score: in.Score, Flags: flags,
 		CreatedAt: now, UpdatedAt: now,
 	}, nil
 }

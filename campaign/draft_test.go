@@ -13,7 +13,7 @@ import (
 
 func freshDraft() *campaign.Draft {
 	return &campaign.Draft{ID: "d1", CampaignID: "c1", ProspectID: "p1", Body: "Original body.",
-		Status: campaign.StatusDraft, CreatedAt: t0, UpdatedAt: t0}
+		Status: campaign.DraftUnreviewed, CreatedAt: t0, UpdatedAt: t0}
 }
 
 func TestDraftEdit(t *testing.T) {
@@ -50,7 +50,7 @@ func TestDraftReviewOnce(t *testing.T) {
 	d := freshDraft()
 	t1 := t0.Add(time.Hour)
 	require.NoError(t, d.Approve("mod", t1))
-	assert.Equal(t, campaign.StatusApproved, d.Status)
+	assert.Equal(t, campaign.DraftApproved, d.Status)
 	require.NotNil(t, d.ReviewedBy)
 	assert.Equal(t, "mod", *d.ReviewedBy)
 	require.NotNil(t, d.ReviewedAt)
@@ -63,7 +63,7 @@ func TestDraftReviewOnce(t *testing.T) {
 
 	r := freshDraft()
 	require.NoError(t, r.Reject("mod", "  off topic  ", t1))
-	assert.Equal(t, campaign.StatusRejected, r.Status)
+	assert.Equal(t, campaign.DraftRejected, r.Status)
 	assert.Equal(t, "off topic", r.RejectReason)
 	assert.ErrorIs(t, r.Approve("mod", t1), campaign.ErrAlreadyReviewed)
 	assert.ErrorIs(t, r.Edit("owner", "new", t1), campaign.ErrNotEditable)
@@ -72,16 +72,16 @@ func TestDraftReviewOnce(t *testing.T) {
 	var ve *campaign.ValidationError
 	require.ErrorAs(t, long.Reject("mod", strings.Repeat("r", 501), t1), &ve)
 	assert.Equal(t, "reason", ve.Field)
-	assert.Equal(t, campaign.StatusDraft, long.Status)
+	assert.Equal(t, campaign.DraftUnreviewed, long.Status)
 	require.NoError(t, long.Reject("mod", strings.Repeat("r", 500), t1))
 }
 
 func TestStatusValid(t *testing.T) {
 	t.Parallel()
-	for _, s := range []campaign.Status{campaign.StatusDraft, campaign.StatusApproved, campaign.StatusRejected} {
+	for _, s := range []campaign.DraftStatus{campaign.DraftUnreviewed, campaign.DraftApproved, campaign.DraftRejected} {
 		assert.True(t, s.Valid(), s)
 	}
-	for _, s := range []campaign.Status{"", "Draft", "pending"} {
+	for _, s := range []campaign.DraftStatus{"", "Draft", "pending"} {
 		assert.False(t, s.Valid(), s)
 	}
 	assert.Equal(t, "kept", campaign.Kept.String())

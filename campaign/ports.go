@@ -2,6 +2,8 @@ package campaign
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/kpbot/kpbot/auth"
@@ -37,7 +39,9 @@ type ProspectStore interface {
 	// p.CanonicalURL, updates that one's found data (everything but ID,
 	// CampaignID, CanonicalURL and CreatedAt), atomically even under
 	// concurrent calls. It returns the stored prospect and whether it was
-	// inserted.
+	// inserted. A p.CampaignID that names no campaign is
+	// storage.ErrNotFound, found by the write itself (the service does not
+	// read the campaign first).
 	Upsert(ctx context.Context, p *Prospect) (*Prospect, bool, error)
 	// Get returns the prospect with the given ID, with its text.
 	Get(ctx context.Context, id string) (*Prospect, error)
@@ -62,7 +66,7 @@ type DraftStore interface {
 	Get(ctx context.Context, id string) (*Draft, error)
 	// List returns the campaign's drafts by ascending ID, a page at a
 	// time, only those with the given status when status is not empty.
-	List(ctx context.Context, campaignID string, status Status, p auth.ListParams) (auth.Page[Draft], error)
+	List(ctx context.Context, campaignID string, status DraftStatus, p auth.ListParams) (auth.Page[Draft], error)
 	// Update loads the draft, applies fn and saves the result in one
 	// transaction; an error from fn aborts the update and is returned.
 	Update(ctx context.Context, id string, fn func(*Draft) error) (*Draft, error)
@@ -77,4 +81,30 @@ type DraftStore interface {
 	// DraftedURLs returns the canonical URLs of the campaign's prospects
 	// that have a draft.
 	DraftedURLs(ctx context.Context, campaignID string) ([]string, error)
+}
+
+// Stores are the stores the campaign services work on; every one is
+// required.
+type Stores struct {
+	Campaigns CampaignStore
+	Prospects ProspectStore
+	Drafts    DraftStore
+}
+
+// check reports the stores that are missing, for who's constructor.
+func (s Stores) check(who string) error {
+	var missing []error
+	if s.Campaigns == nil {
+		missing = append(missing, errors.New("no campaign store"))
+	}
+	if s.Prospects == nil {
+		missing = append(missing, errors.New("no prospect store"))
+	}
+	if s.Drafts == nil {
+		missing = append(missing, errors.New("no draft store"))
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("%s: %w", who, errors.Join(missing...))
+	}
+	return nil
 }

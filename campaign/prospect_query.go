@@ -81,35 +81,6 @@ type ProspectQuerier interface {
 	Query(ctx context.Context, campaignID string, q ProspectQuery) (ProspectPage, error)
 }
 
-// QueryProspects returns a sorted, filtered page of the prospects of a
-// campaign the caller may read. A store without ProspectQuerier serves
-// only the default order, without filters.
-func (s *Service) QueryProspects(ctx context.Context, p *auth.Principal, campaignID string, q ProspectQuery) (ProspectPage, error) {
-	if err := q.check(); err != nil {
-		return ProspectPage{}, err
-	}
-	if _, err := s.Get(ctx, p, campaignID); err != nil {
-		return ProspectPage{}, err
-	}
-	q.Limit = auth.ClampLimit(q.Limit)
-	querier, ok := s.prospects.(ProspectQuerier)
-	if !ok {
-		if !q.isDefault() {
-			return ProspectPage{}, &ValidationError{Field: "sort", Message: "this store cannot sort or filter prospects"}
-		}
-		page, err := s.prospects.List(ctx, campaignID, auth.ListParams{Limit: q.Limit, Cursor: q.Cursor})
-		if err != nil {
-			return ProspectPage{}, fmt.Errorf("list prospects of campaign %s: %w", campaignID, err)
-		}
-		return ProspectPage{Page: page, Total: -1}, nil
-	}
-	page, err := querier.Query(ctx, campaignID, q)
-	if err != nil {
-		return ProspectPage{}, fmt.Errorf("query prospects of campaign %s: %w", campaignID, err)
-	}
-	return page, nil
-}
-
 // ProspectLister is the optional ProspectStore capability of loading
 // several prospects at once, without their Text (bunstore's Prospects
 // has it).
@@ -117,30 +88,4 @@ type ProspectLister interface {
 	// ByIDs returns the campaign's prospects among ids, in no order;
 	// unknown ids are left out.
 	ByIDs(ctx context.Context, campaignID string, ids []string) ([]Prospect, error)
-}
-
-// ProspectsOf returns the prospects of a page of drafts of a campaign the
-// caller may read, by ID and without their Text, so a review queue shows
-// each post beside its draft. A store without ProspectLister gives none.
-func (s *Service) ProspectsOf(ctx context.Context, p *auth.Principal, campaignID string, drafts []Draft) (map[string]Prospect, error) {
-	lister, ok := s.prospects.(ProspectLister)
-	if !ok || len(drafts) == 0 {
-		return map[string]Prospect{}, nil
-	}
-	if _, err := s.Get(ctx, p, campaignID); err != nil {
-		return nil, err
-	}
-	ids := make([]string, 0, len(drafts))
-	for _, d := range drafts {
-		ids = append(ids, d.ProspectID)
-	}
-	list, err := lister.ByIDs(ctx, campaignID, ids)
-	if err != nil {
-		return nil, fmt.Errorf("load prospects of campaign %s: %w", campaignID, err)
-	}
-	out := make(map[string]Prospect, len(list))
-	for _, pr := range list {
-		out[pr.ID] = pr
-	}
-	return out, nil
 }

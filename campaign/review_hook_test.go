@@ -20,18 +20,20 @@ func TestOnReviewedHook(t *testing.T) {
 	f := newFixture(t, db)
 	var mu sync.Mutex
 	var seen []string
-	f.svc = campaign.NewService(campaign.Config{
+	var err error
+	f.svc, err = campaign.NewService(campaign.Config{
 		Now: func() time.Time { return *f.clock },
 		OnReviewed: func(_ context.Context, c *campaign.Campaign, d *campaign.Draft) {
 			mu.Lock()
 			defer mu.Unlock()
 			seen = append(seen, c.ID+"/"+d.ID+"/"+string(d.Status))
 		},
-	}, bunstore.NewCampaigns(db), bunstore.NewProspects(db), bunstore.NewDrafts(db))
+	}, bunstore.NewCampaignStores(db))
+	require.NoError(t, err)
 	c, _, ds := f.seed(t, 3)
 	ctx := t.Context()
 
-	_, err := f.svc.ApproveDraft(ctx, f.mod, ds[0].ID)
+	_, err = f.svc.ApproveDraft(ctx, f.mod, ds[0].ID)
 	require.NoError(t, err)
 	_, err = f.svc.RejectDraft(ctx, f.admin, ds[1].ID, "generic")
 	require.NoError(t, err)

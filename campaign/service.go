@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/kpbot/kpbot/auth"
 	"github.com/kpbot/kpbot/storage"
 )
@@ -21,8 +19,10 @@ type Config struct {
 	OnReviewed func(ctx context.Context, c *Campaign, d *Draft)
 }
 
-// Service is the campaign use-case layer: what the HTTP handlers call on
-// behalf of a principal, and the hooks the crew calls to store its work.
+// Service is what users call: campaign CRUD, the prospect and draft
+// listings, the review workflow (edit, approve, reject) and the export,
+// each on behalf of a principal and under the access rules of access.go.
+// What the crew calls to store its work is CrewService (crew.go).
 type Service struct {
 	campaigns  CampaignStore
 	prospects  ProspectStore
@@ -31,16 +31,26 @@ type Service struct {
 	onReviewed func(ctx context.Context, c *Campaign, d *Draft)
 }
 
-// NewService returns a Service over the three stores, which must not be nil.
-func NewService(cfg Config, campaigns CampaignStore, prospects ProspectStore, drafts DraftStore) *Service {
-	now := cfg.Now
-	if now == nil {
-		now = time.Now
+// NewService returns a Service over stores; every store is required.
+func NewService(cfg Config, stores Stores) (*Service, error) {
+	if err := stores.check("campaign service"); err != nil {
+		return nil, err
 	}
-	return &Service{campaigns: campaigns, prospects: prospects, drafts: drafts, now: now, onReviewed: cfg.OnReviewed}
+	return &Service{
+		campaigns: stores.Campaigns, prospects: stores.Prospects, drafts: stores.Drafts,
+		now: clockOrNow(cfg.Now), onReviewed: cfg.OnReviewed,
+	}, nil
 }
 
 func (s *Service) clock() time.Time { return s.now().UTC() }
+
+// clockOrNow is now, or time.Now when it is nil.
+func clockOrNow(now func() time.Time) func() time.Time {
+	if now == nil {
+		return time.Now
+	}
+	return now
+}
 
 // notFound maps a store's storage.ErrNotFound to ErrNotFound.
 func notFound(err error) error {
@@ -159,7 +169,7 @@ func (s *Service) ListProspects(ctx context.Context, p *auth.Principal, campaign
 
 // ListDrafts returns the drafts of a campaign the caller may read, only
 // those with status when it is not empty.
-func (s *Service) ListDrafts(ctx context.Context, p *auth.Principal, campaignID string, status Status, lp auth.ListParams) (auth.Page[Draft], error) {
+func (s *Service) ListDrafts(ctx context.Context, p *auth.Principal, campaignID string, status DraftStatus, lp auth.ListParams) (auth.Page[Draft], error) {
 	if status != "" && !status.Valid() {
 		return auth.Page[Draft]{}, &ValidationError{Field: "status", Message: "must be one of draft, approved, rejected"}
 	}
@@ -262,119 +272,57 @@ func (s *Service) ExportApproved(ctx context.Context, p *auth.Principal, campaig
 	return rows, nil
 }
 
-// The crew's hooks below act for the system, not for a principal: the
-// runner calls them for a campaign whose run it executes.
-
-// CampaignByID returns a campaign without an access check, for the crew.
-func (s *Service) CampaignByID(ctx context.Context, id string) (*Campaign, error) {
-	c, err := s.campaigns.Get(ctx, id)
-	if err != nil {
-		return nil, fmt.Errorf("get campaign %s: %w", id, notFound(err))
+// QueryProspects returns a sorted, filtered page of the prospects of a
+// campaign the caller may read. A store without ProspectQuerier serves
+// only the default order, without filters.
+func (s *Service) QueryProspects(ctx context.Context, p *auth.Principal, campaignID string, q ProspectQuery) (ProspectPage, error) {
+	if err := q.check(); err != nil {
+		return ProspectPage{}, err
 	}
-	return c, nil
+	if _, err := s.Get(ctx, p, campaignID); err != nil {
+		return ProspectPage{}, err
+	}
+	q.Limit = auth.ClampLimit(q.Limit)
+	querier, ok := s.prospects.(ProspectQuerier)
+	if !ok {
+		if !q.isDefault() {
+			return ProspectPage{}, &ValidationError{Field: "sort", Message: "this store cannot sort or filter prospects"}
+		}
+		page, err := s.prospects.List(ctx, campaignID, auth.ListParams{Limit: q.Limit, Cursor: q.Cursor})
+		if err != nil {
+			return ProspectPage{}, fmt.Errorf("list prospects of campaign %s: %w", campaignID, err)
+		}
+		return ProspectPage{Page: page, Total: -1}, nil
+	}
+	page, err := querier.Query(ctx, campaignID, q)
+	if err != nil {
+		return ProspectPage{}, fmt.Errorf("query prospects of campaign %s: %w", campaignID, err)
+	}
+	return page, nil
 }
 
-// ProspectByID returns a prospect with its text, for the crew.
-func (s *Service) ProspectByID(ctx context.Context, id string) (*Prospect, error) {
-	pr, err := s.prospects.Get(ctx, id)
+// ProspectsOf returns the prospects of a page of drafts of a campaign the
+// caller may read, by ID and without their Text, so a review queue shows
+// each post beside its draft. A store without ProspectLister gives none.
+func (s *Service) ProspectsOf(ctx context.Context, p *auth.Principal, campaignID string, drafts []Draft) (map[string]Prospect, error) {
+	lister, ok := s.prospects.(ProspectLister)
+	if !ok || len(drafts) == 0 {
+		return map[string]Prospect{}, nil
+	}
+	if _, err := s.Get(ctx, p, campaignID); err != nil {
+		return nil, err
+	}
+	ids := make([]string, 0, len(drafts))
+	for _, d := range drafts {
+		ids = append(ids, d.ProspectID)
+	}
+	list, err := lister.ByIDs(ctx, campaignID, ids)
 	if err != nil {
-		return nil, fmt.Errorf("get prospect %s: %w", id, notFound(err))
+		return nil, fmt.Errorf("load prospects of campaign %s: %w", campaignID, err)
 	}
-	return pr, nil
-}
-
-// SaveProspect stores a post the crew found: a new prospect (true), or an
-// update of the campaign's prospect with the same canonical URL (false),
-// so that saving again after a crash duplicates nothing. An empty
-// CanonicalURL is taken from URL; ID and CreatedAt are assigned here. An
-// unknown campaign is ErrNotFound.
-func (s *Service) SaveProspect(ctx context.Context, pr Prospect) (*Prospect, bool, error) {
-	if err := pr.check(); err != nil {
-		return nil, false, err
+	out := make(map[string]Prospect, len(list))
+	for _, pr := range list {
+		out[pr.ID] = pr
 	}
-	if _, err := s.campaigns.Get(ctx, pr.CampaignID); err != nil {
-		return nil, false, fmt.Errorf("save prospect: campaign %s: %w", pr.CampaignID, notFound(err))
-	}
-	now := s.clock()
-	pr.ID = uuid.Must(uuid.NewV7()).String()
-	pr.CreatedAt, pr.UpdatedAt = now, now
-	saved, created, err := s.prospects.Upsert(ctx, &pr)
-	if err != nil {
-		return nil, false, fmt.Errorf("save prospect %s: %w", pr.CanonicalURL, notFound(err))
-	}
-	return saved, created, nil
-}
-
-// SaveDraft stores the crew's draft for a prospect of the campaign. It
-// never overwrites a draft a person reviewed or edited: that one is
-// returned with Kept. A prospect that does not exist or belongs to
-// another campaign is ErrNotFound.
-func (s *Service) SaveDraft(ctx context.Context, in DraftInput) (*Draft, SaveOutcome, error) {
-	d, err := newDraft(uuid.Must(uuid.NewV7()).String(), in, s.clock())
-	if err != nil {
-		return nil, 0, err
-	}
-	pr, err := s.prospects.Get(ctx, in.ProspectID)
-	if err != nil {
-		return nil, 0, fmt.Errorf("save draft: prospect %s: %w", in.ProspectID, notFound(err))
-	}
-	if pr.CampaignID != in.CampaignID {
-		return nil, 0, fmt.Errorf("save draft: prospect %s of campaign %s: %w", in.ProspectID, in.CampaignID, ErrNotFound)
-	}
-	saved, outcome, err := s.drafts.Upsert(ctx, d)
-	if err != nil {
-		return nil, 0, fmt.Errorf("save draft for prospect %s: %w", in.ProspectID, notFound(err))
-	}
-	return saved, outcome, nil
-}
-
-// OtherDrafts returns every draft of the campaign except the prospect's
-// own, for the reviewer's near-duplicate check.
-func (s *Service) OtherDrafts(ctx context.Context, campaignID, excludeProspectID string) ([]Draft, error) {
-	ds, err := s.drafts.Others(ctx, campaignID, excludeProspectID)
-	if err != nil {
-		return nil, fmt.Errorf("other drafts of campaign %s: %w", campaignID, err)
-	}
-	return ds, nil
-}
-
-// DraftsToday counts the campaign's drafts created since the start of the
-// current UTC day, to hold the crew to DailyDraftLimit.
-func (s *Service) DraftsToday(ctx context.Context, campaignID string) (int, error) {
-	now := s.clock()
-	start := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
-	n, err := s.drafts.CountSince(ctx, campaignID, start)
-	if err != nil {
-		return 0, fmt.Errorf("count drafts of campaign %s: %w", campaignID, err)
-	}
-	return n, nil
-}
-
-// ProspectByURL returns the campaign's prospect with that canonical URL,
-// with its text, for the crew.
-func (s *Service) ProspectByURL(ctx context.Context, campaignID, canonicalURL string) (*Prospect, error) {
-	pr, err := s.prospects.ByCanonicalURL(ctx, campaignID, canonicalURL)
-	if err != nil {
-		return nil, fmt.Errorf("get prospect %s: %w", canonicalURL, notFound(err))
-	}
-	return pr, nil
-}
-
-// DraftedURLs returns the canonical URLs of the campaign's prospects that
-// already have a draft, so a resumed run skips them.
-func (s *Service) DraftedURLs(ctx context.Context, campaignID string) ([]string, error) {
-	urls, err := s.drafts.DraftedURLs(ctx, campaignID)
-	if err != nil {
-		return nil, fmt.Errorf("drafted prospects of campaign %s: %w", campaignID, err)
-	}
-	return urls, nil
-}
-
-// DraftsSince counts the campaign's drafts created at or after since.
-func (s *Service) DraftsSince(ctx context.Context, campaignID string, since time.Time) (int, error) {
-	n, err := s.drafts.CountSince(ctx, campaignID, since)
-	if err != nil {
-		return 0, fmt.Errorf("count drafts of campaign %s: %w", campaignID, err)
-	}
-	return n, nil
+	return out, nil
 }

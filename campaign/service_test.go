@@ -23,6 +23,7 @@ import (
 // fixture is a Service on a real database with one user of each role.
 type fixture struct {
 	svc                         *campaign.Service
+	crew                        *campaign.CrewService
 	users                       auth.UserStore
 	owner, stranger, mod, admin *auth.Principal
 	clock                       *time.Time
@@ -32,8 +33,12 @@ func newFixture(t *testing.T, db *bun.DB) *fixture {
 	t.Helper()
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	f := &fixture{users: bunstore.NewUsers(db), clock: &now}
-	f.svc = campaign.NewService(campaign.Config{Now: func() time.Time { return *f.clock }},
-		bunstore.NewCampaigns(db), bunstore.NewProspects(db), bunstore.NewDrafts(db))
+	clock := func() time.Time { return *f.clock }
+	var err error
+	f.svc, err = campaign.NewService(campaign.Config{Now: clock}, bunstore.NewCampaignStores(db))
+	require.NoError(t, err)
+	f.crew, err = campaign.NewCrewService(campaign.CrewConfig{Now: clock}, bunstore.NewCampaignStores(db))
+	require.NoError(t, err)
 	f.owner = f.user(t, auth.RoleUser)
 	f.stranger = f.user(t, auth.RoleUser)
 	f.mod = f.user(t, auth.RoleModerator)
@@ -59,7 +64,7 @@ func (f *fixture) seed(t *testing.T, n int) (*campaign.Campaign, []*campaign.Pro
 	var ps []*campaign.Prospect
 	var ds []*campaign.Draft
 	for i := range n {
-		p, created, err := f.svc.SaveProspect(ctx, campaign.Prospect{
+		p, created, err := f.crew.SaveProspect(ctx, campaign.Prospect{
 			CampaignID: c.ID, URL: fmt.Sprintf("https://blog.example.test/post-%d?utm_source=x", i),
 			CanonicalURL: fmt.Sprintf("https://blog.example.test/post-%d", i),
 			Site:         "blog.example.test", Title: fmt.Sprintf("Post %d", i), Text: "Text about WAL mode.",
@@ -67,7 +72,7 @@ func (f *fixture) seed(t *testing.T, n int) (*campaign.Campaign, []*campaign.Pro
 		})
 		require.NoError(t, err)
 		require.True(t, created)
-		d, outcome, err := f.svc.SaveDraft(ctx, campaign.DraftInput{CampaignID: c.ID, ProspectID: p.ID,
+		d, outcome, err := f.crew.SaveDraft(ctx, campaign.DraftInput{CampaignID: c.ID, ProspectID: p.ID,
 			Body: fmt.Sprintf("Your note on WAL checkpoints in post %d was useful.", i), Score: 70, Flags: []string{"ok"}})
 		require.NoError(t, err)
 		require.Equal(t, campaign.Inserted, outcome)
@@ -205,7 +210,7 @@ func testServiceOwnership(t *testing.T, f *fixture) {
 	assert.Equal(t, "Seeded", got.Name)
 	d, err := f.svc.GetDraft(ctx, f.owner, ds[0].ID)
 	require.NoError(t, err)
-	assert.Equal(t, campaign.StatusDraft, d.Status)
+	assert.Equal(t, campaign.DraftUnreviewed, d.Status)
 	assert.Equal(t, ds[0].Body, d.Body)
 }
 
@@ -232,14 +237,14 @@ func testServiceModerator(t *testing.T, f *fixture) {
 	require.NoError(t, err)
 	assert.Empty(t, own.Items, "without all, only the moderator's own")
 
-	drafts, err := f.svc.ListDrafts(ctx, f.mod, c.ID, campaign.StatusDraft, auth.ListParams{})
+	drafts, err := f.svc.ListDrafts(ctx, f.mod, c.ID, campaign.DraftUnreviewed, auth.ListParams{})
 	require.NoError(t, err)
 	assert.Len(t, drafts.Items, 2)
 
 	*f.clock = f.clock.Add(time.Minute)
 	d, err := f.svc.ApproveDraft(ctx, f.mod, ds[0].ID)
 	require.NoError(t, err)
-	assert.Equal(t, campaign.StatusApproved, d.Status)
+	assert.Equal(t, campaign.DraftApproved, d.Status)
 	require.NotNil(t, d.ReviewedBy)
 	assert.Equal(t, f.mod.User.ID, *d.ReviewedBy)
 	require.NotNil(t, d.ReviewedAt)
@@ -251,7 +256,7 @@ func testServiceModerator(t *testing.T, f *fixture) {
 
 	r, err := f.svc.RejectDraft(ctx, f.mod, ds[1].ID, "too generic")
 	require.NoError(t, err)
-	assert.Equal(t, campaign.StatusRejected, r.Status)
+	assert.Equal(t, campaign.DraftRejected, r.Status)
 	assert.Equal(t, "too generic", r.RejectReason)
 
 	// Moderators read but do not change other people's campaigns.
@@ -297,7 +302,7 @@ func testServiceUserCannotReview(t *testing.T, f *fixture) {
 	assert.ErrorIs(t, err, campaign.ErrForbidden)
 	d, err := f.svc.GetDraft(ctx, f.owner, ds[0].ID)
 	require.NoError(t, err)
-	assert.Equal(t, campaign.StatusDraft, d.Status)
+	assert.Equal(t, campaign.DraftUnreviewed, d.Status)
 	_, err = f.svc.ApproveDraft(ctx, f.owner, uuid.Must(uuid.NewV7()).String())
 	assert.ErrorIs(t, err, campaign.ErrNotFound, "an unknown draft is not found, not forbidden")
 }
@@ -361,7 +366,7 @@ func testServiceCrewHooks(t *testing.T, f *fixture) {
 	c, ps, ds := f.seed(t, 2)
 
 	// Saving the same post again (after a crash, say) duplicates nothing.
-	again, created, err := f.svc.SaveProspect(ctx, campaign.Prospect{CampaignID: c.ID,
+	again, created, err := f.crew.SaveProspect(ctx, campaign.Prospect{CampaignID: c.ID,
 		URL: "https://blog.example.test/post-0?utm_campaign=y", CanonicalURL: ps[0].CanonicalURL,
 		Title: "Post 0, revised", Relevance: 0.9})
 	require.NoError(t, err)
@@ -374,20 +379,20 @@ func testServiceCrewHooks(t *testing.T, f *fixture) {
 	assert.Len(t, page.Items, 2)
 
 	// A missing canonical URL falls back to the URL.
-	p3, created, err := f.svc.SaveProspect(ctx, campaign.Prospect{CampaignID: c.ID, URL: "https://blog.example.test/p3"})
+	p3, created, err := f.crew.SaveProspect(ctx, campaign.Prospect{CampaignID: c.ID, URL: "https://blog.example.test/p3"})
 	require.NoError(t, err)
 	assert.True(t, created)
 	assert.Equal(t, "https://blog.example.test/p3", p3.CanonicalURL)
 
-	_, _, err = f.svc.SaveProspect(ctx, campaign.Prospect{CampaignID: c.ID, URL: "not a url"})
+	_, _, err = f.crew.SaveProspect(ctx, campaign.Prospect{CampaignID: c.ID, URL: "not a url"})
 	var ve *campaign.ValidationError
 	require.ErrorAs(t, err, &ve)
 	assert.Equal(t, "url", ve.Field)
-	_, _, err = f.svc.SaveProspect(ctx, campaign.Prospect{CampaignID: uuid.Must(uuid.NewV7()).String(), URL: "https://x.example/"})
+	_, _, err = f.crew.SaveProspect(ctx, campaign.Prospect{CampaignID: uuid.Must(uuid.NewV7()).String(), URL: "https://x.example/"})
 	assert.ErrorIs(t, err, campaign.ErrNotFound)
 
 	// The post's language and direction are kept, checked and normalised.
-	p4, _, err := f.svc.SaveProspect(ctx, campaign.Prospect{CampaignID: c.ID, URL: "https://blog.example.test/p4",
+	p4, _, err := f.crew.SaveProspect(ctx, campaign.Prospect{CampaignID: c.ID, URL: "https://blog.example.test/p4",
 		Language: " ar-EG ", Dir: "RTL", CommentSystem: campaign.CommentsHyvor})
 	require.NoError(t, err)
 	assert.Equal(t, "ar-EG", p4.Language)
@@ -399,52 +404,52 @@ func testServiceCrewHooks(t *testing.T, f *fixture) {
 		"comment_system": {CommentSystem: "carrier-pigeon"},
 	} {
 		bad.CampaignID, bad.URL = c.ID, "https://blog.example.test/bad"
-		_, _, err = f.svc.SaveProspect(ctx, bad)
+		_, _, err = f.crew.SaveProspect(ctx, bad)
 		require.ErrorAs(t, err, &ve, field)
 		assert.Equal(t, field, ve.Field)
 	}
 
 	// A re-drafted, still unreviewed draft is replaced; a reviewed one is kept.
-	d, outcome, err := f.svc.SaveDraft(ctx, campaign.DraftInput{CampaignID: c.ID, ProspectID: ps[1].ID, Body: "Second try.", Score: 90})
+	d, outcome, err := f.crew.SaveDraft(ctx, campaign.DraftInput{CampaignID: c.ID, ProspectID: ps[1].ID, Body: "Second try.", Score: 90})
 	require.NoError(t, err)
 	assert.Equal(t, campaign.Updated, outcome)
 	assert.Equal(t, ds[1].ID, d.ID)
 	_, err = f.svc.ApproveDraft(ctx, f.mod, ds[0].ID)
 	require.NoError(t, err)
-	d, outcome, err = f.svc.SaveDraft(ctx, campaign.DraftInput{CampaignID: c.ID, ProspectID: ps[0].ID, Body: "Overwrite?", Score: 10})
+	d, outcome, err = f.crew.SaveDraft(ctx, campaign.DraftInput{CampaignID: c.ID, ProspectID: ps[0].ID, Body: "Overwrite?", Score: 10})
 	require.NoError(t, err)
 	assert.Equal(t, campaign.Kept, outcome)
 	assert.Equal(t, ds[0].Body, d.Body)
-	assert.Equal(t, campaign.StatusApproved, d.Status)
+	assert.Equal(t, campaign.DraftApproved, d.Status)
 
 	// A prospect of another campaign is not found.
 	other, otherPs, _ := f.seed(t, 1)
-	_, _, err = f.svc.SaveDraft(ctx, campaign.DraftInput{CampaignID: c.ID, ProspectID: otherPs[0].ID, Body: "x"})
+	_, _, err = f.crew.SaveDraft(ctx, campaign.DraftInput{CampaignID: c.ID, ProspectID: otherPs[0].ID, Body: "x"})
 	assert.ErrorIs(t, err, campaign.ErrNotFound)
-	_, _, err = f.svc.SaveDraft(ctx, campaign.DraftInput{CampaignID: other.ID, ProspectID: otherPs[0].ID, Body: "x", Score: 101})
+	_, _, err = f.crew.SaveDraft(ctx, campaign.DraftInput{CampaignID: other.ID, ProspectID: otherPs[0].ID, Body: "x", Score: 101})
 	require.ErrorAs(t, err, &ve)
 	assert.Equal(t, "score", ve.Field)
 
-	others, err := f.svc.OtherDrafts(ctx, c.ID, ps[0].ID)
+	others, err := f.crew.OtherDrafts(ctx, c.ID, ps[0].ID)
 	require.NoError(t, err)
 	require.Len(t, others, 1)
 	assert.Equal(t, ds[1].ID, others[0].ID)
 
-	n, err := f.svc.DraftsToday(ctx, c.ID)
+	n, err := f.crew.DraftsToday(ctx, c.ID)
 	require.NoError(t, err)
 	assert.Equal(t, 2, n)
 	*f.clock = f.clock.Add(48 * time.Hour)
-	n, err = f.svc.DraftsToday(ctx, c.ID)
+	n, err = f.crew.DraftsToday(ctx, c.ID)
 	require.NoError(t, err)
 	assert.Zero(t, n, "yesterday's drafts do not count")
 
-	got, err := f.svc.CampaignByID(ctx, c.ID)
+	got, err := f.crew.CampaignByID(ctx, c.ID)
 	require.NoError(t, err)
 	assert.Equal(t, c.Keywords, got.Keywords)
-	full, err := f.svc.ProspectByID(ctx, ps[1].ID)
+	full, err := f.crew.ProspectByID(ctx, ps[1].ID)
 	require.NoError(t, err)
 	assert.Equal(t, "Text about WAL mode.", full.Text)
-	_, err = f.svc.ProspectByID(ctx, uuid.Must(uuid.NewV7()).String())
+	_, err = f.crew.ProspectByID(ctx, uuid.Must(uuid.NewV7()).String())
 	assert.ErrorIs(t, err, campaign.ErrNotFound)
 }
 
@@ -453,7 +458,7 @@ func testServiceDeleteCascades(t *testing.T, f *fixture) {
 	c, ps, ds := f.seed(t, 2)
 	require.NoError(t, f.svc.Delete(ctx, f.owner, c.ID))
 	for _, p := range ps {
-		_, err := f.svc.ProspectByID(ctx, p.ID)
+		_, err := f.crew.ProspectByID(ctx, p.ID)
 		assert.ErrorIs(t, err, campaign.ErrNotFound)
 	}
 	for _, d := range ds {
@@ -521,5 +526,31 @@ func testServiceConcurrentReviews(t *testing.T, f *fixture) {
 	assert.Equal(t, 1, wins, "exactly one review lands")
 	d, err := f.svc.GetDraft(ctx, f.owner, ds[0].ID)
 	require.NoError(t, err)
-	assert.NotEqual(t, campaign.StatusDraft, d.Status)
+	assert.NotEqual(t, campaign.DraftUnreviewed, d.Status)
+}
+
+// TestConstructorsRequireEveryStore: a missing store is an error naming
+// it, not a nil-pointer panic at the first call.
+func TestConstructorsRequireEveryStore(t *testing.T) {
+	t.Parallel()
+	db := dbtest.SQLite(t)
+	full := bunstore.NewCampaignStores(db)
+	for name, stores := range map[string]campaign.Stores{
+		"campaign": {Prospects: full.Prospects, Drafts: full.Drafts},
+		"prospect": {Campaigns: full.Campaigns, Drafts: full.Drafts},
+		"draft":    {Campaigns: full.Campaigns, Prospects: full.Prospects},
+	} {
+		svc, err := campaign.NewService(campaign.Config{}, stores)
+		assert.Nil(t, svc)
+		assert.ErrorContains(t, err, "no "+name+" store")
+		crew, err := campaign.NewCrewService(campaign.CrewConfig{}, stores)
+		assert.Nil(t, crew)
+		assert.ErrorContains(t, err, "no "+name+" store")
+	}
+	_, err := campaign.NewService(campaign.Config{}, campaign.Stores{})
+	assert.ErrorContains(t, err, "no campaign store\nno prospect store\nno draft store")
+	_, err = campaign.NewService(campaign.Config{}, full)
+	require.NoError(t, err)
+	_, err = campaign.NewCrewService(campaign.CrewConfig{}, full)
+	require.NoError(t, err)
 }

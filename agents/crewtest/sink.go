@@ -2,6 +2,7 @@ package crewtest
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -12,14 +13,17 @@ import (
 
 // Sink is an in-memory agents.Sink (and agents.DraftCounter) that keys
 // prospects by campaign and canonical URL and drafts by prospect, and
-// counts every write so tests can prove idempotence.
+// counts every write so tests can prove idempotence. It gives each
+// prospect an id ("p1", "p2", ...) and refuses a draft whose ProspectID
+// is not the id of its prospect.
 type Sink struct {
 	mu        sync.Mutex
-	prospects map[[2]string]agents.ProspectResult
+	prospects map[[2]string]agents.ProspectResult // ProspectID set
 	drafts    map[[2]string]draft
 	order     []([2]string) // draft keys in creation order
 	writes    int
 	pWrites   int
+	ids       int // prospect ids given so far
 	dWrites   int
 	now       func() time.Time
 }
@@ -39,26 +43,37 @@ func NewSink() *Sink {
 	return &Sink{prospects: map[[2]string]agents.ProspectResult{}, drafts: map[[2]string]draft{}, now: time.Now}
 }
 
-// SaveProspect upserts p; created is true the first time.
-func (s *Sink) SaveProspect(_ context.Context, p agents.ProspectResult) (bool, error) {
+// SaveProspect upserts p and returns its id; created is true the first
+// time.
+func (s *Sink) SaveProspect(_ context.Context, p agents.ProspectResult) (string, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.writes++
 	s.pWrites++
 	k := [2]string{p.CampaignID, p.Key()}
-	_, had := s.prospects[k]
+	old, had := s.prospects[k]
+	if had {
+		p.ProspectID = old.ProspectID
+	} else {
+		s.ids++
+		p.ProspectID = fmt.Sprintf("p%d", s.ids)
+	}
 	p.Text = "" // like a store would, keep no more than the record needs here
 	s.prospects[k] = p
-	return !had, nil
+	return p.ProspectID, !had, nil
 }
 
-// SaveDraft upserts d; created is true the first time.
+// SaveDraft upserts d; created is true the first time. A d.ProspectID
+// that is not the id of the prospect d.ProspectKey is an error.
 func (s *Sink) SaveDraft(_ context.Context, d agents.DraftResult) (bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.writes++
 	s.dWrites++
 	k := [2]string{d.CampaignID, d.ProspectKey}
+	if p, ok := s.prospects[k]; d.ProspectID != "" && (!ok || p.ProspectID != d.ProspectID) {
+		return false, fmt.Errorf("crewtest sink: draft for %s names prospect %q, which is not its prospect's id", d.ProspectKey, d.ProspectID)
+	}
 	old, had := s.drafts[k]
 	created := s.now()
 	if had {

@@ -192,9 +192,9 @@ type deadSink struct {
 	k     *killSwitch
 }
 
-func (s deadSink) SaveProspect(ctx context.Context, p agents.ProspectResult) (bool, error) {
+func (s deadSink) SaveProspect(ctx context.Context, p agents.ProspectResult) (string, bool, error) {
 	if err := s.k.gate(); err != nil {
-		return false, err
+		return "", false, err
 	}
 	return s.inner.SaveProspect(ctx, p)
 }

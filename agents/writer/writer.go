@@ -121,10 +121,11 @@ func (w *Writer) request(b agents.Brief, p agents.ProspectResult, n int, feedbac
 		Keywords: b.Keywords, Tone: b.Tone, Language: agents.DraftLanguage(b, p), Guidelines: b.Guidelines,
 		AllowLinks: b.AllowLinks, Feedback: feedback, Attempt: n,
 	}
+	system, user := agents.CommentPrompt(pc)
 	return agents.GenerateRequest{
 		Model:       w.cfg.Model,
-		System:      systemPrompt(b, pc.Language),
-		Messages:    []agents.Message{{Role: agents.RoleUser, Content: userPrompt(pc)}},
+		System:      system,
+		Messages:    []agents.Message{{Role: agents.RoleUser, Content: user}},
 		MaxTokens:   w.cfg.MaxTokens,
 		Temperature: w.cfg.Temperature,
 		Purpose:     agents.PurposeComment,

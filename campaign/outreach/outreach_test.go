@@ -26,6 +26,7 @@ import (
 type world struct {
 	db        *bun.DB
 	campaigns *campaign.Service
+	crew      *campaign.CrewService
 	runs      *outreach.Runs
 	queue     *riverjob.Queue
 	events    *agents.Recorder
@@ -34,12 +35,15 @@ type world struct {
 // newWorld wires the real crew, stores and River queue on db.
 func newWorld(t *testing.T, db *bun.DB, newQueue func(*agents.Runner) (*riverjob.Queue, error)) *world {
 	t.Helper()
-	campaigns := campaign.NewService(campaign.Config{}, bunstore.NewCampaigns(db), bunstore.NewProspects(db), bunstore.NewDrafts(db))
+	campaigns, err := campaign.NewService(campaign.Config{}, bunstore.NewCampaignStores(db))
+	require.NoError(t, err)
+	crewSide, err := campaign.NewCrewService(campaign.CrewConfig{}, bunstore.NewCampaignStores(db))
+	require.NoError(t, err)
 	fetcher, err := web.NewFetcher(web.Config{AllowPrivate: true, PerHostDelay: web.NoDelay, Timeout: 3 * time.Second})
 	require.NoError(t, err)
 	llm, err := offline.New(offline.Config{})
 	require.NoError(t, err)
-	members, err := crewtest.Outreach(fetcher, llm, outreach.NewSink(campaigns))
+	members, err := crewtest.Outreach(fetcher, llm, outreach.NewSink(crewSide))
 	require.NoError(t, err)
 	crew, err := agents.OutreachCrew(members)
 	require.NoError(t, err)
@@ -48,7 +52,7 @@ func newWorld(t *testing.T, db *bun.DB, newQueue func(*agents.Runner) (*riverjob
 	require.NoError(t, err)
 	q, err := newQueue(runner)
 	require.NoError(t, err)
-	return &world{db: db, campaigns: campaigns, runs: outreach.NewRuns(campaigns, bunstore.NewRuns(db), q), queue: q, events: events}
+	return &world{db: db, campaigns: campaigns, crew: crewSide, runs: outreach.NewRuns(campaigns, bunstore.NewRuns(db), q), queue: q, events: events}
 }
 
 func sqliteWorld(t *testing.T) *world {
@@ -135,7 +139,7 @@ func TestRunOfCampaignEndToEnd(t *testing.T) {
 		for _, d := range drafts.Items {
 			assert.False(t, seen[d.ProspectID], "one draft per prospect")
 			seen[d.ProspectID] = true
-			p, err := w.campaigns.ProspectByID(ctx, d.ProspectID)
+			p, err := w.crew.ProspectByID(ctx, d.ProspectID)
 			require.NoError(t, err)
 			res := reviewer.Review(reviewer.Config{}, d.Body, reviewer.PostInput{Title: p.Title, Text: p.Text, Keywords: c.Keywords}, nil)
 			assert.NotContains(t, res.Flags, reviewer.FlagNoPostReference, "draft %q names nothing of %s", d.Body, p.URL)
@@ -208,7 +212,7 @@ func TestRunAccessRules(t *testing.T) {
 		require.NoError(t, err)
 		require.Len(t, page.Items, 1)
 
-		archived := campaign.StatusArchived
+		archived := campaign.CampaignArchived
 		_, err = w.campaigns.Update(ctx, owner, c.ID, campaign.PatchInput{Status: &archived})
 		require.NoError(t, err)
 		_, err = w.runs.Start(ctx, owner, c.ID)

@@ -42,7 +42,7 @@ func (r *Runs) Start(ctx context.Context, p *auth.Principal, campaignID string) 
 	if err != nil {
 		return nil, err
 	}
-	if c.Status == campaign.StatusArchived {
+	if c.Status == campaign.CampaignArchived {
 		return nil, ErrCampaignArchived
 	}
 	run, err := r.queue.Submit(ctx, BriefOf(c))

@@ -10,10 +10,10 @@ import (
 )
 
 // Sink is the crew's agents.Sink (and agents.DraftCounter) over the
-// campaign service: prospects keyed by campaign and canonical URL, one
-// draft per prospect, never overwriting a draft a person touched.
+// campaign crew service: prospects keyed by campaign and canonical URL,
+// one draft per prospect, never overwriting a draft a person touched.
 type Sink struct {
-	campaigns *campaign.Service
+	campaigns *campaign.CrewService
 }
 
 var (
@@ -22,11 +22,12 @@ var (
 )
 
 // NewSink returns a Sink writing through svc.
-func NewSink(svc *campaign.Service) *Sink { return &Sink{campaigns: svc} }
+func NewSink(svc *campaign.CrewService) *Sink { return &Sink{campaigns: svc} }
 
-// SaveProspect upserts the post as a prospect of its campaign.
-func (s *Sink) SaveProspect(ctx context.Context, p agents.ProspectResult) (bool, error) {
-	_, created, err := s.campaigns.SaveProspect(ctx, campaign.Prospect{
+// SaveProspect upserts the post as a prospect of its campaign and returns
+// the prospect's id.
+func (s *Sink) SaveProspect(ctx context.Context, p agents.ProspectResult) (string, bool, error) {
+	saved, created, err := s.campaigns.SaveProspect(ctx, campaign.Prospect{
 		CampaignID:      p.CampaignID,
 		URL:             p.URL,
 		CanonicalURL:    p.Key(),
@@ -43,20 +44,25 @@ func (s *Sink) SaveProspect(ctx context.Context, p agents.ProspectResult) (bool,
 		Dir:             p.Dir,
 	})
 	if err != nil {
-		return false, fmt.Errorf("save prospect %s: %w", p.Key(), err)
+		return "", false, fmt.Errorf("save prospect %s: %w", p.Key(), err)
 	}
-	return created, nil
+	return saved.ID, created, nil
 }
 
-// SaveDraft stores the draft of the prospect whose canonical URL is
-// d.ProspectKey.
+// SaveDraft stores the draft of the prospect d.ProspectID. A draft
+// without it (from a run checkpointed before prospects carried their id)
+// is for the campaign's prospect whose canonical URL is d.ProspectKey.
 func (s *Sink) SaveDraft(ctx context.Context, d agents.DraftResult) (bool, error) {
-	pr, err := s.campaigns.ProspectByURL(ctx, d.CampaignID, d.ProspectKey)
-	if err != nil {
-		return false, fmt.Errorf("save draft: %w", err)
+	prospectID := d.ProspectID
+	if prospectID == "" {
+		pr, err := s.campaigns.ProspectByURL(ctx, d.CampaignID, d.ProspectKey)
+		if err != nil {
+			return false, fmt.Errorf("save draft: %w", err)
+		}
+		prospectID = pr.ID
 	}
 	_, outcome, err := s.campaigns.SaveDraft(ctx, campaign.DraftInput{
-		CampaignID: d.CampaignID, ProspectID: pr.ID, Body: d.Body, Score: d.Score, Flags: d.Flags,
+		CampaignID: d.CampaignID, ProspectID: prospectID, Body: d.Body, Score: d.Score, Flags: d.Flags,
 	})
 	if err != nil {
 		return false, fmt.Errorf("save draft for %s: %w", d.ProspectKey, err)

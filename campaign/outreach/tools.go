@@ -21,6 +21,11 @@ var ErrTooSlow = errors.New("the agents did not finish in time")
 // DefaultToolTimeout bounds one synchronous research or comment call.
 const DefaultToolTimeout = 60 * time.Second
 
+// DefaultResearchResults is how many posts an ad hoc research returns at
+// most when ResearchInput.MaxResults is zero (POST /api/agents/research's
+// max_results default). A campaign run keeps agents.DefaultMaxProspects.
+const DefaultResearchResults = 20
+
 // Tools runs the crew's members once, synchronously, saving nothing.
 type Tools struct {
 	researcher agents.Researcher
@@ -41,13 +46,16 @@ func NewTools(researcher agents.Researcher, analyst agents.Analyst, writer agent
 type ResearchInput struct {
 	Keywords   []string
 	SeedURLs   []string
-	MaxResults int
+	MaxResults int // 0 means DefaultResearchResults
 }
 
 // Research finds, reads and scores posts for the keywords, best first.
 func (t *Tools) Research(ctx context.Context, ownerID string, in ResearchInput) ([]agents.ProspectResult, error) {
 	ctx, cancel := context.WithTimeout(ctx, t.timeout)
 	defer cancel()
+	if in.MaxResults <= 0 {
+		in.MaxResults = DefaultResearchResults
+	}
 	brief := agents.Brief{CampaignID: "adhoc", OwnerID: ownerID, Keywords: in.Keywords, SeedURLs: in.SeedURLs, MaxProspects: in.MaxResults}
 	var mu sync.Mutex
 	var cands []agents.Candidate

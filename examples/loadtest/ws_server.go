@@ -94,7 +94,10 @@ func wsServe(ctx context.Context, in io.Reader, out io.Writer, profile string) e
 	if err != nil {
 		return err
 	}
-	camps := campaign.NewService(campaign.Config{}, bunstore.NewCampaigns(db), bunstore.NewProspects(db), bunstore.NewDrafts(db))
+	camps, err := campaign.NewService(campaign.Config{}, bunstore.NewCampaignStores(db))
+	if err != nil {
+		return err
+	}
 	logger := slog.New(slog.DiscardHandler)
 	bus := eventbus.NewLocal()
 	log := bunstore.NewEvents(db)

@@ -122,7 +122,7 @@ func newCampaignRow(c *campaign.Campaign) (*campaignRow, error) {
 		Keywords: kw, SeedURLs: seeds, Topics: topics,
 		Language: c.Language, Tone: c.Tone, MaxProspects: c.MaxProspects,
 		CommentGuidelines: c.CommentGuidelines, AllowLinks: c.AllowLinks,
-		DailyDraftLimit: c.DailyDraftLimit, Status: c.Status,
+		DailyDraftLimit: c.DailyDraftLimit, Status: string(c.Status),
 		CreatedAt: dbTime(c.CreatedAt), UpdatedAt: dbTime(c.UpdatedAt),
 	}, nil
 }
@@ -145,7 +145,7 @@ func (r *campaignRow) campaign() (*campaign.Campaign, error) {
 		Keywords: kw, SeedURLs: seeds, Topics: topics,
 		Language: r.Language, Tone: r.Tone, MaxProspects: r.MaxProspects,
 		CommentGuidelines: r.CommentGuidelines, AllowLinks: r.AllowLinks,
-		DailyDraftLimit: r.DailyDraftLimit, Status: r.Status,
+		DailyDraftLimit: r.DailyDraftLimit, Status: campaign.CampaignStatus(r.Status),
 		CreatedAt: dbTime(r.CreatedAt), UpdatedAt: dbTime(r.UpdatedAt),
 	}, nil
 }
@@ -214,7 +214,7 @@ func (r *draftRow) draft() (*campaign.Draft, error) {
 	}
 	return &campaign.Draft{
 		ID: r.ID, CampaignID: r.CampaignID, ProspectID: r.ProspectID,
-		Body: r.Body, Status: campaign.Status(r.Status), Score: r.Score, Flags: flags,
+		Body: r.Body, Status: campaign.DraftStatus(r.Status), Score: r.Score, Flags: flags,
 		ReviewedBy: r.ReviewedBy, ReviewedAt: utcPtr(r.ReviewedAt), RejectReason: r.RejectReason,
 		Edits: edits, CreatedAt: dbTime(r.CreatedAt), UpdatedAt: dbTime(r.UpdatedAt),
 	}, nil

@@ -31,7 +31,7 @@ func TestCampaignListsUseIndexes(t *testing.T) {
 	_, _ = campaigns.List(ctx, "owner", auth.ListParams{Limit: 2, Cursor: cur("c1:")})
 	_, _ = campaigns.List(ctx, "", auth.ListParams{Limit: 2, Cursor: cur("c1:")})
 	_, _ = prospects.List(ctx, "c", auth.ListParams{Limit: 2, Cursor: cur("p1:")})
-	_, _ = drafts.List(ctx, "c", campaign.StatusApproved, auth.ListParams{Limit: 2, Cursor: cur("d1:")})
+	_, _ = drafts.List(ctx, "c", campaign.DraftApproved, auth.ListParams{Limit: 2, Cursor: cur("d1:")})
 	_, _ = drafts.List(ctx, "c", "", auth.ListParams{Limit: 2, Cursor: cur("d1:")})
 	_, _ = drafts.Others(ctx, "c", "p")
 	_, _ = drafts.CountSince(ctx, "c", time.Now())

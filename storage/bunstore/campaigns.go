@@ -22,6 +22,12 @@ var _ campaign.CampaignStore = (*Campaigns)(nil)
 // NewCampaigns returns a CampaignStore over db, a *bun.DB or a bun.Tx.
 func NewCampaigns(db bun.IDB) *Campaigns { return &Campaigns{db: db} }
 
+// NewCampaignStores returns the campaign, prospect and draft stores over
+// db, as the campaign services take them.
+func NewCampaignStores(db bun.IDB) campaign.Stores {
+	return campaign.Stores{Campaigns: NewCampaigns(db), Prospects: NewProspects(db), Drafts: NewDrafts(db)}
+}
+
 // Create inserts c; a duplicate ID is storage.ErrConflict.
 func (s *Campaigns) Create(ctx context.Context, c *campaign.Campaign) error {
 	row, err := newCampaignRow(c)

@@ -41,7 +41,7 @@ func (s *Drafts) Upsert(ctx context.Context, d *campaign.Draft) (*campaign.Draft
 		Set("score = EXCLUDED.score").
 		Set("flags = EXCLUDED.flags").
 		Set("updated_at = EXCLUDED.updated_at").
-		Where("d.status = ?", string(campaign.StatusDraft)).
+		Where("d.status = ?", string(campaign.DraftUnreviewed)).
 		Where("d.edit_count = 0").
 		Returning("*").
 		Scan(ctx)
@@ -77,7 +77,7 @@ func (s *Drafts) Get(ctx context.Context, id string) (*campaign.Draft, error) {
 
 // List returns the campaign's drafts by ascending ID, only those with
 // status unless it is empty, p.Limit at a time (default 50, at most 1000).
-func (s *Drafts) List(ctx context.Context, campaignID string, status campaign.Status, p auth.ListParams) (auth.Page[campaign.Draft], error) {
+func (s *Drafts) List(ctx context.Context, campaignID string, status campaign.DraftStatus, p auth.ListParams) (auth.Page[campaign.Draft], error) {
 	var page auth.Page[campaign.Draft]
 	after, err := decodeCursor(draftCursorTag, p.Cursor)
 	if err != nil {
@@ -196,7 +196,7 @@ func (s *Drafts) ListApproved(ctx context.Context, campaignID string) ([]campaig
 		ColumnExpr("d.id AS draft_id, d.body, p.url AS post_url, p.title AS post_title, p.site").
 		ColumnExpr("d.reviewed_at AS approved_at, COALESCE(d.reviewed_by, '') AS reviewed_by").
 		Where("d.campaign_id = ?", campaignID).
-		Where("d.status = ?", string(campaign.StatusApproved)).
+		Where("d.status = ?", string(campaign.DraftApproved)).
 		OrderExpr("d.reviewed_at ASC, d.id ASC").
 		Scan(ctx, &rows); err != nil {
 		return nil, fmt.Errorf("list approved drafts of campaign %s: %w", campaignID, mapErr(err))

@@ -14,8 +14,14 @@ const (
 	sqliteConstraintUnique     = 2067 // SQLITE_CONSTRAINT_UNIQUE
 )
 
-// pgUniqueViolation is PostgreSQL's SQLSTATE for a unique violation.
-const pgUniqueViolation = "23505"
+// SQLite's extended result code for a foreign-key violation.
+const sqliteConstraintForeignKey = 787 // SQLITE_CONSTRAINT_FOREIGNKEY
+
+// PostgreSQL's SQLSTATEs for a unique and a foreign-key violation.
+const (
+	pgUniqueViolation     = "23505"
+	pgForeignKeyViolation = "23503"
+)
 
 // sqliteError is implemented by modernc.org/sqlite's *Error; matching the
 // method keeps this package free of driver imports.
@@ -57,4 +63,27 @@ func isUniqueViolation(err error) bool {
 		return pe.SQLState() == pgUniqueViolation
 	}
 	return false
+}
+
+// isForeignKeyViolation reports whether err is a foreign-key violation
+// from SQLite or PostgreSQL: a row named a parent that does not exist.
+func isForeignKeyViolation(err error) bool {
+	if se, ok := errors.AsType[sqliteError](err); ok {
+		return se.Code() == sqliteConstraintForeignKey
+	}
+	if pe, ok := errors.AsType[pgError](err); ok {
+		return pe.SQLState() == pgForeignKeyViolation
+	}
+	return false
+}
+
+// mapMissingParent is mapErr, except that a foreign-key violation (the
+// row's parent does not exist) is storage.ErrNotFound, still wrapping the
+// driver's error for its detail. Writes whose port reports an unknown
+// parent as not found use it.
+func mapMissingParent(err error) error {
+	if err != nil && isForeignKeyViolation(err) {
+		return fmt.Errorf("%w: %w", storage.ErrNotFound, err)
+	}
+	return mapErr(err)
 }

@@ -25,7 +25,8 @@ func NewProspects(db bun.IDB) *Prospects { return &Prospects{db: db} }
 // canonical URL in one INSERT ... ON CONFLICT DO UPDATE ... RETURNING
 // statement, which the database makes atomic under concurrent calls. The
 // returned row keeps its first ID and CreatedAt; it is new exactly when
-// its ID is p.ID.
+// its ID is p.ID. An unknown campaign fails the campaign_id foreign key,
+// which is storage.ErrNotFound.
 func (s *Prospects) Upsert(ctx context.Context, p *campaign.Prospect) (*campaign.Prospect, bool, error) {
 	row := newProspectRow(p)
 	err := s.db.NewInsert().Model(row).
@@ -47,7 +48,7 @@ func (s *Prospects) Upsert(ctx context.Context, p *campaign.Prospect) (*campaign
 		Returning("*").
 		Scan(ctx)
 	if err != nil {
-		return nil, false, fmt.Errorf("upsert prospect %s: %w", p.CanonicalURL, mapErr(err))
+		return nil, false, fmt.Errorf("upsert prospect %s: %w", p.CanonicalURL, mapMissingParent(err))
 	}
 	return row.prospect(), row.ID == p.ID, nil
 }

@@ -40,7 +40,7 @@ func testCampaignCRUD(t *testing.T, s CampaignStores) {
 	later := now().Add(time.Minute)
 	name := "Renamed ✓"
 	kw := []string{"bun", "River"}
-	status := campaign.StatusArchived
+	status := campaign.CampaignArchived
 	updated, err := s.Campaigns.Update(ctx, c.ID, func(c *campaign.Campaign) error {
 		return c.Patch(campaign.PatchInput{Name: &name, Keywords: &kw, Status: &status}, later)
 	})

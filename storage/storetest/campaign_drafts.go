@@ -39,7 +39,7 @@ func testDraftRoundTrip(t *testing.T, s CampaignStores) {
 	require.NoError(t, err)
 	want := *d
 	want.Edits = []campaign.Edit{{At: t1, By: owner, Body: d.Body}}
-	want.Body, want.Status, want.RejectReason = "An edited body.", campaign.StatusRejected, "too vague"
+	want.Body, want.Status, want.RejectReason = "An edited body.", campaign.DraftRejected, "too vague"
 	want.ReviewedBy, want.ReviewedAt, want.UpdatedAt = &reviewer.ID, &t2, t2
 	assertDraft(t, &want, updated)
 	got, err := s.Drafts.Get(ctx, d.ID)
@@ -74,11 +74,11 @@ func testDraftUpsertKeepsReviewed(t *testing.T, s CampaignStores) {
 	ctx := t.Context()
 	c := createCampaign(t, s)
 	reviewer := createUser(t, s.Users)
-	for _, status := range []campaign.Status{campaign.StatusApproved, campaign.StatusRejected} {
+	for _, status := range []campaign.DraftStatus{campaign.DraftApproved, campaign.DraftRejected} {
 		p := createProspect(t, s, c.ID, "reviewed-"+string(status))
 		d := createDraft(t, s, p, "Reviewed body.")
 		reviewed, err := s.Drafts.Update(ctx, d.ID, func(d *campaign.Draft) error {
-			if status == campaign.StatusApproved {
+			if status == campaign.DraftApproved {
 				return d.Approve(reviewer.ID, now())
 			}
 			return d.Reject(reviewer.ID, "no", now())
@@ -187,7 +187,7 @@ func testDraftUpsertRacesReview(t *testing.T, s CampaignStores) {
 	require.NoError(t, approveErr)
 	got, err := s.Drafts.Get(ctx, d.ID)
 	require.NoError(t, err)
-	assert.Equal(t, campaign.StatusApproved, got.Status)
+	assert.Equal(t, campaign.DraftApproved, got.Status)
 	assert.Equal(t, approved.Body, got.Body, "no rewrite lands after the approval")
 }
 
@@ -200,7 +200,7 @@ func testDraftUpdateErrorRollsBack(t *testing.T, s CampaignStores) {
 	boom := errors.New("boom")
 	_, err := s.Drafts.Update(ctx, d.ID, func(d *campaign.Draft) error {
 		d.Body = "changed"
-		d.Status = campaign.StatusApproved
+		d.Status = campaign.DraftApproved
 		return boom
 	})
 	assert.ErrorIs(t, err, boom)
@@ -217,7 +217,7 @@ func testDraftUpdateErrorRollsBack(t *testing.T, s CampaignStores) {
 	assert.ErrorIs(t, err, campaign.ErrNotEditable)
 	got, err = s.Drafts.Get(ctx, d.ID)
 	require.NoError(t, err)
-	assert.Equal(t, campaign.StatusApproved, got.Status)
+	assert.Equal(t, campaign.DraftApproved, got.Status)
 	assert.Equal(t, "Unchanged body.", got.Body)
 }
 
@@ -225,15 +225,15 @@ func testDraftListStatusFilter(t *testing.T, s CampaignStores) {
 	ctx := t.Context()
 	c := createCampaign(t, s)
 	reviewer := createUser(t, s.Users)
-	byStatus := map[campaign.Status][]string{}
+	byStatus := map[campaign.DraftStatus][]string{}
 	var all []string
 	for i := range 9 {
 		p := createProspect(t, s, c.ID, fmt.Sprintf("filter-%d", i))
 		d := createDraft(t, s, p, fmt.Sprintf("Draft %d.", i))
-		status := []campaign.Status{campaign.StatusDraft, campaign.StatusApproved, campaign.StatusRejected}[i%3]
-		if status != campaign.StatusDraft {
+		status := []campaign.DraftStatus{campaign.DraftUnreviewed, campaign.DraftApproved, campaign.DraftRejected}[i%3]
+		if status != campaign.DraftUnreviewed {
 			_, err := s.Drafts.Update(ctx, d.ID, func(d *campaign.Draft) error {
-				if status == campaign.StatusApproved {
+				if status == campaign.DraftApproved {
 					return d.Approve(reviewer.ID, now())
 				}
 				return d.Reject(reviewer.ID, "", now())
@@ -243,7 +243,7 @@ func testDraftListStatusFilter(t *testing.T, s CampaignStores) {
 		byStatus[status] = append(byStatus[status], d.ID)
 		all = append(all, d.ID)
 	}
-	list := func(status campaign.Status, limit int) []string {
+	list := func(status campaign.DraftStatus, limit int) []string {
 		return pageThrough(t, limit, func(d campaign.Draft) string { return d.ID },
 			func(lp auth.ListParams) (auth.Page[campaign.Draft], error) {
 				return s.Drafts.List(ctx, c.ID, status, lp)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/kpbot/kpbot/auth"
 	"github.com/kpbot/kpbot/campaign"
+	"github.com/kpbot/kpbot/storage"
 )
 
 func testProspectRoundTrip(t *testing.T, s CampaignStores) {
@@ -35,6 +36,22 @@ func testProspectRoundTrip(t *testing.T, s CampaignStores) {
 	got, err = s.Prospects.Get(ctx, bare.ID)
 	require.NoError(t, err)
 	assertProspect(t, bare, got, true)
+}
+
+// testProspectUpsertUnknownCampaign: a prospect of a campaign that does
+// not exist (or no longer does) is storage.ErrNotFound, reported by the
+// write itself, and nothing is stored.
+func testProspectUpsertUnknownCampaign(t *testing.T, s CampaignStores) {
+	ctx := t.Context()
+	gone := createCampaign(t, s)
+	require.NoError(t, s.Campaigns.Delete(ctx, gone.ID))
+	p := newProspect(gone.ID, "blog.example.test", "orphan")
+	_, _, err := s.Prospects.Upsert(ctx, p)
+	require.ErrorIs(t, err, storage.ErrNotFound)
+	_, err = s.Prospects.Get(ctx, p.ID)
+	require.ErrorIs(t, err, storage.ErrNotFound)
+	_, err = s.Prospects.ByCanonicalURL(ctx, gone.ID, p.CanonicalURL)
+	require.ErrorIs(t, err, storage.ErrNotFound)
 }
 
 func testProspectUpsertIdempotent(t *testing.T, s CampaignStores) {

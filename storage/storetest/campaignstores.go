@@ -41,6 +41,7 @@ func TestCampaignStores(t *testing.T, newStores func(t *testing.T) CampaignStore
 		{"ProspectRoundTrip", testProspectRoundTrip},
 		{"ProspectUpsertIdempotent", testProspectUpsertIdempotent},
 		{"ProspectUpsertConcurrent", testProspectUpsertConcurrent},
+		{"ProspectUpsertUnknownCampaign", testProspectUpsertUnknownCampaign},
 		{"ProspectListPaging", testProspectListPaging},
 		{"DraftRoundTrip", testDraftRoundTrip},
 		{"DraftUpsertReplacesUnreviewed", testDraftUpsertReplacesUnreviewed},
@@ -129,7 +130,7 @@ func newDraft(p *campaign.Prospect, body string) *campaign.Draft {
 	at := now()
 	return &campaign.Draft{
 		ID: newID(), CampaignID: p.CampaignID, ProspectID: p.ID,
-		Body: body, Status: campaign.StatusDraft, Score: 80,
+		Body: body, Status: campaign.DraftUnreviewed, Score: 80,
 		Flags: []string{"specific"}, CreatedAt: at, UpdatedAt: at,
 	}
 }

@@ -156,7 +156,7 @@ func (s *Server) registerCampaignCRUD() {
 			Name: b.Name, Keywords: b.Keywords, SeedURLs: b.SeedURLs, Topics: b.Topics,
 			Language: b.Language, Tone: b.Tone, MaxProspects: b.MaxProspects,
 			CommentGuidelines: b.CommentGuidelines, AllowLinks: b.AllowLinks,
-			DailyDraftLimit: b.DailyDraftLimit, Status: b.Status,
+			DailyDraftLimit: b.DailyDraftLimit, Status: campaignStatus(b.Status),
 		})
 		if err != nil {
 			return nil, s.Error(ctx, err)
@@ -178,4 +178,13 @@ func (s *Server) registerCampaignCRUD() {
 		}
 		return &noContent{}, nil
 	})
+}
+
+// campaignStatus is a PATCH's status as the domain's type; nil stays nil.
+func campaignStatus(s *string) *campaign.CampaignStatus {
+	if s == nil {
+		return nil
+	}
+	st := campaign.CampaignStatus(*s)
+	return &st
 }

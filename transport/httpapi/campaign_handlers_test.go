@@ -344,10 +344,10 @@ func TestDeleteCampaignCascades(t *testing.T) {
 		}
 		// The rows are gone from the stores, not just hidden.
 		for _, pr := range prospects {
-			_, err := e.camps.ProspectByID(t.Context(), pr["id"].(string))
+			_, err := e.crew.ProspectByID(t.Context(), pr["id"].(string))
 			assert.Error(t, err)
 		}
-		others, err := e.camps.OtherDrafts(t.Context(), id, "")
+		others, err := e.crew.OtherDrafts(t.Context(), id, "")
 		require.NoError(t, err)
 		assert.Empty(t, others)
 

@@ -57,7 +57,7 @@ func (e *testEnv) createCampaign(tok tokens, name string, keywords ...string) ma
 // seedProspect stores a prospect the way the crew does.
 func (e *testEnv) seedProspect(campaignID, url, title string) *campaign.Prospect {
 	e.t.Helper()
-	pr, created, err := e.camps.SaveProspect(context.Background(), campaign.Prospect{
+	pr, created, err := e.crew.SaveProspect(context.Background(), campaign.Prospect{
 		CampaignID: campaignID, URL: url, Site: "blog.example.com", Title: title, Author: "Ada",
 		Summary: "A post about " + title, Text: "Full text of " + title, Relevance: 0.75,
 		AcceptsComments: true, CommentSystem: campaign.CommentsWordPress, Language: "he", Dir: campaign.DirRTL,
@@ -79,7 +79,7 @@ func (e *testEnv) prospectInput(campaignID, url string, published *time.Time) ca
 // seedDraft stores a draft for a prospect the way the crew does.
 func (e *testEnv) seedDraft(campaignID, prospectID, body string) *campaign.Draft {
 	e.t.Helper()
-	d, outcome, err := e.camps.SaveDraft(context.Background(), campaign.DraftInput{
+	d, outcome, err := e.crew.SaveDraft(context.Background(), campaign.DraftInput{
 		CampaignID: campaignID, ProspectID: prospectID, Body: body, Score: 80, Flags: []string{"specific"},
 	})
 	require.NoError(e.t, err)

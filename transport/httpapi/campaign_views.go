@@ -32,7 +32,7 @@ func campaignResponse(c *campaign.Campaign) CampaignResponse {
 		Keywords: nonNil(c.Keywords), SeedURLs: nonNil(c.SeedURLs), Topics: nonNil(c.Topics),
 		Language: c.Language, Tone: c.Tone, MaxProspects: c.MaxProspects,
 		CommentGuidelines: c.CommentGuidelines, AllowLinks: c.AllowLinks,
-		DailyDraftLimit: c.DailyDraftLimit, Status: c.Status,
+		DailyDraftLimit: c.DailyDraftLimit, Status: string(c.Status),
 		CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(),
 	}
 }

@@ -55,7 +55,7 @@ func (s *Server) registerComments() {
 		Metadata:    campaignsMeta(),
 		Errors:      []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound},
 	}, func(ctx context.Context, in *listCommentsInput) (*commentListOutput, error) {
-		page, err := svc.ListDrafts(ctx, mustPrincipal(ctx), in.ID, campaign.Status(in.Status),
+		page, err := svc.ListDrafts(ctx, mustPrincipal(ctx), in.ID, campaign.DraftStatus(in.Status),
 			auth.ListParams{Limit: in.Limit, Cursor: in.Cursor})
 		if err != nil {
 			return nil, s.Error(ctx, err)

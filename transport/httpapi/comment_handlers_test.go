@@ -30,10 +30,10 @@ func TestListProspects(t *testing.T) {
 			want = append(want, pr.ID)
 		}
 		// One more with a publication date, found again (same canonical URL): updated, not duplicated.
-		pr, _, err := e.camps.SaveProspect(context.Background(), e.prospectInput(id, "https://blog.example.com/dated", &published))
+		pr, _, err := e.crew.SaveProspect(context.Background(), e.prospectInput(id, "https://blog.example.com/dated", &published))
 		require.NoError(t, err)
 		want = append(want, pr.ID)
-		_, created, err := e.camps.SaveProspect(context.Background(), e.prospectInput(id, "https://blog.example.com/dated", &published))
+		_, created, err := e.crew.SaveProspect(context.Background(), e.prospectInput(id, "https://blog.example.com/dated", &published))
 		require.NoError(t, err)
 		require.False(t, created)
 

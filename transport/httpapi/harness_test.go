@@ -57,7 +57,8 @@ type testEnv struct {
 	svc   *auth.Service
 	logs  *syncBuffer
 	clock *authtest.Clock
-	camps *campaign.Service // the campaign service, for seeding prospects and drafts
+	camps *campaign.Service     // the campaign service users call
+	crew  *campaign.CrewService // the crew's side of it, for seeding prospects and drafts
 }
 
 // syncBuffer is a log sink safe for concurrent handlers.
@@ -109,9 +110,11 @@ func newTestServer(t testing.TB, db *bun.DB, opts ...testOpt) *testEnv {
 	require.NoError(t, err)
 	setup.deps.Auth = svc
 	if setup.deps.Campaigns == nil {
-		setup.deps.Campaigns = campaign.NewService(campaign.Config{Now: clock.Now},
-			bunstore.NewCampaigns(db), bunstore.NewProspects(db), bunstore.NewDrafts(db))
+		setup.deps.Campaigns, err = campaign.NewService(campaign.Config{Now: clock.Now}, bunstore.NewCampaignStores(db))
+		require.NoError(t, err)
 	}
+	crew, err := campaign.NewCrewService(campaign.CrewConfig{Now: clock.Now}, bunstore.NewCampaignStores(db))
+	require.NoError(t, err)
 	srv, err := New(setup.cfg, setup.deps)
 	require.NoError(t, err)
 	if setup.register != nil {
@@ -124,7 +127,7 @@ func newTestServer(t testing.TB, db *bun.DB, opts ...testOpt) *testEnv {
 	ts.Config.ConnContext = ProblemConnContext
 	ts.Start()
 	t.Cleanup(ts.Close)
-	return &testEnv{t: t, srv: srv, ts: ts, svc: svc, logs: logs, clock: clock, camps: setup.deps.Campaigns}
+	return &testEnv{t: t, srv: srv, ts: ts, svc: svc, logs: logs, clock: clock, camps: setup.deps.Campaigns, crew: crew}
 }
 
 // resp is a finished response with its body read.

@@ -84,7 +84,7 @@ func TestProspectsSortFilterAndPage(t *testing.T) {
 		byID := map[string]seed{}
 		var found []string
 		for i, s := range seeds {
-			pr, _, err := e.camps.SaveProspect(t.Context(), campaign.Prospect{
+			pr, _, err := e.crew.SaveProspect(t.Context(), campaign.Prospect{
 				CampaignID: cid, URL: fmt.Sprintf("https://blog%d.example.com/post", i), Site: fmt.Sprintf("blog%d.example.com", i),
 				Title: s.title, Author: s.author, Summary: "s", Relevance: s.rel, PublishedAt: s.pub,
 				AcceptsComments: s.open, CommentSystem: campaign.CommentsNative,

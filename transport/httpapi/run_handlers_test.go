@@ -60,7 +60,10 @@ func (c *queueCanceller) CancelRun(ctx context.Context, runID string) error {
 // newCrewEnv builds the crew over db with a River queue made by newQueue.
 func newCrewEnv(t *testing.T, db *bun.DB, newQueue func(*agents.Runner, riverjob.Config) (*riverjob.Queue, error), o crewOpts) *crewEnv {
 	t.Helper()
-	camps := campaign.NewService(campaign.Config{}, bunstore.NewCampaigns(db), bunstore.NewProspects(db), bunstore.NewDrafts(db))
+	camps, err := campaign.NewService(campaign.Config{}, bunstore.NewCampaignStores(db))
+	require.NoError(t, err)
+	crewSide, err := campaign.NewCrewService(campaign.CrewConfig{}, bunstore.NewCampaignStores(db))
+	require.NoError(t, err)
 	fetcher, err := web.NewFetcher(web.Config{AllowPrivate: true, PerHostDelay: web.NoDelay, Timeout: 3 * time.Second})
 	require.NoError(t, err)
 	llm, err := offline.New(offline.Config{})
@@ -71,7 +74,7 @@ func newCrewEnv(t *testing.T, db *bun.DB, newQueue func(*agents.Runner, riverjob
 	require.NoError(t, err)
 	wr, err := writer.New(llm, writer.Config{})
 	require.NoError(t, err)
-	crew, err := agents.OutreachCrew(agents.Members{Researcher: res, Analyst: an, Writer: wr, Sink: outreach.NewSink(camps)})
+	crew, err := agents.OutreachCrew(agents.Members{Researcher: res, Analyst: an, Writer: wr, Sink: outreach.NewSink(crewSide), Model: offline.DefaultModel})
 	require.NoError(t, err)
 	runner, err := agents.NewRunner(crew, bunstore.NewRuns(db), agents.NewRecorder(), agents.RunnerConfig{CancelPollInterval: 100 * time.Millisecond})
 	require.NoError(t, err)
@@ -92,7 +95,7 @@ func newCrewEnv(t *testing.T, db *bun.DB, newQueue func(*agents.Runner, riverjob
 	env := newTestServer(t, db, append([]testOpt{func(s *testSetup) {
 		s.deps.Campaigns = camps
 		s.deps.Runs = outreach.NewRuns(camps, bunstore.NewRuns(db), q)
-		s.deps.AgentList = agents.RegisteredAgents(offline.DefaultModel)
+		s.deps.AgentList = crew.Agents()
 		s.deps.Agents = outreach.NewTools(res, an, wr, 20*time.Second)
 	}}, o.extra...)...)
 	return &crewEnv{testEnv: env, queue: q, db: db}
@@ -200,7 +203,7 @@ func TestCrewRunEndToEnd(t *testing.T) {
 		comments := e.do("GET", "/api/campaigns/"+cid+"/comments?status=draft&limit=200", nil, bearer(owner.AccessToken)).page(t)
 		require.NotEmpty(t, comments.Items)
 		for _, c := range comments.Items {
-			pr, err := e.camps.ProspectByID(t.Context(), c["prospect_id"].(string))
+			pr, err := e.crew.ProspectByID(t.Context(), c["prospect_id"].(string))
 			require.NoError(t, err)
 			res := reviewer.Review(reviewer.Config{}, c["body"].(string), reviewer.PostInput{Title: pr.Title, Text: pr.Text}, nil)
 			assert.NotContains(t, res.Flags, reviewer.FlagNoPostReference, "draft %q names nothing of %s", c["body"], pr.URL)
@@ -269,12 +272,21 @@ func TestAgentEndpoints(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.status)
 	items := r.json(t)["items"].([]any)
 	require.Len(t, items, 4)
+	var names []string
 	for _, it := range items {
 		a := it.(map[string]any)
 		for _, k := range []string{"name", "role", "goal", "tools"} {
 			assert.NotEmpty(t, a[k], "agent %v lacks %s", a["name"], k)
 		}
+		names = append(names, a["name"].(string))
+		if a["name"] == agents.AgentCommentWriter {
+			assert.Equal(t, offline.DefaultModel, a["model"], "the writer shows the crew's model")
+		} else {
+			assert.Nil(t, a["model"], "only the writer uses a model")
+		}
 	}
+	assert.Equal(t, []string{agents.AgentBlogResearcher, agents.AgentContentAnalyst, agents.AgentCommentWriter, agents.AgentQualityReviewer}, names,
+		"the crew's agents in the order they work")
 	requireProblem(t, e.do("GET", "/api/agents", nil), http.StatusUnauthorized)
 
 	post := corpus.Posts()[0]

@@ -121,7 +121,7 @@ type chatResponse struct {
 
 // Generate sends req as one chat completion, retrying transient failures.
 // When req has no Messages but a Post, the prompt is built with
-// CommentPrompt. Errors: *APIError for a non-2xx answer (a final 429 also
+// agents.CommentPrompt. Errors: *APIError for a non-2xx answer (a final 429 also
 // matches agents.ErrRateLimited), ErrBadResponse for an unusable 200, or
 // the context's error.
 func (c *Client) Generate(ctx context.Context, req agents.GenerateRequest) (agents.GenerateResponse, error) {
@@ -174,7 +174,7 @@ func (c *Client) requestBody(req agents.GenerateRequest) ([]byte, error) {
 	}
 	system, msgs := req.System, req.Messages
 	if len(msgs) == 0 && req.Post != nil {
-		s, user := CommentPrompt(req.Post)
+		s, user := agents.CommentPrompt(req.Post)
 		if system == "" {
 			system = s
 		}

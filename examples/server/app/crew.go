@@ -29,21 +29,28 @@ import (
 // CrewSet provides campaigns, the agent crew, its durable queue and the
 // event log the runs write to.
 var CrewSet = wire.NewSet(
-	ProvideCampaigns, ProvideFetcher, ProvideLLM, ProvideSearcher,
+	ProvideCampaignStores, ProvideCampaigns, ProvideCrewCampaigns, ProvideFetcher, ProvideLLM, ProvideSearcher,
 	ProvideMembers, ProvideRunStore, ProvideRunner, ProvideQueue, ProvideEvents,
 	ProvideRuns, ProvideTools, ProvideAgentList, ProvideRegistry, ProvideCrewMetrics,
 )
 
-// ProvideCampaigns builds the campaign service over the bun stores; a
-// review publishes comment.reviewed and notifies the campaign's owner
+// ProvideCampaignStores are the bun campaign, prospect and draft stores.
+func ProvideCampaignStores(d *Database) campaign.Stores { return bunstore.NewCampaignStores(d.Bun) }
+
+// ProvideCampaigns builds the campaign service users call; a review
+// publishes comment.reviewed and notifies the campaign's owner
 // (notify.ReviewNotifier).
-func ProvideCampaigns(d *Database, notes *notify.Service, logger *slog.Logger) (*campaign.Service, error) {
+func ProvideCampaigns(stores campaign.Stores, notes *notify.Service, logger *slog.Logger) (*campaign.Service, error) {
 	reviews, err := notify.NewReviewNotifier(notes, logger)
 	if err != nil {
 		return nil, fmt.Errorf("campaigns: %w", err)
 	}
-	return campaign.NewService(campaign.Config{OnReviewed: reviews.Reviewed},
-		bunstore.NewCampaigns(d.Bun), bunstore.NewProspects(d.Bun), bunstore.NewDrafts(d.Bun)), nil
+	return campaign.NewService(campaign.Config{OnReviewed: reviews.Reviewed}, stores)
+}
+
+// ProvideCrewCampaigns builds the campaign service the crew writes through.
+func ProvideCrewCampaigns(stores campaign.Stores) (*campaign.CrewService, error) {
+	return campaign.NewCrewService(campaign.CrewConfig{}, stores)
 }
 
 // ProvideFetcher builds the crew's polite, SSRF-guarded web fetcher.
@@ -94,7 +101,7 @@ func ProvideSearcher(cfg Config) (agents.Searcher, error) {
 }
 
 // ProvideMembers assembles the outreach crew's workers and its sink.
-func ProvideMembers(cfg Config, f *web.Fetcher, llm agents.LLM, searcher agents.Searcher, campaigns *campaign.Service, cm *crewmetrics.Metrics, tr *Tracing) (agents.Members, error) {
+func ProvideMembers(cfg Config, f *web.Fetcher, llm agents.LLM, searcher agents.Searcher, campaigns *campaign.CrewService, cm *crewmetrics.Metrics, tr *Tracing) (agents.Members, error) {
 	llm = tr.llm(cm.LLM(llm)) // kpbot_llm_* series; a span per call when tracing
 	res, err := research.New(f, searcher, research.Config{})
 	if err != nil {
@@ -108,9 +115,13 @@ func ProvideMembers(cfg Config, f *web.Fetcher, llm agents.LLM, searcher agents.
 	if err != nil {
 		return agents.Members{}, fmt.Errorf("writer: %w", err)
 	}
+	model := offline.DefaultModel
+	if cfg.LLMModel != "" {
+		model = cfg.LLMModel
+	}
 	return agents.Members{
 		Researcher: res, Analyst: an, Writer: wr, Sink: outreach.NewSink(campaigns),
-		DraftConcurrency: cfg.LLMConcurrency,
+		Model: model, DraftConcurrency: cfg.LLMConcurrency,
 	}, nil
 }
 
@@ -204,11 +215,12 @@ func ProvideTools(m agents.Members) *outreach.Tools {
 	return outreach.NewTools(m.Researcher, m.Analyst, m.Writer, 0) // 0: outreach.DefaultToolTimeout
 }
 
-// ProvideAgentList is the crew as GET /api/agents describes it.
-func ProvideAgentList(cfg Config) []agents.Agent {
-	model := offline.DefaultModel
-	if cfg.LLMModel != "" {
-		model = cfg.LLMModel
+// ProvideAgentList is the crew as GET /api/agents describes it: the
+// outreach crew's own agents.
+func ProvideAgentList(m agents.Members) ([]agents.Agent, error) {
+	crew, err := agents.OutreachCrew(m)
+	if err != nil {
+		return nil, fmt.Errorf("crew: %w", err)
 	}
-	return agents.RegisteredAgents(model)
+	return crew.Agents(), nil
 }

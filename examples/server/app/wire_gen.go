@@ -98,7 +98,8 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 		cleanup()
 		return nil, nil, err
 	}
-	campaignService, err := ProvideCampaigns(database, service, logger)
+	stores := ProvideCampaignStores(database)
+	crewService, err := ProvideCrewCampaigns(stores)
 	if err != nil {
 		cleanup4()
 		cleanup3()
@@ -116,7 +117,7 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 		cleanup()
 		return nil, nil, err
 	}
-	members, err := ProvideMembers(cfg, fetcher, llm, searcher, campaignService, metrics, tracing)
+	members, err := ProvideMembers(cfg, fetcher, llm, searcher, crewService, metrics, tracing)
 	if err != nil {
 		cleanup5()
 		cleanup4()
@@ -187,9 +188,28 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 		cleanup()
 		return nil, nil, err
 	}
+	campaignService, err := ProvideCampaigns(stores, service, logger)
+	if err != nil {
+		cleanup6()
+		cleanup5()
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
 	outreachRuns := ProvideRuns(campaignService, runs, queue)
 	tools := ProvideTools(members)
-	v := ProvideAgentList(cfg)
+	v, err := ProvideAgentList(members)
+	if err != nil {
+		cleanup6()
+		cleanup5()
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
 	topicRights := ProvideTopicRights(campaignService, outreachRuns)
 	hub, err := ProvideHub(events, topicRights, logger)
 	if err != nil {
