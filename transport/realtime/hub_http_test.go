@@ -17,7 +17,6 @@ import (
 	"github.com/kpbot/kpbot/campaign/outreach"
 	"github.com/kpbot/kpbot/events"
 	"github.com/kpbot/kpbot/notify"
-	"github.com/kpbot/kpbot/storage/bunstore"
 	"github.com/kpbot/kpbot/storage/dbtest"
 )
 
