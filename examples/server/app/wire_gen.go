@@ -48,7 +48,23 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 		cleanup()
 		return nil, nil, err
 	}
-	outbox, err := ProvideOutbox(ctx, cfg, database, mailer, logger)
+	secret, err := ProvideSecret(cfg, logger)
+	if err != nil {
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	keyring, err := ProvideMailKeys(secret)
+	if err != nil {
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	outbox, err := ProvideOutbox(ctx, cfg, database, mailer, keyring, logger)
 	if err != nil {
 		cleanup4()
 		cleanup3()
@@ -135,7 +151,7 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 	idb := ProvideBunIDB(database)
 	users := bunstore.NewUsers(idb)
 	sessions := ProvideSessions(idb)
-	codec, err := ProvideTokenCodec(cfg, logger)
+	codec, err := ProvideTokenCodec(cfg, secret)
 	if err != nil {
 		cleanup5()
 		cleanup4()
