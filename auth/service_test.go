@@ -32,7 +32,7 @@ func newFixture(t *testing.T, db *bun.DB, cfg auth.Config) *fixture {
 	codec, err := jwt.New(jwt.Config{HS256Key: []byte(strings.Repeat("k", 32)), Now: clock.Now})
 	require.NoError(t, err)
 	users := bunstore.NewUsers(db)
-	svc, err := auth.NewService(context.Background(), cfg, users, bunstore.NewSessions(db), codec, authtest.NewHasher(t), nil)
+	svc, err := auth.NewService(context.Background(), cfg, auth.Stores{Users: users, Sessions: bunstore.NewSessions(db)}, codec, authtest.NewHasher(t), nil)
 	require.NoError(t, err)
 	return &fixture{svc: svc, clock: clock, users: users}
 }
@@ -304,3 +304,32 @@ func TestConfigValidate(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+func TestNewServiceNeedsItsDependencies(t *testing.T) {
+	t.Parallel()
+	db := dbtest.SQLite(t)
+	stores := auth.Stores{Users: bunstore.NewUsers(db), Sessions: bunstore.NewSessions(db)}
+	codec, hasher := authtest.NewCodec(t), authtest.NewHasher(t)
+	for name, call := range map[string]func() (*auth.Service, error){
+		"users": func() (*auth.Service, error) {
+			return auth.NewService(t.Context(), auth.Config{}, auth.Stores{Sessions: stores.Sessions}, codec, hasher, nil)
+		},
+		"sessions": func() (*auth.Service, error) {
+			return auth.NewService(t.Context(), auth.Config{}, auth.Stores{Users: stores.Users}, codec, hasher, nil)
+		},
+		"codec": func() (*auth.Service, error) {
+			return auth.NewService(t.Context(), auth.Config{}, stores, nil, hasher, nil)
+		},
+		"hasher": func() (*auth.Service, error) {
+			return auth.NewService(t.Context(), auth.Config{}, stores, codec, nil, nil)
+		},
+	} {
+		svc, err := call()
+		require.Error(t, err, name)
+		assert.Nil(t, svc, name)
+	}
+	svc, err := auth.NewService(t.Context(), auth.Config{}, stores, codec, hasher, nil)
+	require.NoError(t, err, "the limiter and the optional stores may be nil")
+	assert.False(t, svc.AccountsEnabled())
+	assert.False(t, svc.DeletionEnabled())
+}

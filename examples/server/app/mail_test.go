@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kpbot/kpbot/agents/riverjob"
+	"github.com/kpbot/kpbot/events"
 	"github.com/kpbot/kpbot/mail"
 	"github.com/kpbot/kpbot/mail/mailjob"
 	"github.com/kpbot/kpbot/storage/dbtest"
@@ -142,6 +143,9 @@ func TestMailKeyIsDerivedApartFromTheJWTKey(t *testing.T) {
 	}
 }
 
+// someBus stands for the event bus where only its presence matters.
+type someBus struct{ events.Bus }
+
 type mailerFunc func(ctx context.Context, m mail.Message) error
 
 func (f mailerFunc) Send(ctx context.Context, m mail.Message) error { return f(ctx, m) }
@@ -156,7 +160,11 @@ func TestMailConfig(t *testing.T) {
 	cfg, err := LoadConfig(nil, envOf(map[string]string{"KPBOT_ADDR": ":9090", "KPBOT_REGISTRATION": "invite"}))
 	require.NoError(t, err)
 	assert.Equal(t, "http://localhost:9090", publicURL(cfg))
-	assert.True(t, ProvideAuthConfig(cfg, &Events{}, nil, nil, nil, nil, nil, nil).InviteOnly)
+	_, err = ProvideAuthConfig(cfg, &Events{}, nil, nil, nil)
+	require.Error(t, err, "revocations need the event bus")
+	ac, err := ProvideAuthConfig(cfg, &Events{Bus: someBus{}}, nil, nil, nil)
+	require.NoError(t, err)
+	assert.True(t, ac.InviteOnly)
 	_, err = ProvideMailer(Config{SMTPURL: "ftp://h", MailFrom: "a@b.c"}, slog.Default())
 	require.Error(t, err)
 }

@@ -48,7 +48,7 @@ var StorageSet = wire.NewSet(
 var AuthSet = wire.NewSet(
 	ProvideSecret, ProvideTokenCodec, wire.Bind(new(auth.TokenCodec), new(*jwt.Codec)),
 	ProvideHasher, wire.Bind(new(auth.PasswordHasher), new(*password.Hasher)),
-	ProvideRedis, ProvideRateLimiter, ProvideAuthConfig, auth.NewService,
+	ProvideRedis, ProvideRateLimiter, ProvideAuthConfig, ProvideAuthStores, auth.NewService,
 )
 
 // TransportSet provides the HTTP server.
@@ -203,27 +203,33 @@ func ProvideRateLimiter(cfg Config, r *Redis, logger *slog.Logger) auth.RateLimi
 	return ratelimit.NewFallback(ratelimit.NewRedis(r.Client), mode, ratelimit.WithFallbackLogger(logger))
 }
 
+// ProvideAuthStores gathers the stores of the auth service.
+func ProvideAuthStores(users auth.UserStore, sessions auth.SessionStore, tokens auth.AccountTokenStore,
+	eraser auth.AccountEraser, emails auth.EmailChanger) auth.Stores {
+	return auth.Stores{Users: users, Sessions: sessions, AccountTokens: tokens, Eraser: eraser, EmailChanger: emails}
+}
+
 // ProvideAuthConfig maps the server configuration onto the auth service's;
 // session-cache revocations travel on the event bus.
-func ProvideAuthConfig(cfg Config, ev *Events, tokens auth.AccountTokenStore, box auth.Mailbox, notes auth.Notices,
-	eraser auth.AccountEraser, runs auth.RunCanceller, emails auth.EmailChanger) auth.Config {
+func ProvideAuthConfig(cfg Config, ev *Events, box auth.Mailbox, notes auth.Notices, runs auth.RunCanceller) (auth.Config, error) {
+	rev, err := authbus.New(ev.Bus)
+	if err != nil {
+		return auth.Config{}, fmt.Errorf("auth revocations: %w", err)
+	}
 	return auth.Config{
-		EmailChanger:         emails,
-		Eraser:               eraser,
 		Runs:                 runs,
-		AccountTokens:        tokens,
 		Mailbox:              box,
 		Notices:              notes,
 		RequireVerifiedEmail: cfg.RequireVerifiedEmail,
 		InviteOnly:           cfg.Registration == "invite",
 		SessionCacheTTL:      cfg.SessionCacheTTL,
-		Revocations:          authbus.New(ev.Bus),
+		Revocations:          rev,
 		AccessTTL:            cfg.AccessTTL,
 		SessionIdleTimeout:   cfg.SessionIdle,
 		SessionMaxLifetime:   cfg.SessionLifetime,
 		RefreshReuseGrace:    cfg.RefreshGrace,
 		LoginMaxFailures:     cfg.LoginMaxFails,
-	}
+	}, nil
 }
 
 // ProvideHTTP builds the HTTP server with every route, and the embedded

@@ -39,7 +39,6 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 		cleanup()
 		return nil, nil, err
 	}
-	accountTokenStore := ProvideAccountTokens(database)
 	mailer, err := ProvideMailer(cfg, logger)
 	if err != nil {
 		cleanup4()
@@ -82,7 +81,6 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 	}
 	service := ProvideNotify(database, events)
 	authNotices := ProvideNotices(service, logger)
-	accountEraser := ProvideEraser(database)
 	fetcher, err := ProvideFetcher(cfg)
 	if err != nil {
 		cleanup4()
@@ -146,11 +144,22 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 		return nil, nil, err
 	}
 	authRunCanceller := ProvideRunCanceller(queue)
-	emailChanger := ProvideEmailChanger(database)
-	config := ProvideAuthConfig(cfg, events, accountTokenStore, mailbox, authNotices, accountEraser, authRunCanceller, emailChanger)
+	config, err := ProvideAuthConfig(cfg, events, mailbox, authNotices, authRunCanceller)
+	if err != nil {
+		cleanup5()
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
 	idb := ProvideBunIDB(database)
 	users := bunstore.NewUsers(idb)
 	sessions := ProvideSessions(idb)
+	accountTokenStore := ProvideAccountTokens(database)
+	accountEraser := ProvideEraser(database)
+	emailChanger := ProvideEmailChanger(database)
+	stores := ProvideAuthStores(users, sessions, accountTokenStore, accountEraser, emailChanger)
 	codec, err := ProvideTokenCodec(cfg, secret)
 	if err != nil {
 		cleanup5()
@@ -179,7 +188,7 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 		return nil, nil, err
 	}
 	rateLimiter := ProvideRateLimiter(cfg, redis, logger)
-	authService, err := auth.NewService(ctx, config, users, sessions, codec, hasher, rateLimiter)
+	authService, err := auth.NewService(ctx, config, stores, codec, hasher, rateLimiter)
 	if err != nil {
 		cleanup6()
 		cleanup5()
