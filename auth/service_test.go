@@ -15,6 +15,7 @@ import (
 	"github.com/kpbot/kpbot/auth"
 	"github.com/kpbot/kpbot/auth/authtest"
 	"github.com/kpbot/kpbot/auth/jwt"
+	"github.com/kpbot/kpbot/storage"
 	"github.com/kpbot/kpbot/storage/bunstore"
 	"github.com/kpbot/kpbot/storage/dbtest"
 )
@@ -240,7 +241,7 @@ func TestService(t *testing.T) {
 			u := f.register(t, "victim@example.com")
 			pu, err := f.svc.Authenticate(ctx, u.Tokens.AccessToken)
 			require.NoError(t, err)
-			_, err = f.svc.ListUsers(ctx, pu, auth.ListParams{})
+			_, err = f.svc.ListUsers(ctx, pu, storage.ListParams{})
 			assert.ErrorIs(t, err, auth.ErrForbidden)
 			_, err = f.svc.UpdateUser(ctx, pu, admin.ID, auth.UserPatch{Disabled: ptr(true)})
 			assert.ErrorIs(t, err, auth.ErrForbidden)

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/kpbot/kpbot/storage"
 )
 
 // Input bounds the service enforces.
@@ -15,16 +17,10 @@ const (
 	refreshTokenLen  = 43 // base64url of 32 random bytes
 )
 
-// ClampLimit applies the list defaults: 50 when unset, at most 200.
-func ClampLimit(n int) int {
-	switch {
-	case n <= 0:
-		return 50
-	case n > 200:
-		return 200
-	}
-	return n
-}
+// ClampLimit is storage.ClampLimit.
+//
+// Deprecated: use storage.ClampLimit.
+func ClampLimit(n int) int { return storage.ClampLimit(n) }
 
 // ValidatePassword checks the password rules: 8 to 1024 bytes of valid
 // UTF-8 with at least 8 characters and no NUL.

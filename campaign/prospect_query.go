@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/kpbot/kpbot/auth"
+	"github.com/kpbot/kpbot/storage"
 )
 
 // ProspectSort orders a prospect listing; every order ends with the ID so
@@ -69,7 +70,7 @@ func (q *ProspectQuery) check() error {
 
 // ProspectPage is a page of a sorted, filtered prospect listing.
 type ProspectPage struct {
-	auth.Page[Prospect]
+	storage.Page[Prospect]
 	Total int // prospects matching the filters, on every page
 }
 
@@ -91,13 +92,13 @@ func (s *Service) QueryProspects(ctx context.Context, p *auth.Principal, campaig
 	if _, err := s.Get(ctx, p, campaignID); err != nil {
 		return ProspectPage{}, err
 	}
-	q.Limit = auth.ClampLimit(q.Limit)
+	q.Limit = storage.ClampLimit(q.Limit)
 	querier, ok := s.prospects.(ProspectQuerier)
 	if !ok {
 		if !q.isDefault() {
 			return ProspectPage{}, &ValidationError{Field: "sort", Message: "this store cannot sort or filter prospects"}
 		}
-		page, err := s.prospects.List(ctx, campaignID, auth.ListParams{Limit: q.Limit, Cursor: q.Cursor})
+		page, err := s.prospects.List(ctx, campaignID, storage.ListParams{Limit: q.Limit, Cursor: q.Cursor})
 		if err != nil {
 			return ProspectPage{}, fmt.Errorf("list prospects of campaign %s: %w", campaignID, err)
 		}
