@@ -107,9 +107,9 @@ var (
 const PasswordResetTTL = 30 * time.Minute
 
 // AccountsEnabled reports whether the Service can send account e-mails
-// (Config.AccountTokens and Config.Mailbox are set).
+// (Stores.AccountTokens and Config.Mailbox are set).
 func (s *Service) AccountsEnabled() bool {
-	return s.cfg.AccountTokens != nil && s.cfg.Mailbox != nil
+	return s.accounts != nil && s.cfg.Mailbox != nil
 }
 
 // ChangePassword sets a new password after checking the current one,
@@ -206,8 +206,8 @@ func (s *Service) setPassword(ctx context.Context, userID string, hash []byte) (
 	if err != nil {
 		return nil, fmt.Errorf("save password: %w", err)
 	}
-	if s.cfg.AccountTokens != nil {
-		if err := s.cfg.AccountTokens.RetireAccountTokens(ctx, userID, PurposePasswordReset, now); err != nil {
+	if s.accounts != nil {
+		if err := s.accounts.RetireAccountTokens(ctx, userID, PurposePasswordReset, now); err != nil {
 			return nil, fmt.Errorf("retire reset links: %w", err)
 		}
 	}
@@ -267,7 +267,7 @@ func (s *Service) ForgotPassword(ctx context.Context, address string) error {
 		tok.UserID, tok.Email = u.ID, u.Email
 		mail = AccountEmail{Kind: EmailPasswordReset, To: u.Email, Name: u.Name, Token: raw}
 	}
-	if err := s.cfg.AccountTokens.CreateAccountToken(ctx, tok); err != nil {
+	if err := s.accounts.CreateAccountToken(ctx, tok); err != nil {
 		return fmt.Errorf("forgot password: store token: %w", err)
 	}
 	if mail.To == "" {
@@ -306,7 +306,7 @@ func (s *Service) SendPasswordReset(ctx context.Context, p *Principal, userID st
 	}
 	raw, hash := newAccountToken()
 	now := s.now()
-	if err := s.cfg.AccountTokens.CreateAccountToken(ctx, &AccountToken{
+	if err := s.accounts.CreateAccountToken(ctx, &AccountToken{
 		Hash: hash, Purpose: PurposePasswordReset, UserID: u.ID, Email: u.Email, CreatedAt: now, ExpiresAt: now.Add(PasswordResetTTL),
 	}); err != nil {
 		return fmt.Errorf("send password reset: store token: %w", err)
@@ -358,7 +358,7 @@ func (s *Service) consume(ctx context.Context, token string, purpose TokenPurpos
 	if len(token) != accountTokenLen {
 		return nil, ErrBadAccountToken
 	}
-	tok, err := s.cfg.AccountTokens.ConsumeAccountToken(ctx, hashAccountToken(token), purpose, s.now())
+	tok, err := s.accounts.ConsumeAccountToken(ctx, hashAccountToken(token), purpose, s.now())
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil, ErrBadAccountToken
 	}

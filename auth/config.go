@@ -23,11 +23,10 @@ type Config struct {
 	// Revocations, when set, carries revocations between instances for the
 	// session cache (see Service.WatchRevocations).
 	Revocations Revocations
-	// AccountTokens and Mailbox enable the account e-mails: password
-	// reset, e-mail verification, invitations and change of address.
-	// Without both those calls fail with ErrAccountsUnavailable.
-	AccountTokens AccountTokenStore
-	Mailbox       Mailbox
+	// Mailbox, with Stores.AccountTokens, enables the account e-mails:
+	// password reset, e-mail verification, invitations and change of
+	// address. Without both those calls fail with ErrAccountsUnavailable.
+	Mailbox Mailbox
 	// Notices, when set, gets a notification for the user on account
 	// changes (a new password).
 	Notices Notices
@@ -36,12 +35,9 @@ type Config struct {
 	// Default 3 per 15 minutes; negative disables the bound.
 	ResetMaxPerAddress int
 	ResetWindow        time.Duration
-	// Eraser enables account deletion; Runs, when set, cancels the
-	// user's active runs first.
-	Eraser AccountEraser
-	Runs   RunCanceller
-	// EmailChanger enables changes of address (RequestEmailChange).
-	EmailChanger EmailChanger
+	// Runs, when set, cancels a user's active runs before their account
+	// is deleted (Stores.Eraser).
+	Runs RunCanceller
 	// InviteOnly turns self-service registration off (Register answers
 	// ErrRegistrationClosed); accounts come from invitations.
 	InviteOnly bool

@@ -33,14 +33,14 @@ type RunCanceller interface {
 // first (Config.Runs), then the user and all they own go at once. The
 // last enabled admin gets ErrLastAdmin.
 func (s *Service) DeleteAccount(ctx context.Context, p *Principal, password string) error {
-	if s.cfg.Eraser == nil {
+	if s.eraser == nil {
 		return ErrAccountsUnavailable
 	}
 	if err := s.checkPassword(ctx, p.User, password, "password"); err != nil {
 		return err
 	}
 	if s.cfg.Runs != nil {
-		ids, err := s.cfg.Eraser.ActiveRunIDs(ctx, p.User.ID)
+		ids, err := s.eraser.ActiveRunIDs(ctx, p.User.ID)
 		if err != nil {
 			return fmt.Errorf("delete account: list runs: %w", err)
 		}
@@ -50,7 +50,7 @@ func (s *Service) DeleteAccount(ctx context.Context, p *Principal, password stri
 			}
 		}
 	}
-	if err := s.cfg.Eraser.EraseUser(ctx, p.User.ID); err != nil {
+	if err := s.eraser.EraseUser(ctx, p.User.ID); err != nil {
 		if errors.Is(err, ErrLastAdmin) {
 			return ErrLastAdmin
 		}
@@ -60,6 +60,6 @@ func (s *Service) DeleteAccount(ctx context.Context, p *Principal, password stri
 	return nil
 }
 
-// DeletionEnabled reports whether accounts can be deleted (Config.Eraser
+// DeletionEnabled reports whether accounts can be deleted (Stores.Eraser
 // is set).
-func (s *Service) DeletionEnabled() bool { return s.cfg.Eraser != nil }
+func (s *Service) DeletionEnabled() bool { return s.eraser != nil }

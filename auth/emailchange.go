@@ -26,7 +26,7 @@ type EmailChanger interface {
 // Whether another account uses newEmail is not checked here (that would
 // tell); using the link then fails with ErrEmailTaken.
 func (s *Service) RequestEmailChange(ctx context.Context, p *Principal, newEmail, password string) error {
-	if !s.AccountsEnabled() || s.cfg.EmailChanger == nil {
+	if !s.AccountsEnabled() || s.changer == nil {
 		return ErrAccountsUnavailable
 	}
 	parsed, err := ParseEmail(newEmail)
@@ -45,7 +45,7 @@ func (s *Service) RequestEmailChange(ctx context.Context, p *Principal, newEmail
 	}
 	raw, hash := newAccountToken()
 	now := s.now()
-	if err := s.cfg.AccountTokens.CreateAccountToken(ctx, &AccountToken{
+	if err := s.accounts.CreateAccountToken(ctx, &AccountToken{
 		Hash: hash, Purpose: PurposeEmailChange, UserID: p.User.ID, Email: parsed.Address, CreatedAt: now, ExpiresAt: now.Add(EmailChangeTTL),
 	}); err != nil {
 		return fmt.Errorf("change e-mail: store token: %w", err)
@@ -61,14 +61,14 @@ func (s *Service) RequestEmailChange(ctx context.Context, p *Principal, newEmail
 
 // confirmEmailChange uses a change-of-address token.
 func (s *Service) confirmEmailChange(ctx context.Context, token string) error {
-	if s.cfg.EmailChanger == nil {
+	if s.changer == nil {
 		return ErrBadAccountToken
 	}
 	tok, err := s.consume(ctx, token, PurposeEmailChange)
 	if err != nil {
 		return err
 	}
-	err = s.cfg.EmailChanger.ChangeEmail(ctx, tok.UserID, tok.Email, s.now())
+	err = s.changer.ChangeEmail(ctx, tok.UserID, tok.Email, s.now())
 	switch {
 	case errors.Is(err, storage.ErrConflict):
 		return ErrEmailTaken

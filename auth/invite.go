@@ -44,7 +44,7 @@ func (s *Service) Invite(ctx context.Context, p *Principal, address string, role
 	raw, hash := newAccountToken()
 	now := s.now()
 	inv := &Invitation{Email: email.Address, Role: role, ExpiresAt: now.Add(InvitationTTL)}
-	if err := s.cfg.AccountTokens.CreateAccountToken(ctx, &AccountToken{
+	if err := s.accounts.CreateAccountToken(ctx, &AccountToken{
 		Hash: hash, Purpose: PurposeInvitation, Email: email.Address, Role: role, CreatedAt: now, ExpiresAt: inv.ExpiresAt,
 	}); err != nil {
 		return nil, fmt.Errorf("invite: store token: %w", err)

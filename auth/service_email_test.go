@@ -36,7 +36,7 @@ func newEmailFixture(t *testing.T, db *bun.DB) (*auth.Service, *countingUsers) {
 	codec, err := jwt.New(jwt.Config{HS256Key: make([]byte, 32), Now: clock.Now})
 	require.NoError(t, err)
 	users := &countingUsers{Users: bunstore.NewUsers(db)}
-	svc, err := auth.NewService(t.Context(), auth.Config{Now: clock.Now}, users, bunstore.NewSessions(db), codec, authtest.NewHasher(t), nil)
+	svc, err := auth.NewService(t.Context(), auth.Config{Now: clock.Now}, auth.Stores{Users: users, Sessions: bunstore.NewSessions(db)}, codec, authtest.NewHasher(t), nil)
 	require.NoError(t, err)
 	return svc, users
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/kpbot/kpbot/auth"
 	"github.com/kpbot/kpbot/auth/authtest"
 	"github.com/kpbot/kpbot/auth/jwt"
+	"github.com/kpbot/kpbot/storage"
 	"github.com/kpbot/kpbot/storage/bunstore"
 	"github.com/kpbot/kpbot/storage/dbtest"
 )
@@ -32,7 +33,7 @@ func newFixture(t *testing.T, db *bun.DB, cfg auth.Config) *fixture {
 	codec, err := jwt.New(jwt.Config{HS256Key: []byte(strings.Repeat("k", 32)), Now: clock.Now})
 	require.NoError(t, err)
 	users := bunstore.NewUsers(db)
-	svc, err := auth.NewService(context.Background(), cfg, users, bunstore.NewSessions(db), codec, authtest.NewHasher(t), nil)
+	svc, err := auth.NewService(context.Background(), cfg, auth.Stores{Users: users, Sessions: bunstore.NewSessions(db)}, codec, authtest.NewHasher(t), nil)
 	require.NoError(t, err)
 	return &fixture{svc: svc, clock: clock, users: users}
 }
@@ -240,7 +241,7 @@ func TestService(t *testing.T) {
 			u := f.register(t, "victim@example.com")
 			pu, err := f.svc.Authenticate(ctx, u.Tokens.AccessToken)
 			require.NoError(t, err)
-			_, err = f.svc.ListUsers(ctx, pu, auth.ListParams{})
+			_, err = f.svc.ListUsers(ctx, pu, storage.ListParams{})
 			assert.ErrorIs(t, err, auth.ErrForbidden)
 			_, err = f.svc.UpdateUser(ctx, pu, admin.ID, auth.UserPatch{Disabled: ptr(true)})
 			assert.ErrorIs(t, err, auth.ErrForbidden)
@@ -304,3 +305,32 @@ func TestConfigValidate(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+func TestNewServiceNeedsItsDependencies(t *testing.T) {
+	t.Parallel()
+	db := dbtest.SQLite(t)
+	stores := auth.Stores{Users: bunstore.NewUsers(db), Sessions: bunstore.NewSessions(db)}
+	codec, hasher := authtest.NewCodec(t), authtest.NewHasher(t)
+	for name, call := range map[string]func() (*auth.Service, error){
+		"users": func() (*auth.Service, error) {
+			return auth.NewService(t.Context(), auth.Config{}, auth.Stores{Sessions: stores.Sessions}, codec, hasher, nil)
+		},
+		"sessions": func() (*auth.Service, error) {
+			return auth.NewService(t.Context(), auth.Config{}, auth.Stores{Users: stores.Users}, codec, hasher, nil)
+		},
+		"codec": func() (*auth.Service, error) {
+			return auth.NewService(t.Context(), auth.Config{}, stores, nil, hasher, nil)
+		},
+		"hasher": func() (*auth.Service, error) {
+			return auth.NewService(t.Context(), auth.Config{}, stores, codec, nil, nil)
+		},
+	} {
+		svc, err := call()
+		require.Error(t, err, name)
+		assert.Nil(t, svc, name)
+	}
+	svc, err := auth.NewService(t.Context(), auth.Config{}, stores, codec, hasher, nil)
+	require.NoError(t, err, "the limiter and the optional stores may be nil")
+	assert.False(t, svc.AccountsEnabled())
+	assert.False(t, svc.DeletionEnabled())
+}

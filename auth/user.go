@@ -1,6 +1,10 @@
 package auth
 
-import "time"
+import (
+	"time"
+
+	"github.com/kpbot/kpbot/storage"
+)
 
 // User is an account.
 type User struct {
@@ -23,17 +27,16 @@ type UserPatch struct {
 	Disabled *bool
 }
 
-// Page is one page of a cursor-paginated list.
-type Page[T any] struct {
-	Items      []T
-	NextCursor string // empty on the last page
-}
+// Page is storage.Page, where the shared page type lives.
+//
+// Deprecated: use storage.Page; this alias is kept for callers not yet
+// moved and will go.
+type Page[T any] = storage.Page[T]
 
-// ListParams selects a page: at most Limit items after Cursor.
-type ListParams struct {
-	Limit  int
-	Cursor string
-}
+// ListParams is storage.ListParams.
+//
+// Deprecated: use storage.ListParams.
+type ListParams = storage.ListParams
 
 // EmailVerified reports whether the user has confirmed their address.
 func (u *User) EmailVerified() bool { return u.EmailVerifiedAt != nil }

@@ -21,7 +21,7 @@ var ErrEmailUnverified = errors.New("verify your e-mail address first: open the 
 func (s *Service) sendVerification(ctx context.Context, u *User) error {
 	raw, hash := newAccountToken()
 	now := s.now()
-	if err := s.cfg.AccountTokens.CreateAccountToken(ctx, &AccountToken{
+	if err := s.accounts.CreateAccountToken(ctx, &AccountToken{
 		Hash: hash, Purpose: PurposeVerifyEmail, UserID: u.ID, Email: u.Email, CreatedAt: now, ExpiresAt: now.Add(VerifyEmailTTL),
 	}); err != nil {
 		return fmt.Errorf("store verification token: %w", err)

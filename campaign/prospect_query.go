@@ -7,7 +7,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/kpbot/kpbot/auth"
+	"github.com/kpbot/kpbot/storage"
 )
 
 // ProspectSort orders a prospect listing; every order ends with the ID so
@@ -69,7 +69,7 @@ func (q *ProspectQuery) check() error {
 
 // ProspectPage is a page of a sorted, filtered prospect listing.
 type ProspectPage struct {
-	auth.Page[Prospect]
+	storage.Page[Prospect]
 	Total int // prospects matching the filters, on every page
 }
 

@@ -3,6 +3,7 @@ package notify
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/kpbot/kpbot/storage"
 	"time"
 	"unicode/utf8"
 
@@ -46,18 +47,15 @@ type Notification struct {
 func (n *Notification) Unread() bool { return n.ReadAt == nil }
 
 // ListParams selects a page of notifications: at most Limit (see
-// auth.ClampLimit) after Cursor, the next_cursor of the previous page.
+// storage.ClampLimit) after Cursor, the next_cursor of the previous page.
 type ListParams struct {
 	UnreadOnly bool
 	Limit      int
 	Cursor     string
 }
 
-// Page is one page of notifications, newest first.
-type Page struct {
-	Items      []Notification
-	NextCursor string // empty on the last page
-}
+// Page is one page of notifications, newest first: the shared page type.
+type Page = storage.Page[Notification]
 
 // CheckKind reports whether k is acceptable: 1 to MaxKindLen bytes of
 // printable ASCII without spaces.

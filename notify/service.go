@@ -90,7 +90,7 @@ func (s *Service) Notify(ctx context.Context, userID string, kind Kind, title, b
 
 // List returns the caller's notifications, newest first.
 func (s *Service) List(ctx context.Context, p *auth.Principal, lp ListParams) (Page, error) {
-	lp.Limit = auth.ClampLimit(lp.Limit)
+	lp.Limit = storage.ClampLimit(lp.Limit)
 	page, err := s.store.List(ctx, p.User.ID, lp)
 	if err != nil {
 		return Page{}, fmt.Errorf("list notifications of %s: %w", p.User.ID, err)

@@ -5,6 +5,7 @@ package authbus
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -25,8 +26,13 @@ type Revocations struct {
 
 var _ auth.Revocations = (*Revocations)(nil)
 
-// New returns revocations carried by bus.
-func New(bus events.Bus) *Revocations { return &Revocations{bus: bus} }
+// New returns revocations carried by bus, which is required.
+func New(bus events.Bus) (*Revocations, error) {
+	if bus == nil {
+		return nil, errors.New("authbus: nil events.Bus")
+	}
+	return &Revocations{bus: bus}, nil
+}
 
 // Announce publishes key ("session:<id>", "user:<id>") to every instance.
 func (r *Revocations) Announce(ctx context.Context, key string) error {

@@ -14,6 +14,7 @@ import (
 	"github.com/kpbot/kpbot/auth/authbus"
 	"github.com/kpbot/kpbot/auth/authtest"
 	"github.com/kpbot/kpbot/auth/jwt"
+	"github.com/kpbot/kpbot/events"
 	"github.com/kpbot/kpbot/storage/bunstore"
 	"github.com/kpbot/kpbot/storage/dbtest"
 	"github.com/kpbot/kpbot/transport/eventbus"
@@ -25,7 +26,7 @@ func instance(t *testing.T, db *bun.DB, rev auth.Revocations, ttl time.Duration)
 	codec, err := jwt.New(jwt.Config{HS256Key: []byte(strings.Repeat("k", 32))})
 	require.NoError(t, err)
 	svc, err := auth.NewService(t.Context(), auth.Config{SessionCacheTTL: ttl, Revocations: rev},
-		bunstore.NewUsers(db), bunstore.NewSessions(db), codec, authtest.NewHasher(t), nil)
+		auth.Stores{Users: bunstore.NewUsers(db), Sessions: bunstore.NewSessions(db)}, codec, authtest.NewHasher(t), nil)
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -39,8 +40,8 @@ func TestRevocationReachesTheOtherInstanceCache(t *testing.T) {
 	bus := eventbus.NewLocal()
 	t.Cleanup(func() { _ = bus.Close() })
 	// A long TTL: only the announcement can make B forget in time.
-	a := instance(t, db, authbus.New(bus), time.Hour)
-	b := instance(t, db, authbus.New(bus), time.Hour)
+	a := instance(t, db, mustNew(t, bus), time.Hour)
+	b := instance(t, db, mustNew(t, bus), time.Hour)
 	ctx := t.Context()
 
 	res, err := a.Register(ctx, auth.RegisterInput{Email: "cache@example.com", Password: "cache password"}, auth.ClientInfo{})
@@ -64,8 +65,8 @@ func TestUserChangesReachTheCache(t *testing.T) {
 	db := dbtest.SQLite(t)
 	bus := eventbus.NewLocal()
 	t.Cleanup(func() { _ = bus.Close() })
-	a := instance(t, db, authbus.New(bus), time.Hour)
-	b := instance(t, db, authbus.New(bus), time.Hour)
+	a := instance(t, db, mustNew(t, bus), time.Hour)
+	b := instance(t, db, mustNew(t, bus), time.Hour)
 	ctx := t.Context()
 
 	admin, err := a.EnsureAdmin(ctx, "root@example.com", "root password")
@@ -104,7 +105,7 @@ func TestCacheExpiresWithoutAnnouncements(t *testing.T) {
 	require.NoError(t, err)
 	mk := func() *auth.Service {
 		svc, err := auth.NewService(t.Context(), auth.Config{SessionCacheTTL: 5 * time.Second, Now: clock.Now},
-			bunstore.NewUsers(db), bunstore.NewSessions(db), codec, authtest.NewHasher(t), nil)
+			auth.Stores{Users: bunstore.NewUsers(db), Sessions: bunstore.NewSessions(db)}, codec, authtest.NewHasher(t), nil)
 		require.NoError(t, err)
 		return svc
 	}
@@ -120,4 +121,16 @@ func TestCacheExpiresWithoutAnnouncements(t *testing.T) {
 	clock.Advance(5 * time.Second)
 	_, err = b.Authenticate(ctx, res.Tokens.AccessToken)
 	assert.ErrorIs(t, err, auth.ErrInvalidToken, "but never longer")
+}
+
+func mustNew(t *testing.T, bus events.Bus) *authbus.Revocations {
+	t.Helper()
+	r, err := authbus.New(bus)
+	require.NoError(t, err)
+	return r
+}
+
+func TestNewNeedsABus(t *testing.T) {
+	_, err := authbus.New(nil)
+	require.Error(t, err)
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/kpbot/kpbot/auth"
 	"github.com/kpbot/kpbot/campaign"
 	"github.com/kpbot/kpbot/campaign/outreach"
+	"github.com/kpbot/kpbot/storage"
 	"github.com/kpbot/kpbot/storage/bunstore"
 	"github.com/kpbot/kpbot/storage/dbtest"
 )
@@ -111,7 +112,7 @@ func TestRunOfCampaignEndToEnd(t *testing.T) {
 		require.Equal(t, agents.RunSucceeded, done.Status, "error: %s", done.Error)
 		assert.InDelta(t, 1.0, done.Progress, 1e-9)
 
-		prospects, err := w.campaigns.ListProspects(ctx, owner, c.ID, auth.ListParams{Limit: 200})
+		prospects, err := w.campaigns.ListProspects(ctx, owner, c.ID, storage.ListParams{Limit: 200})
 		require.NoError(t, err)
 		found := map[string]campaign.Prospect{}
 		for _, p := range prospects.Items {
@@ -132,7 +133,7 @@ func TestRunOfCampaignEndToEnd(t *testing.T) {
 		}
 		assert.Greater(t, relevantFound, len(corpus.RelevantURLs())/2, "most relevant posts are prospects")
 
-		drafts, err := w.campaigns.ListDrafts(ctx, owner, c.ID, "", auth.ListParams{Limit: 200})
+		drafts, err := w.campaigns.ListDrafts(ctx, owner, c.ID, "", storage.ListParams{Limit: 200})
 		require.NoError(t, err)
 		require.NotEmpty(t, drafts.Items)
 		seen := map[string]bool{}
@@ -163,10 +164,10 @@ func TestRunOfCampaignEndToEnd(t *testing.T) {
 			r, err := w.runs.Get(ctx, owner, again.ID)
 			return err == nil && !r.Active()
 		}, 90*time.Second, 100*time.Millisecond)
-		prospects2, err := w.campaigns.ListProspects(ctx, owner, c.ID, auth.ListParams{Limit: 200})
+		prospects2, err := w.campaigns.ListProspects(ctx, owner, c.ID, storage.ListParams{Limit: 200})
 		require.NoError(t, err)
 		assert.Len(t, prospects2.Items, len(prospects.Items))
-		drafts2, err := w.campaigns.ListDrafts(ctx, owner, c.ID, "", auth.ListParams{Limit: 200})
+		drafts2, err := w.campaigns.ListDrafts(ctx, owner, c.ID, "", storage.ListParams{Limit: 200})
 		require.NoError(t, err)
 		assert.Len(t, drafts2.Items, len(drafts.Items))
 	})
@@ -195,7 +196,7 @@ func TestRunAccessRules(t *testing.T) {
 		got, err := w.runs.Get(ctx, mod, run.ID)
 		require.NoError(t, err)
 		assert.Equal(t, run.ID, got.ID)
-		_, err = w.runs.List(ctx, stranger, c.ID, auth.ListParams{})
+		_, err = w.runs.List(ctx, stranger, c.ID, storage.ListParams{})
 		assert.ErrorIs(t, err, campaign.ErrNotFound)
 		_, err = w.runs.Cancel(ctx, stranger, run.ID)
 		assert.ErrorIs(t, err, campaign.ErrNotFound)
@@ -208,7 +209,7 @@ func TestRunAccessRules(t *testing.T) {
 		_, err = w.runs.Cancel(ctx, owner, run.ID)
 		assert.ErrorIs(t, err, agents.ErrRunFinished)
 
-		page, err := w.runs.List(ctx, owner, c.ID, auth.ListParams{})
+		page, err := w.runs.List(ctx, owner, c.ID, storage.ListParams{})
 		require.NoError(t, err)
 		require.Len(t, page.Items, 1)
 

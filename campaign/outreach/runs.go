@@ -68,11 +68,11 @@ func (r *Runs) Get(ctx context.Context, p *auth.Principal, runID string) (*agent
 }
 
 // List returns the campaign's runs, newest first.
-func (r *Runs) List(ctx context.Context, p *auth.Principal, campaignID string, lp auth.ListParams) (agents.RunPage, error) {
+func (r *Runs) List(ctx context.Context, p *auth.Principal, campaignID string, lp storage.ListParams) (agents.RunPage, error) {
 	if _, err := r.campaigns.Get(ctx, p, campaignID); err != nil {
 		return agents.RunPage{}, err
 	}
-	page, err := r.store.ListByCampaign(ctx, campaignID, agents.ListParams{Limit: auth.ClampLimit(lp.Limit), Cursor: lp.Cursor})
+	page, err := r.store.ListByCampaign(ctx, campaignID, agents.ListParams{Limit: storage.ClampLimit(lp.Limit), Cursor: lp.Cursor})
 	if err != nil {
 		return agents.RunPage{}, fmt.Errorf("list runs of campaign %s: %w", campaignID, err)
 	}

@@ -47,7 +47,7 @@ func newHandler(ctx context.Context, dsn string, key []byte) (http.Handler, erro
 		return nil, err
 	}
 	limiter := ratelimit.NewMemory()
-	svc, err := auth.NewService(ctx, auth.Config{}, bunstore.NewUsers(db), bunstore.NewSessions(db), codec, hasher, limiter)
+	svc, err := auth.NewService(ctx, auth.Config{}, auth.Stores{Users: bunstore.NewUsers(db), Sessions: bunstore.NewSessions(db)}, codec, hasher, limiter)
 	if err != nil {
 		return nil, err
 	}

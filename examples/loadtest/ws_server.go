@@ -90,7 +90,7 @@ func wsServe(ctx context.Context, in io.Reader, out io.Writer, profile string) e
 	if err != nil {
 		return err
 	}
-	authSvc, err := auth.NewService(ctx, auth.Config{AccessTTL: time.Hour}, bunstore.NewUsers(db), bunstore.NewSessions(db), codec, hasher, nil)
+	authSvc, err := auth.NewService(ctx, auth.Config{AccessTTL: time.Hour}, auth.Stores{Users: bunstore.NewUsers(db), Sessions: bunstore.NewSessions(db)}, codec, hasher, nil)
 	if err != nil {
 		return err
 	}

@@ -1,13 +1,14 @@
-// Package mailjob delivers e-mail as River jobs: Enqueue stores the
-// message in the database and returns, and a worker sends it through a
-// mail.Mailer, retrying with backoff while the server is unreachable. It
-// also adapts auth.Mailbox: account e-mails rendered from mail templates
-// with links under a public URL.
+// Package mailjob delivers e-mail as River jobs: Enqueue seals the
+// message (see Keyring), stores it in the database and returns, and a
+// worker opens and sends it through a mail.Mailer, retrying with backoff
+// while the server is unreachable. It also adapts auth.Mailbox: account
+// e-mails rendered from mail templates with links under a public URL.
 package mailjob
 
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -32,8 +33,14 @@ const (
 	DefaultSendTimeout = time.Minute
 )
 
-// Config tunes an Outbox. Zero fields take the defaults.
+// Config tunes an Outbox. Zero fields take the defaults, except Keys,
+// which is required.
 type Config struct {
+	// Keys seals every message before it is stored in a job and opens it
+	// in the worker, so account links never sit readable in the job
+	// table. Required: every instance sharing the queue needs the same
+	// keys.
+	Keys *Keyring
 	// Queue is the River queue of e-mail jobs; default "kpbot_mail", apart
 	// from the runs' queue so a slow mail server never holds up a run.
 	Queue string
@@ -79,9 +86,28 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
-// Args are an e-mail job's arguments: the rendered message.
+// Args are an e-mail job's arguments: the rendered message, sealed by the
+// Outbox's Keyring (base64url of version, key id, nonce and ciphertext).
 type Args struct {
-	Message mail.Message `json:"message"`
+	Sealed string `json:"sealed"`
+	// malformed is set when the stored arguments were not of this shape:
+	// the worker cancels such a job instead of River retrying it.
+	malformed bool
+}
+
+// UnmarshalJSON reads stored arguments and never fails: arguments that
+// are not an object with a string "sealed" mark the job malformed, which
+// the worker cancels (River would retry an unmarshalling error).
+func (a *Args) UnmarshalJSON(b []byte) error {
+	var w struct {
+		Sealed string `json:"sealed"`
+	}
+	if err := json.Unmarshal(b, &w); err != nil {
+		*a = Args{malformed: true}
+		return nil //nolint:nilerr // reported by the worker, see above
+	}
+	*a = Args{Sealed: w.Sealed}
+	return nil
 }
 
 // Kind names the job kind.
@@ -103,7 +129,10 @@ type Outbox struct {
 // NewSQLite returns an Outbox on the SQLite database db (River's tables
 // must exist: riverjob.MigrateSQLite).
 func NewSQLite(db *sql.DB, mailer mail.Mailer, cfg Config) (*Outbox, error) {
-	o, rcfg := newOutbox(mailer, cfg)
+	o, rcfg, err := newOutbox(mailer, cfg)
+	if err != nil {
+		return nil, err
+	}
 	c, err := river.NewClient(riversqlite.New(db), rcfg)
 	if err != nil {
 		return nil, fmt.Errorf("mailjob: new SQLite client: %w", err)
@@ -115,7 +144,10 @@ func NewSQLite(db *sql.DB, mailer mail.Mailer, cfg Config) (*Outbox, error) {
 // NewPostgres returns an Outbox on pool (River's tables must exist:
 // riverjob.MigratePostgres).
 func NewPostgres(pool *pgxpool.Pool, mailer mail.Mailer, cfg Config) (*Outbox, error) {
-	o, rcfg := newOutbox(mailer, cfg)
+	o, rcfg, err := newOutbox(mailer, cfg)
+	if err != nil {
+		return nil, err
+	}
 	c, err := river.NewClient(riverpgxv5.New(pool), rcfg)
 	if err != nil {
 		return nil, fmt.Errorf("mailjob: new PostgreSQL client: %w", err)
@@ -124,7 +156,13 @@ func NewPostgres(pool *pgxpool.Pool, mailer mail.Mailer, cfg Config) (*Outbox, e
 	return o, nil
 }
 
-func newOutbox(mailer mail.Mailer, cfg Config) (*Outbox, *river.Config) {
+func newOutbox(mailer mail.Mailer, cfg Config) (*Outbox, *river.Config, error) {
+	switch {
+	case mailer == nil:
+		return nil, nil, errors.New("mailjob: nil Mailer")
+	case cfg.Keys == nil:
+		return nil, nil, errors.New("mailjob: Config.Keys is required: messages are sealed in the job table")
+	}
 	cfg = cfg.withDefaults()
 	o := &Outbox{cfg: cfg, mailer: mailer}
 	workers := river.NewWorkers()
@@ -137,7 +175,7 @@ func newOutbox(mailer mail.Mailer, cfg Config) (*Outbox, *river.Config) {
 		RetryPolicy:       backoff{base: cfg.RetryDelay, max: cfg.MaxDelay},
 		FetchPollInterval: cfg.FetchPollInterval,
 		Logger:            cfg.Logger,
-	}
+	}, nil
 }
 
 // Start starts sending queued e-mail until Stop or ctx's end.
@@ -156,13 +194,17 @@ func (o *Outbox) Stop(ctx context.Context) error {
 	return nil
 }
 
-// Enqueue stores m as a job and returns; it never waits for the mail
-// server.
+// Enqueue seals m, stores it as a job and returns; it never waits for
+// the mail server.
 func (o *Outbox) Enqueue(ctx context.Context, m mail.Message) error {
 	if err := m.Validate(); err != nil {
 		return err
 	}
-	if _, err := o.client.Insert(ctx, Args{Message: m}, &river.InsertOpts{Queue: o.cfg.Queue, MaxAttempts: o.cfg.MaxAttempts}); err != nil {
+	sealed, err := o.cfg.Keys.seal(m)
+	if err != nil {
+		return err
+	}
+	if _, err := o.client.Insert(ctx, Args{Sealed: sealed}, &river.InsertOpts{Queue: o.cfg.Queue, MaxAttempts: o.cfg.MaxAttempts}); err != nil {
 		return fmt.Errorf("mailjob: enqueue: %w", err)
 	}
 	return nil
@@ -174,11 +216,19 @@ type worker struct {
 }
 
 func (w *worker) Work(ctx context.Context, job *river.Job[Args]) error {
-	err := w.o.mailer.Send(ctx, job.Args.Message)
+	m, err := w.o.cfg.Keys.open(job.Args.Sealed)
+	if job.Args.malformed || err != nil {
+		// Retrying cannot help: the key is not configured here or the row
+		// was altered. Nothing of the message is known, so nothing leaks.
+		w.o.cfg.Logger.ErrorContext(ctx, "mail job discarded: its sealed message cannot be opened (a key missing from mailjob.Config.Keys, or altered job arguments)",
+			"job_id", job.ID, "key_id", keyID(job.Args.Sealed), "malformed_args", job.Args.malformed)
+		return river.JobCancel(ErrUnsealable)
+	}
+	err = w.o.mailer.Send(ctx, m)
 	if err == nil {
 		return nil
 	}
-	if verr := job.Args.Message.Validate(); verr != nil {
+	if verr := m.Validate(); verr != nil {
 		return river.JobCancel(fmt.Errorf("undeliverable: %w", verr))
 	}
 	// The error names the server and recipient, never the body (links).

@@ -9,8 +9,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/kpbot/kpbot/auth"
 	"github.com/kpbot/kpbot/campaign"
+	"github.com/kpbot/kpbot/storage"
 	"github.com/kpbot/kpbot/storage/bunstore"
 	"github.com/kpbot/kpbot/storage/dbtest"
 )
@@ -28,11 +28,11 @@ func TestCampaignListsUseIndexes(t *testing.T) {
 	ctx := t.Context()
 	cur := func(tag string) string { return base64.RawURLEncoding.EncodeToString([]byte(tag + "x")) }
 	campaigns, prospects, drafts := bunstore.NewCampaigns(db), bunstore.NewProspects(db), bunstore.NewDrafts(db)
-	_, _ = campaigns.List(ctx, "owner", auth.ListParams{Limit: 2, Cursor: cur("c1:")})
-	_, _ = campaigns.List(ctx, "", auth.ListParams{Limit: 2, Cursor: cur("c1:")})
-	_, _ = prospects.List(ctx, "c", auth.ListParams{Limit: 2, Cursor: cur("p1:")})
-	_, _ = drafts.List(ctx, "c", campaign.DraftApproved, auth.ListParams{Limit: 2, Cursor: cur("d1:")})
-	_, _ = drafts.List(ctx, "c", "", auth.ListParams{Limit: 2, Cursor: cur("d1:")})
+	_, _ = campaigns.List(ctx, "owner", storage.ListParams{Limit: 2, Cursor: cur("c1:")})
+	_, _ = campaigns.List(ctx, "", storage.ListParams{Limit: 2, Cursor: cur("c1:")})
+	_, _ = prospects.List(ctx, "c", storage.ListParams{Limit: 2, Cursor: cur("p1:")})
+	_, _ = drafts.List(ctx, "c", campaign.DraftApproved, storage.ListParams{Limit: 2, Cursor: cur("d1:")})
+	_, _ = drafts.List(ctx, "c", "", storage.ListParams{Limit: 2, Cursor: cur("d1:")})
 	_, _ = drafts.Others(ctx, "c", "p")
 	_, _ = drafts.CountSince(ctx, "c", time.Now())
 	_, _ = drafts.ListApproved(ctx, "c")

@@ -7,7 +7,6 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect"
 
-	"github.com/kpbot/kpbot/auth"
 	"github.com/kpbot/kpbot/campaign"
 	"github.com/kpbot/kpbot/storage"
 )
@@ -52,8 +51,8 @@ func (s *Campaigns) Get(ctx context.Context, id string) (*campaign.Campaign, err
 // List returns campaigns newest first (descending UUIDv7 ID), ownerID's
 // only unless ownerID is empty, p.Limit at a time (default 50, at most
 // 1000) after the campaign p.Cursor names.
-func (s *Campaigns) List(ctx context.Context, ownerID string, p auth.ListParams) (auth.Page[campaign.Campaign], error) {
-	var page auth.Page[campaign.Campaign]
+func (s *Campaigns) List(ctx context.Context, ownerID string, p storage.ListParams) (storage.Page[campaign.Campaign], error) {
+	var page storage.Page[campaign.Campaign]
 	after, err := decodeCursor(campaignCursorTag, p.Cursor)
 	if err != nil {
 		return page, fmt.Errorf("list campaigns: %w", err)
@@ -74,7 +73,7 @@ func (s *Campaigns) List(ctx context.Context, ownerID string, p auth.ListParams)
 	for i := range rows[:min(len(rows), limit)] {
 		c, err := rows[i].campaign()
 		if err != nil {
-			return auth.Page[campaign.Campaign]{}, fmt.Errorf("list campaigns: %w", err)
+			return storage.Page[campaign.Campaign]{}, fmt.Errorf("list campaigns: %w", err)
 		}
 		page.Items = append(page.Items, *c)
 	}

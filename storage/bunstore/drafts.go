@@ -10,8 +10,8 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect"
 
-	"github.com/kpbot/kpbot/auth"
 	"github.com/kpbot/kpbot/campaign"
+	"github.com/kpbot/kpbot/storage"
 )
 
 // Drafts keeps comment drafts in kpbot_drafts, at most one per prospect.
@@ -77,8 +77,8 @@ func (s *Drafts) Get(ctx context.Context, id string) (*campaign.Draft, error) {
 
 // List returns the campaign's drafts by ascending ID, only those with
 // status unless it is empty, p.Limit at a time (default 50, at most 1000).
-func (s *Drafts) List(ctx context.Context, campaignID string, status campaign.DraftStatus, p auth.ListParams) (auth.Page[campaign.Draft], error) {
-	var page auth.Page[campaign.Draft]
+func (s *Drafts) List(ctx context.Context, campaignID string, status campaign.DraftStatus, p storage.ListParams) (storage.Page[campaign.Draft], error) {
+	var page storage.Page[campaign.Draft]
 	after, err := decodeCursor(draftCursorTag, p.Cursor)
 	if err != nil {
 		return page, fmt.Errorf("list drafts: %w", err)
@@ -100,7 +100,7 @@ func (s *Drafts) List(ctx context.Context, campaignID string, status campaign.Dr
 	for i := range rows[:min(len(rows), limit)] {
 		d, err := rows[i].draft()
 		if err != nil {
-			return auth.Page[campaign.Draft]{}, fmt.Errorf("list drafts: %w", err)
+			return storage.Page[campaign.Draft]{}, fmt.Errorf("list drafts: %w", err)
 		}
 		page.Items = append(page.Items, *d)
 	}

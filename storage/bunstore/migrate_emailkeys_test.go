@@ -139,7 +139,7 @@ func testMigrateEmailKeys(t *testing.T, db *bun.DB) {
 	// Every user still signs in by the exact address it registered with.
 	codec, err := jwt.New(jwt.Config{HS256Key: make([]byte, 32)})
 	require.NoError(t, err)
-	svc, err := auth.NewService(ctx, auth.Config{}, bunstore.NewUsers(db), bunstore.NewSessions(db), codec, hasher, nil)
+	svc, err := auth.NewService(ctx, auth.Config{}, auth.Stores{Users: bunstore.NewUsers(db), Sessions: bunstore.NewSessions(db)}, codec, hasher, nil)
 	require.NoError(t, err)
 	for _, u := range oldUsers {
 		res, err := svc.Login(ctx, u.email, pw, auth.ClientInfo{})

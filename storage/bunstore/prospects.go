@@ -6,8 +6,8 @@ import (
 
 	"github.com/uptrace/bun"
 
-	"github.com/kpbot/kpbot/auth"
 	"github.com/kpbot/kpbot/campaign"
+	"github.com/kpbot/kpbot/storage"
 )
 
 // Prospects keeps prospects in kpbot_prospects, unique per campaign and
@@ -65,8 +65,8 @@ func (s *Prospects) Get(ctx context.Context, id string) (*campaign.Prospect, err
 // List returns the campaign's prospects by ascending ID (the order they
 // were found), p.Limit at a time (default 50, at most 1000), without their
 // text.
-func (s *Prospects) List(ctx context.Context, campaignID string, p auth.ListParams) (auth.Page[campaign.Prospect], error) {
-	var page auth.Page[campaign.Prospect]
+func (s *Prospects) List(ctx context.Context, campaignID string, p storage.ListParams) (storage.Page[campaign.Prospect], error) {
+	var page storage.Page[campaign.Prospect]
 	after, err := decodeCursor(prospectCursorTag, p.Cursor)
 	if err != nil {
 		return page, fmt.Errorf("list prospects: %w", err)

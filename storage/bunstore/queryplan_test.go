@@ -14,6 +14,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/kpbot/kpbot/auth"
+	"github.com/kpbot/kpbot/storage"
 	"github.com/kpbot/kpbot/storage/bunstore"
 	"github.com/kpbot/kpbot/storage/dbtest"
 )
@@ -87,7 +88,7 @@ func TestHotLookupsUseIndexes(t *testing.T) {
 	_, _, _ = sessions.RefreshToken(ctx, []byte("x"))
 	_, _ = users.UserByEmailKey(ctx, "legacy x@example.test", "x@example.test")
 	_, _ = sessions.ListSessions(ctx, "x", time.Now())
-	_, _ = users.ListUsers(ctx, auth.ListParams{Limit: 2, Cursor: "dTE6eA"}) // after "x"
+	_, _ = users.ListUsers(ctx, storage.ListParams{Limit: 2, Cursor: "dTE6eA"}) // after "x"
 	hook.capture = nil
 	require.Len(t, queries, 5)
 

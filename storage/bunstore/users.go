@@ -70,10 +70,10 @@ func (s *Users) UserByEmailKey(ctx context.Context, keys ...string) (*auth.User,
 // ListUsers returns users ordered by ID, p.Limit at a time (default 50, at
 // most 1000), after the user that p.Cursor names. A cursor this store did
 // not issue wraps storage.ErrInvalidCursor.
-func (s *Users) ListUsers(ctx context.Context, p auth.ListParams) (auth.Page[auth.User], error) {
+func (s *Users) ListUsers(ctx context.Context, p storage.ListParams) (storage.Page[auth.User], error) {
 	after, err := decodeCursor(userCursorTag, p.Cursor)
 	if err != nil {
-		return auth.Page[auth.User]{}, fmt.Errorf("list users: %w", err)
+		return storage.Page[auth.User]{}, fmt.Errorf("list users: %w", err)
 	}
 	limit := pageSize(p.Limit)
 	var rows []userRow
@@ -82,9 +82,9 @@ func (s *Users) ListUsers(ctx context.Context, p auth.ListParams) (auth.Page[aut
 		q = q.Where("u.id > ?", after)
 	}
 	if err := q.Scan(ctx); err != nil {
-		return auth.Page[auth.User]{}, fmt.Errorf("list users: %w", mapErr(err))
+		return storage.Page[auth.User]{}, fmt.Errorf("list users: %w", mapErr(err))
 	}
-	page := auth.Page[auth.User]{Items: make([]auth.User, 0, min(len(rows), limit))}
+	page := storage.Page[auth.User]{Items: make([]auth.User, 0, min(len(rows), limit))}
 	for i := range rows[:min(len(rows), limit)] {
 		page.Items = append(page.Items, *rows[i].user())
 	}

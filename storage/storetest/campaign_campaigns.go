@@ -10,7 +10,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/kpbot/kpbot/auth"
 	"github.com/kpbot/kpbot/campaign"
 	"github.com/kpbot/kpbot/storage"
 )
@@ -88,10 +87,10 @@ func testCampaignNotFound(t *testing.T, s CampaignStores) {
 	assert.False(t, called)
 
 	// Lists of an unknown campaign are empty, not errors.
-	pp, err := s.Prospects.List(ctx, missing, auth.ListParams{})
+	pp, err := s.Prospects.List(ctx, missing, storage.ListParams{})
 	require.NoError(t, err)
 	assert.Empty(t, pp.Items)
-	dp, err := s.Drafts.List(ctx, missing, "", auth.ListParams{})
+	dp, err := s.Drafts.List(ctx, missing, "", storage.ListParams{})
 	require.NoError(t, err)
 	assert.Empty(t, dp.Items)
 
@@ -115,12 +114,12 @@ func testCampaignListPaging(t *testing.T, s CampaignStores) {
 
 	for _, limit := range []int{1, 3, 7, 50} {
 		got := pageThrough(t, limit, func(c campaign.Campaign) string { return c.ID },
-			func(p auth.ListParams) (auth.Page[campaign.Campaign], error) {
+			func(p storage.ListParams) (storage.Page[campaign.Campaign], error) {
 				return s.Campaigns.List(ctx, owner.ID, p)
 			})
 		assert.Equal(t, want, got, "limit %d: every campaign once, newest first", limit)
 	}
-	page, err := s.Campaigns.List(ctx, owner.ID, auth.ListParams{Limit: 7})
+	page, err := s.Campaigns.List(ctx, owner.ID, storage.ListParams{Limit: 7})
 	require.NoError(t, err)
 	assert.Empty(t, page.NextCursor, "an exactly full last page has no next cursor")
 	for _, c := range page.Items {
@@ -134,7 +133,9 @@ func testCampaignListAll(t *testing.T, s CampaignStores) {
 	a := createCampaign(t, s)
 	b := createCampaign(t, s)
 	ids := pageThrough(t, 200, func(c campaign.Campaign) string { return c.ID },
-		func(p auth.ListParams) (auth.Page[campaign.Campaign], error) { return s.Campaigns.List(ctx, "", p) })
+		func(p storage.ListParams) (storage.Page[campaign.Campaign], error) {
+			return s.Campaigns.List(ctx, "", p)
+		})
 	assert.Contains(t, ids, a.ID)
 	assert.Contains(t, ids, b.ID)
 	assert.True(t, slices.IsSortedFunc(ids, func(x, y string) int { return strings.Compare(y, x) }),
@@ -150,21 +151,21 @@ func testCampaignListInvalidCursor(t *testing.T, s CampaignStores) {
 	ctx := t.Context()
 	c := createCampaign(t, s)
 	for _, cur := range []string{"not base64!", "Zm9v", "dTE6YWJj"} {
-		_, err := s.Campaigns.List(ctx, c.OwnerID, auth.ListParams{Cursor: cur})
+		_, err := s.Campaigns.List(ctx, c.OwnerID, storage.ListParams{Cursor: cur})
 		assert.ErrorIs(t, err, storage.ErrInvalidCursor, "cursor %q", cur)
-		_, err = s.Prospects.List(ctx, c.ID, auth.ListParams{Cursor: cur})
+		_, err = s.Prospects.List(ctx, c.ID, storage.ListParams{Cursor: cur})
 		assert.ErrorIs(t, err, storage.ErrInvalidCursor, "cursor %q", cur)
-		_, err = s.Drafts.List(ctx, c.ID, "", auth.ListParams{Cursor: cur})
+		_, err = s.Drafts.List(ctx, c.ID, "", storage.ListParams{Cursor: cur})
 		assert.ErrorIs(t, err, storage.ErrInvalidCursor, "cursor %q", cur)
 	}
 	// A cursor of one list is not a cursor of another.
 	for range 2 {
 		createCampaign(t, s, c.OwnerID)
 	}
-	page, err := s.Campaigns.List(ctx, c.OwnerID, auth.ListParams{Limit: 1})
+	page, err := s.Campaigns.List(ctx, c.OwnerID, storage.ListParams{Limit: 1})
 	require.NoError(t, err)
 	require.NotEmpty(t, page.NextCursor)
-	_, err = s.Prospects.List(ctx, c.ID, auth.ListParams{Cursor: page.NextCursor})
+	_, err = s.Prospects.List(ctx, c.ID, storage.ListParams{Cursor: page.NextCursor})
 	assert.ErrorIs(t, err, storage.ErrInvalidCursor)
 }
 

@@ -10,8 +10,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/kpbot/kpbot/auth"
 	"github.com/kpbot/kpbot/campaign"
+	"github.com/kpbot/kpbot/storage"
 )
 
 func testDraftRoundTrip(t *testing.T, s CampaignStores) {
@@ -65,7 +65,7 @@ func testDraftUpsertReplacesUnreviewed(t *testing.T, s CampaignStores) {
 	got, err := s.Drafts.Get(ctx, first.ID)
 	require.NoError(t, err)
 	assertDraft(t, &want, got)
-	page, err := s.Drafts.List(ctx, c.ID, "", auth.ListParams{})
+	page, err := s.Drafts.List(ctx, c.ID, "", storage.ListParams{})
 	require.NoError(t, err)
 	assert.Len(t, page.Items, 1, "one draft per prospect")
 }
@@ -143,7 +143,7 @@ func testDraftUpsertConcurrent(t *testing.T, s CampaignStores) {
 		}
 	}
 	assert.Equal(t, 1, inserted)
-	page, err := s.Drafts.List(ctx, c.ID, "", auth.ListParams{})
+	page, err := s.Drafts.List(ctx, c.ID, "", storage.ListParams{})
 	require.NoError(t, err)
 	assert.Len(t, page.Items, 1)
 }
@@ -245,7 +245,7 @@ func testDraftListStatusFilter(t *testing.T, s CampaignStores) {
 	}
 	list := func(status campaign.DraftStatus, limit int) []string {
 		return pageThrough(t, limit, func(d campaign.Draft) string { return d.ID },
-			func(lp auth.ListParams) (auth.Page[campaign.Draft], error) {
+			func(lp storage.ListParams) (storage.Page[campaign.Draft], error) {
 				return s.Drafts.List(ctx, c.ID, status, lp)
 			})
 	}

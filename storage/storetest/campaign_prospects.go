@@ -9,7 +9,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/kpbot/kpbot/auth"
 	"github.com/kpbot/kpbot/campaign"
 	"github.com/kpbot/kpbot/storage"
 )
@@ -83,7 +82,7 @@ func testProspectUpsertIdempotent(t *testing.T, s CampaignStores) {
 	_, err = s.Prospects.Get(ctx, again.ID)
 	assert.Error(t, err, "the second ID was never stored")
 
-	page, err := s.Prospects.List(ctx, c.ID, auth.ListParams{})
+	page, err := s.Prospects.List(ctx, c.ID, storage.ListParams{})
 	require.NoError(t, err)
 	assert.Len(t, page.Items, 1, "one row per canonical URL")
 
@@ -127,7 +126,7 @@ func testProspectUpsertConcurrent(t *testing.T, s CampaignStores) {
 		}
 	}
 	assert.Equal(t, 1, news, "exactly one writer inserted")
-	page, err := s.Prospects.List(ctx, c.ID, auth.ListParams{})
+	page, err := s.Prospects.List(ctx, c.ID, storage.ListParams{})
 	require.NoError(t, err)
 	assert.Len(t, page.Items, 1)
 }
@@ -146,10 +145,12 @@ func testProspectListPaging(t *testing.T, s CampaignStores) {
 	createProspect(t, s, other.ID, "post-x")
 	for _, limit := range []int{1, 2, 7, 100} {
 		got := pageThrough(t, limit, func(p campaign.Prospect) string { return p.ID },
-			func(lp auth.ListParams) (auth.Page[campaign.Prospect], error) { return s.Prospects.List(ctx, c.ID, lp) })
+			func(lp storage.ListParams) (storage.Page[campaign.Prospect], error) {
+				return s.Prospects.List(ctx, c.ID, lp)
+			})
 		assert.Equal(t, want, got, "limit %d: every prospect once, in the order found", limit)
 	}
-	page, err := s.Prospects.List(ctx, c.ID, auth.ListParams{Limit: 3})
+	page, err := s.Prospects.List(ctx, c.ID, storage.ListParams{Limit: 3})
 	require.NoError(t, err)
 	for i := range page.Items {
 		assertProspect(t, byID[page.Items[i].ID], &page.Items[i], false)

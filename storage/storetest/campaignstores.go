@@ -10,6 +10,7 @@ import (
 
 	"github.com/kpbot/kpbot/auth"
 	"github.com/kpbot/kpbot/campaign"
+	"github.com/kpbot/kpbot/storage"
 )
 
 // CampaignStores are the stores the campaign suite runs against. Users
@@ -225,12 +226,12 @@ func assertDraft(t *testing.T, want, got *campaign.Draft) {
 
 // pageThrough reads every page of a list, failing on a page larger than
 // limit, and returns the IDs in order.
-func pageThrough[T any](t *testing.T, limit int, id func(T) string, list func(auth.ListParams) (auth.Page[T], error)) []string {
+func pageThrough[T any](t *testing.T, limit int, id func(T) string, list func(storage.ListParams) (storage.Page[T], error)) []string {
 	t.Helper()
 	var ids []string
 	cursor := ""
 	for range 1000 {
-		page, err := list(auth.ListParams{Limit: limit, Cursor: cursor})
+		page, err := list(storage.ListParams{Limit: limit, Cursor: cursor})
 		require.NoError(t, err)
 		require.LessOrEqual(t, len(page.Items), limit)
 		for _, it := range page.Items {

@@ -187,7 +187,7 @@ func testListUsersPaging(t *testing.T, users auth.UserStore, _ auth.SessionStore
 
 	const limit = 3
 	var seen []string
-	p := auth.ListParams{Limit: limit}
+	p := storage.ListParams{Limit: limit}
 	for pages := 0; ; pages++ {
 		require.Less(t, pages, 10_000, "paging must end")
 		page, err := users.ListUsers(ctx, p)
@@ -209,7 +209,7 @@ func testListUsersPaging(t *testing.T, users auth.UserStore, _ auth.SessionStore
 		assert.Contains(t, seen, id, "no user is skipped")
 	}
 
-	all, err := users.ListUsers(ctx, auth.ListParams{})
+	all, err := users.ListUsers(ctx, storage.ListParams{})
 	require.NoError(t, err)
 	assert.NotEmpty(t, all.Items, "a zero limit means the default page size")
 	assert.LessOrEqual(t, len(all.Items), 1000)
@@ -219,7 +219,7 @@ func testListUsersInvalidCursor(t *testing.T, users auth.UserStore, _ auth.Sessi
 	ctx := t.Context()
 	createUser(t, users)
 	for _, c := range []string{"!!not-base64!!", "Zm9vYmFy", "a"} {
-		_, err := users.ListUsers(ctx, auth.ListParams{Limit: 2, Cursor: c})
+		_, err := users.ListUsers(ctx, storage.ListParams{Limit: 2, Cursor: c})
 		assert.ErrorIsf(t, err, storage.ErrInvalidCursor, "cursor %q", c)
 	}
 }

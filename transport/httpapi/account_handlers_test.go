@@ -206,6 +206,62 @@ func TestForgotPasswordRevealsNothing(t *testing.T) {
 	})
 }
 
+// TestForgotPasswordResponsesAreIdentical compares whole answers: a known
+// address, an unknown one, each past its per-address limit, and input
+// that is no address get byte-identical bodies and the same headers. That
+// they also cost the same work is TestForgotPasswordDoesTheSameWork in
+// auth.
+func TestForgotPasswordResponsesAreIdentical(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, newEnv envFactory) {
+		box := &recordingMailbox{}
+		e := newEnv(withMailbox(box, nil), withConfig(func(c *Config) { c.AuthRateLimit = 100 }))
+		e.register("ada@example.com", "old-password-1")
+		var all []*resp
+		for range 4 { // the 4th of each is past the per-address limit
+			for _, email := range []string{"ada@example.com", "nobody@example.com", "not an address"} {
+				all = append(all, e.do("POST", "/api/auth/password/forgot", map[string]string{"email": email}))
+			}
+		}
+		for _, r := range all {
+			require.Equal(t, http.StatusAccepted, r.status)
+			assert.Equal(t, string(all[0].body), string(r.body))
+			assert.Equal(t, headerNames(all[0].header), headerNames(r.header))
+		}
+		assert.Equal(t, 3, box.count("ada@example.com", auth.EmailPasswordReset))
+		assert.Equal(t, 3, box.count("nobody@example.com", auth.EmailPasswordResetUnknown), "unknown addresses are limited alike")
+	})
+}
+
+// TestInvitationAcceptBadTokensLookAlike: used, unknown, malformed and
+// expired invitation tokens give one answer.
+func TestInvitationAcceptBadTokensLookAlike(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, newEnv envFactory) {
+		box := &recordingMailbox{}
+		e := newEnv(withMailbox(box, nil))
+		root := e.admin()
+		invite := func(email string) string {
+			require.Equal(t, http.StatusCreated, e.do("POST", "/api/admin/invitations", map[string]string{"email": email, "role": "user"}, bearer(root.AccessToken)).status)
+			return box.last(t, email).Token
+		}
+		accept := func(token string) *resp {
+			return e.do("POST", "/api/auth/invitations/accept", map[string]string{"token": token, "password": "new-password-1"})
+		}
+		used, late := invite("used@example.com"), invite("late@example.com")
+		require.Equal(t, http.StatusCreated, accept(used).status)
+		e.clock.Advance(auth.InvitationTTL + time.Minute)
+		answers := map[string]*resp{
+			"used": accept(used), "unknown": accept(strings.Repeat("A", 43)), "malformed": accept("abc"), "expired": accept(late),
+		}
+		for name, r := range answers {
+			require.Equal(t, http.StatusBadRequest, r.status, name)
+			assert.Equal(t, string(answers["used"].body), string(r.body), name)
+			assert.Equal(t, headerNames(answers["used"].header), headerNames(r.header), name)
+		}
+	})
+}
+
 // headerNames lists the header names of a response, less those that
 // differ per request.
 func headerNames(h http.Header) []string {

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
 
 	"github.com/kpbot/kpbot/agents/riverjob"
 	"github.com/kpbot/kpbot/mail/mailjob"
@@ -57,6 +58,7 @@ func TestPasswordResetOverSMTP(t *testing.T) {
 			}
 			return false
 		}, 60*time.Second, 50*time.Millisecond, "the reset e-mail arrives over SMTP")
+		assertJobArgsHide(t, db, token, "ada@example.com")
 		require.Equal(t, http.StatusNoContent, e.do("POST", "/api/auth/password/reset", map[string]string{"token": token, "new_password": "new-password-1"}).status)
 		e.login("ada@example.com", "new-password-1")
 		assert.NotContains(t, e.logs.String(), token)
@@ -69,7 +71,9 @@ func TestPasswordResetOverSMTP(t *testing.T) {
 		}
 		assert.Equal(t, 1, n, "the reset e-mail arrives once")
 	}
-	fast := mailjob.Config{RetryDelay: 50 * time.Millisecond, MaxDelay: 200 * time.Millisecond, FetchPollInterval: 200 * time.Millisecond}
+	keys, err := mailjob.NewKeyring(mailjob.Key{ID: 1, Secret: []byte("0123456789abcdef0123456789abcdef")})
+	require.NoError(t, err)
+	fast := mailjob.Config{Keys: keys, RetryDelay: 50 * time.Millisecond, MaxDelay: 200 * time.Millisecond, FetchPollInterval: 200 * time.Millisecond}
 	t.Run("sqlite", func(t *testing.T) {
 		t.Parallel()
 		db := dbtest.SQLite(t)
@@ -82,4 +86,22 @@ func TestPasswordResetOverSMTP(t *testing.T) {
 		require.NoError(t, riverjob.MigratePostgres(t.Context(), pg.Pool))
 		run(t, pg.Bun, func(m *smtpmail.Mailer) (*mailjob.Outbox, error) { return mailjob.NewPostgres(pg.Pool, m, fast) })
 	})
+}
+
+// assertJobArgsHide checks that no e-mail job's stored arguments show any
+// of secrets (the job table keeps finished jobs for a day).
+func assertJobArgsHide(t *testing.T, db *bun.DB, secrets ...string) {
+	t.Helper()
+	q := "SELECT json(args) FROM river_job WHERE kind = 'kpbot_mail'" // SQLite keeps JSONB
+	if db.Dialect().Name() == dialect.PG {
+		q = "SELECT CAST(args AS TEXT) FROM river_job WHERE kind = 'kpbot_mail'"
+	}
+	var args []string
+	require.NoError(t, db.NewRaw(q).Scan(t.Context(), &args))
+	require.NotEmpty(t, args)
+	for _, a := range args {
+		for _, s := range secrets {
+			assert.NotContains(t, a, s, "the job's arguments are sealed")
+		}
+	}
 }

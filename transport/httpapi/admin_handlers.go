@@ -7,6 +7,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/kpbot/kpbot/auth"
+	"github.com/kpbot/kpbot/storage"
 )
 
 // AdminUserList is a page of users, ordered by id.
@@ -45,7 +46,7 @@ func (s *Server) registerAdmin() {
 		Metadata: meta,
 		Errors:   []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusUnprocessableEntity},
 	}, func(ctx context.Context, in *listUsersInput) (*listUsersOutput, error) {
-		page, err := s.deps.Auth.ListUsers(ctx, mustPrincipal(ctx), auth.ListParams{Limit: in.Limit, Cursor: in.Cursor})
+		page, err := s.deps.Auth.ListUsers(ctx, mustPrincipal(ctx), storage.ListParams{Limit: in.Limit, Cursor: in.Cursor})
 		if err != nil {
 			return nil, s.Error(ctx, err)
 		}

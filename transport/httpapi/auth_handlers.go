@@ -11,6 +11,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/kpbot/kpbot/auth"
+	"github.com/kpbot/kpbot/storage"
 )
 
 // RegisterRequest is a self-service sign-up. Any other field (a role, say)
@@ -254,7 +255,7 @@ func mustPrincipal(ctx context.Context) *auth.Principal {
 // pageSessions cuts the full, newest-first session list into a page. The
 // cursor is the base64url id of the last session of the previous page.
 func pageSessions(all []auth.Session, limit int, cursor string) ([]auth.Session, string, error) {
-	limit = auth.ClampLimit(limit)
+	limit = storage.ClampLimit(limit)
 	start := 0
 	if cursor != "" {
 		raw, err := base64.RawURLEncoding.DecodeString(cursor)

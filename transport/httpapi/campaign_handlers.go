@@ -8,6 +8,7 @@ import (
 
 	"github.com/kpbot/kpbot/auth"
 	"github.com/kpbot/kpbot/campaign"
+	"github.com/kpbot/kpbot/storage"
 )
 
 // CampaignCreateRequest is a new campaign. Omitted optional fields take
@@ -115,7 +116,7 @@ func (s *Server) registerCampaignCRUD() {
 		Metadata:    campaignsMeta(),
 		Errors:      []int{http.StatusUnauthorized, http.StatusForbidden},
 	}, func(ctx context.Context, in *listCampaignsInput) (*campaignListOutput, error) {
-		page, err := svc.List(ctx, mustPrincipal(ctx), in.All, auth.ListParams{Limit: in.Limit, Cursor: in.Cursor})
+		page, err := svc.List(ctx, mustPrincipal(ctx), in.All, storage.ListParams{Limit: in.Limit, Cursor: in.Cursor})
 		if err != nil {
 			return nil, s.Error(ctx, err)
 		}

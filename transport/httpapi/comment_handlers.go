@@ -6,8 +6,8 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
-	"github.com/kpbot/kpbot/auth"
 	"github.com/kpbot/kpbot/campaign"
+	"github.com/kpbot/kpbot/storage"
 )
 
 // CommentEditRequest replaces an unreviewed draft's body.
@@ -56,7 +56,7 @@ func (s *Server) registerComments() {
 		Errors:      []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound},
 	}, func(ctx context.Context, in *listCommentsInput) (*commentListOutput, error) {
 		page, err := svc.ListDrafts(ctx, mustPrincipal(ctx), in.ID, campaign.DraftStatus(in.Status),
-			auth.ListParams{Limit: in.Limit, Cursor: in.Cursor})
+			storage.ListParams{Limit: in.Limit, Cursor: in.Cursor})
 		if err != nil {
 			return nil, s.Error(ctx, err)
 		}

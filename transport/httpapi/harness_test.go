@@ -99,14 +99,15 @@ func newTestServer(t testing.TB, db *bun.DB, opts ...testOpt) *testEnv {
 	require.NoError(t, err)
 	hasher, err := password.New(password.Config{Cost: bcrypt.MinCost})
 	require.NoError(t, err)
-	if setup.erase && setup.authCfg.Eraser == nil {
-		setup.authCfg.Eraser = bunstore.NewEraser(db)
+	stores := auth.Stores{Users: bunstore.NewUsers(db), Sessions: bunstore.NewSessions(db)}
+	if setup.erase {
+		stores.Eraser = bunstore.NewEraser(db)
 	}
-	if setup.authCfg.Mailbox != nil && setup.authCfg.AccountTokens == nil {
-		setup.authCfg.AccountTokens = bunstore.NewAccountTokens(db)
-		setup.authCfg.EmailChanger = bunstore.NewUsers(db)
+	if setup.authCfg.Mailbox != nil {
+		stores.AccountTokens = bunstore.NewAccountTokens(db)
+		stores.EmailChanger = bunstore.NewUsers(db)
 	}
-	svc, err := auth.NewService(context.Background(), setup.authCfg, bunstore.NewUsers(db), bunstore.NewSessions(db), codec, hasher, setup.deps.Limiter)
+	svc, err := auth.NewService(context.Background(), setup.authCfg, stores, codec, hasher, setup.deps.Limiter)
 	require.NoError(t, err)
 	setup.deps.Auth = svc
 	if setup.deps.Campaigns == nil {

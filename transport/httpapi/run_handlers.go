@@ -8,7 +8,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/kpbot/kpbot/agents"
-	"github.com/kpbot/kpbot/auth"
+	"github.com/kpbot/kpbot/storage"
 )
 
 // RunResponse is a crew run of a campaign.
@@ -113,7 +113,7 @@ func (s *Server) registerRuns() {
 		Metadata: campaignsMeta(),
 		Errors:   []int{http.StatusUnauthorized, http.StatusNotFound},
 	}, func(ctx context.Context, in *listRunsInput) (*runListOutput, error) {
-		page, err := runs.List(ctx, mustPrincipal(ctx), in.ID, auth.ListParams{Limit: in.Limit, Cursor: in.Cursor})
+		page, err := runs.List(ctx, mustPrincipal(ctx), in.ID, storage.ListParams{Limit: in.Limit, Cursor: in.Cursor})
 		if err != nil {
 			return nil, s.Error(ctx, err)
 		}

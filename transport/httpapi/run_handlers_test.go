@@ -90,7 +90,7 @@ func newCrewEnv(t *testing.T, db *bun.DB, newQueue func(*agents.Runner, riverjob
 	}
 	if o.eraseWith != nil {
 		o.eraseWith.q = q
-		o.extra = append(o.extra, withAuthConfig(func(c *auth.Config) { c.Eraser, c.Runs = bunstore.NewEraser(db), o.eraseWith }))
+		o.extra = append(o.extra, withAuthConfig(func(c *auth.Config) { c.Runs = o.eraseWith }), func(s *testSetup) { s.erase = true })
 	}
 	env := newTestServer(t, db, append([]testOpt{func(s *testSetup) {
 		s.deps.Campaigns = camps

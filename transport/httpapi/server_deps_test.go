@@ -24,7 +24,7 @@ func TestNewChecksDeps(t *testing.T) {
 	require.NoError(t, err)
 	hasher, err := password.New(password.Config{Cost: 4})
 	require.NoError(t, err)
-	svc, err := auth.NewService(t.Context(), auth.Config{}, bunstore.NewUsers(db), bunstore.NewSessions(db), codec, hasher, nil)
+	svc, err := auth.NewService(t.Context(), auth.Config{}, auth.Stores{Users: bunstore.NewUsers(db), Sessions: bunstore.NewSessions(db)}, codec, hasher, nil)
 	require.NoError(t, err)
 	cfg := httpapi.Config{AuthRateLimit: -1}
 

@@ -106,7 +106,7 @@ func newInstance(t testing.TB, db *bun.DB, opts ...instOpt) *instance {
 	require.NoError(t, err)
 	hasher, err := password.New(password.Config{Cost: bcrypt.MinCost})
 	require.NoError(t, err)
-	authSvc, err := auth.NewService(context.Background(), auth.Config{Now: o.clock.Now}, bunstore.NewUsers(db), bunstore.NewSessions(db), codec, hasher, nil)
+	authSvc, err := auth.NewService(context.Background(), auth.Config{Now: o.clock.Now}, auth.Stores{Users: bunstore.NewUsers(db), Sessions: bunstore.NewSessions(db)}, codec, hasher, nil)
 	require.NoError(t, err)
 	camps, err := campaign.NewService(campaign.Config{}, bunstore.NewCampaignStores(db))
 	require.NoError(t, err)

@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"crypto/hkdf"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -22,7 +24,7 @@ import (
 
 // MailSet provides the account e-mails: a Mailer (SMTP, or the log), the
 // River outbox that sends through it, and the auth ports over them.
-var MailSet = wire.NewSet(ProvideMailer, ProvideOutbox, ProvideAccountMail, ProvideAccountTokens, ProvideNotices, ProvideEraser, ProvideRunCanceller, ProvideEmailChanger)
+var MailSet = wire.NewSet(ProvideMailer, ProvideMailKeys, ProvideOutbox, ProvideAccountMail, ProvideAccountTokens, ProvideNotices, ProvideEraser, ProvideRunCanceller, ProvideEmailChanger)
 
 // ProvideEmailChanger moves accounts to a new address once its link is used.
 func ProvideEmailChanger(d *Database) auth.EmailChanger { return bunstore.NewUsers(d.Bun) }
@@ -60,10 +62,32 @@ func ProvideMailer(cfg Config, logger *slog.Logger) (mail.Mailer, error) {
 	return m, nil
 }
 
+// mailKeyInfo is the HKDF label of the key that seals e-mail jobs: it
+// keeps the derived key apart from the JWT key and from any other key
+// derived from the same secret.
+const mailKeyInfo = "kpbot/mailjob/seal/v1"
+
+// mailKeyID is the id stored in every sealed e-mail job. Changing
+// KPBOT_JWT_SECRET changes the key under the same id: e-mails still queued
+// then cannot be opened and are discarded (logged); their users ask for
+// a new link.
+const mailKeyID = 1
+
+// ProvideMailKeys derives the key that seals e-mail jobs (and so the
+// links in them, see docs/architecture.md) from the server's secret with
+// HKDF-SHA-256 under its own label.
+func ProvideMailKeys(secret Secret) (*mailjob.Keyring, error) {
+	key, err := hkdf.Key(sha256.New, secret, nil, mailKeyInfo, mailjob.KeySize)
+	if err != nil {
+		return nil, fmt.Errorf("derive mail key: %w", err)
+	}
+	return mailjob.NewKeyring(mailjob.Key{ID: mailKeyID, Secret: key})
+}
+
 // ProvideOutbox is the River client of the e-mail queue, on the server's
 // database. Serve starts it.
-func ProvideOutbox(ctx context.Context, cfg Config, d *Database, m mail.Mailer, logger *slog.Logger) (*mailjob.Outbox, error) {
-	mc := mailjob.Config{Logger: logger}
+func ProvideOutbox(ctx context.Context, cfg Config, d *Database, m mail.Mailer, keys *mailjob.Keyring, logger *slog.Logger) (*mailjob.Outbox, error) {
+	mc := mailjob.Config{Logger: logger, Keys: keys}
 	if cfg.IsPostgres() {
 		if err := riverjob.MigratePostgres(ctx, d.Pool); err != nil {
 			return nil, err

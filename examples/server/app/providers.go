@@ -48,9 +48,9 @@ var StorageSet = wire.NewSet(
 
 // AuthSet provides the accounts service and its adapters.
 var AuthSet = wire.NewSet(
-	ProvideTokenCodec, wire.Bind(new(auth.TokenCodec), new(*jwt.Codec)),
+	ProvideSecret, ProvideTokenCodec, wire.Bind(new(auth.TokenCodec), new(*jwt.Codec)),
 	ProvideHasher, wire.Bind(new(auth.PasswordHasher), new(*password.Hasher)),
-	ProvideRedis, ProvideRateLimiter, ProvideAuthConfig, auth.NewService,
+	ProvideRedis, ProvideRateLimiter, ProvideAuthConfig, ProvideAuthStores, auth.NewService,
 )
 
 // TransportSet provides the HTTP server.
@@ -112,21 +112,31 @@ func ProvideSessions(db bun.IDB) *bunstore.Sessions { return bunstore.NewSession
 // ProvideBunIDB hands the repositories the database handle.
 func ProvideBunIDB(d *Database) bun.IDB { return d.Bun }
 
-// ProvideTokenCodec builds the JWT codec from KPBOT_JWT_SECRET, or from a
-// development key generated once and kept beside the SQLite file.
-func ProvideTokenCodec(cfg Config, logger *slog.Logger) (*jwt.Codec, error) {
-	key := []byte(cfg.JWTSecret)
-	if len(key) == 0 {
-		path := devKeyPath(cfg.DatabaseURL)
-		k, created, err := loadOrCreateDevKey(path)
-		if err != nil {
-			return nil, err
-		}
-		key = k
-		logger.Warn("KPBOT_JWT_SECRET is not set: using a development key kept in a file; set a secret of at least 32 bytes in production, and the same one on every instance",
-			"key_file", path, "created", created)
+// Secret is the server's key material: KPBOT_JWT_SECRET, or a
+// development key generated once and kept beside the SQLite file. The JWT
+// codec signs with it; every other key is derived from it (see
+// ProvideMailKeys), never the raw secret reused.
+type Secret []byte
+
+// ProvideSecret reads KPBOT_JWT_SECRET or loads (creating it when needed)
+// the development key.
+func ProvideSecret(cfg Config, logger *slog.Logger) (Secret, error) {
+	if cfg.JWTSecret != "" {
+		return Secret(cfg.JWTSecret), nil
 	}
-	c, err := jwt.New(jwt.Config{Issuer: cfg.JWTIssuer, Audience: cfg.JWTAudience, HS256Key: key})
+	path := devKeyPath(cfg.DatabaseURL)
+	k, created, err := loadOrCreateDevKey(path)
+	if err != nil {
+		return nil, err
+	}
+	logger.Warn("KPBOT_JWT_SECRET is not set: using a development key kept in a file; set a secret of at least 32 bytes in production, and the same one on every instance",
+		"key_file", path, "created", created)
+	return Secret(k), nil
+}
+
+// ProvideTokenCodec builds the JWT codec from the server's secret.
+func ProvideTokenCodec(cfg Config, secret Secret) (*jwt.Codec, error) {
+	c, err := jwt.New(jwt.Config{Issuer: cfg.JWTIssuer, Audience: cfg.JWTAudience, HS256Key: secret})
 	if err != nil {
 		return nil, fmt.Errorf("token codec: %w", err)
 	}
@@ -195,27 +205,33 @@ func ProvideRateLimiter(cfg Config, r *Redis, logger *slog.Logger) auth.RateLimi
 	return ratelimit.NewFallback(ratelimit.NewRedis(r.Client), mode, ratelimit.WithFallbackLogger(logger))
 }
 
+// ProvideAuthStores gathers the stores of the auth service.
+func ProvideAuthStores(users auth.UserStore, sessions auth.SessionStore, tokens auth.AccountTokenStore,
+	eraser auth.AccountEraser, emails auth.EmailChanger) auth.Stores {
+	return auth.Stores{Users: users, Sessions: sessions, AccountTokens: tokens, Eraser: eraser, EmailChanger: emails}
+}
+
 // ProvideAuthConfig maps the server configuration onto the auth service's;
 // session-cache revocations travel on the event bus.
-func ProvideAuthConfig(cfg Config, ev *Events, tokens auth.AccountTokenStore, box auth.Mailbox, notes auth.Notices,
-	eraser auth.AccountEraser, runs auth.RunCanceller, emails auth.EmailChanger) auth.Config {
+func ProvideAuthConfig(cfg Config, ev *Events, box auth.Mailbox, notes auth.Notices, runs auth.RunCanceller) (auth.Config, error) {
+	rev, err := authbus.New(ev.Bus)
+	if err != nil {
+		return auth.Config{}, fmt.Errorf("auth revocations: %w", err)
+	}
 	return auth.Config{
-		EmailChanger:         emails,
-		Eraser:               eraser,
 		Runs:                 runs,
-		AccountTokens:        tokens,
 		Mailbox:              box,
 		Notices:              notes,
 		RequireVerifiedEmail: cfg.RequireVerifiedEmail,
 		InviteOnly:           cfg.Registration == "invite",
 		SessionCacheTTL:      cfg.SessionCacheTTL,
-		Revocations:          authbus.New(ev.Bus),
+		Revocations:          rev,
 		AccessTTL:            cfg.AccessTTL,
 		SessionIdleTimeout:   cfg.SessionIdle,
 		SessionMaxLifetime:   cfg.SessionLifetime,
 		RefreshReuseGrace:    cfg.RefreshGrace,
 		LoginMaxFailures:     cfg.LoginMaxFails,
-	}
+	}, nil
 }
 
 // ProvideHTTP builds the HTTP server with every route, and the embedded

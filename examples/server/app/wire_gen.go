@@ -39,7 +39,6 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 		cleanup()
 		return nil, nil, err
 	}
-	accountTokenStore := ProvideAccountTokens(database)
 	mailer, err := ProvideMailer(cfg, logger)
 	if err != nil {
 		cleanup4()
@@ -48,7 +47,23 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 		cleanup()
 		return nil, nil, err
 	}
-	outbox, err := ProvideOutbox(ctx, cfg, database, mailer, logger)
+	secret, err := ProvideSecret(cfg, logger)
+	if err != nil {
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	keyring, err := ProvideMailKeys(secret)
+	if err != nil {
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	outbox, err := ProvideOutbox(ctx, cfg, database, mailer, keyring, logger)
 	if err != nil {
 		cleanup4()
 		cleanup3()
@@ -73,7 +88,6 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 		return nil, nil, err
 	}
 	authNotices := ProvideNotices(service, logger)
-	accountEraser := ProvideEraser(database)
 	fetcher, err := ProvideFetcher(cfg)
 	if err != nil {
 		cleanup4()
@@ -145,12 +159,23 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 		return nil, nil, err
 	}
 	authRunCanceller := ProvideRunCanceller(queue)
-	emailChanger := ProvideEmailChanger(database)
-	config := ProvideAuthConfig(cfg, events, accountTokenStore, mailbox, authNotices, accountEraser, authRunCanceller, emailChanger)
+	config, err := ProvideAuthConfig(cfg, events, mailbox, authNotices, authRunCanceller)
+	if err != nil {
+		cleanup5()
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
 	idb := ProvideBunIDB(database)
 	users := bunstore.NewUsers(idb)
 	sessions := ProvideSessions(idb)
-	codec, err := ProvideTokenCodec(cfg, logger)
+	accountTokenStore := ProvideAccountTokens(database)
+	accountEraser := ProvideEraser(database)
+	emailChanger := ProvideEmailChanger(database)
+	authStores := ProvideAuthStores(users, sessions, accountTokenStore, accountEraser, emailChanger)
+	codec, err := ProvideTokenCodec(cfg, secret)
 	if err != nil {
 		cleanup5()
 		cleanup4()
@@ -178,7 +203,7 @@ func Build(ctx context.Context, cfg Config, logger *slog.Logger) (*App, func(), 
 		return nil, nil, err
 	}
 	rateLimiter := ProvideRateLimiter(cfg, redis, logger)
-	authService, err := auth.NewService(ctx, config, users, sessions, codec, hasher, rateLimiter)
+	authService, err := auth.NewService(ctx, config, authStores, codec, hasher, rateLimiter)
 	if err != nil {
 		cleanup6()
 		cleanup5()
