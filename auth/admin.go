@@ -12,14 +12,14 @@ import (
 // changing users, and the bootstrap admin.
 
 // ListUsers returns a page of all users; admins only.
-func (s *Service) ListUsers(ctx context.Context, p *Principal, lp ListParams) (Page[User], error) {
+func (s *Service) ListUsers(ctx context.Context, p *Principal, lp storage.ListParams) (storage.Page[User], error) {
 	if !p.Can(PermUsersManage) {
-		return Page[User]{}, ErrForbidden
+		return storage.Page[User]{}, ErrForbidden
 	}
-	lp.Limit = ClampLimit(lp.Limit)
+	lp.Limit = storage.ClampLimit(lp.Limit)
 	page, err := s.users.ListUsers(ctx, lp)
 	if err != nil {
-		return Page[User]{}, fmt.Errorf("list users: %w", err)
+		return storage.Page[User]{}, fmt.Errorf("list users: %w", err)
 	}
 	return page, nil
 }

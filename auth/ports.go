@@ -3,6 +3,8 @@ package auth
 import (
 	"context"
 	"time"
+
+	"github.com/kpbot/kpbot/storage"
 )
 
 // UserStore keeps users. Implementations return storage.ErrNotFound for a
@@ -20,7 +22,7 @@ type UserStore interface {
 	// preferring the earliest key in keys that matches.
 	UserByEmailKey(ctx context.Context, keys ...string) (*User, error)
 	// ListUsers returns users ordered by ID, a page at a time.
-	ListUsers(ctx context.Context, p ListParams) (Page[User], error)
+	ListUsers(ctx context.Context, p storage.ListParams) (storage.Page[User], error)
 	// UpdateUser loads the user, applies fn and saves the result in one
 	// transaction; an error from fn aborts the update and is returned. The
 	// ID and email are not changed.

@@ -2,8 +2,6 @@ package auth
 
 import (
 	"time"
-
-	"github.com/kpbot/kpbot/storage"
 )
 
 // User is an account.
@@ -26,17 +24,6 @@ type UserPatch struct {
 	Role     *Role
 	Disabled *bool
 }
-
-// Page is storage.Page, where the shared page type lives.
-//
-// Deprecated: use storage.Page; this alias is kept for callers not yet
-// moved and will go.
-type Page[T any] = storage.Page[T]
-
-// ListParams is storage.ListParams.
-//
-// Deprecated: use storage.ListParams.
-type ListParams = storage.ListParams
 
 // EmailVerified reports whether the user has confirmed their address.
 func (u *User) EmailVerified() bool { return u.EmailVerifiedAt != nil }

@@ -5,8 +5,6 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
-
-	"github.com/kpbot/kpbot/storage"
 )
 
 // Input bounds the service enforces.
@@ -16,11 +14,6 @@ const (
 	MaxNameChars     = 100
 	refreshTokenLen  = 43 // base64url of 32 random bytes
 )
-
-// ClampLimit is storage.ClampLimit.
-//
-// Deprecated: use storage.ClampLimit.
-func ClampLimit(n int) int { return storage.ClampLimit(n) }
 
 // ValidatePassword checks the password rules: 8 to 1024 bytes of valid
 // UTF-8 with at least 8 characters and no NUL.

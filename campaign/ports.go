@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/kpbot/kpbot/auth"
+	"github.com/kpbot/kpbot/storage"
 )
 
 // Lists use auth's page types: ListParams{Limit, Cursor} in, Page{Items,
@@ -24,7 +24,7 @@ type CampaignStore interface {
 	Get(ctx context.Context, id string) (*Campaign, error)
 	// List returns campaigns newest first (by descending ID), a page at a
 	// time; only ownerID's when ownerID is not empty, else everyone's.
-	List(ctx context.Context, ownerID string, p auth.ListParams) (auth.Page[Campaign], error)
+	List(ctx context.Context, ownerID string, p storage.ListParams) (storage.Page[Campaign], error)
 	// Update loads the campaign, applies fn and saves the result in one
 	// transaction; an error from fn aborts the update and is returned.
 	Update(ctx context.Context, id string, fn func(*Campaign) error) (*Campaign, error)
@@ -47,7 +47,7 @@ type ProspectStore interface {
 	Get(ctx context.Context, id string) (*Prospect, error)
 	// List returns the campaign's prospects in the order they were found
 	// (ascending ID), a page at a time, without their Text.
-	List(ctx context.Context, campaignID string, p auth.ListParams) (auth.Page[Prospect], error)
+	List(ctx context.Context, campaignID string, p storage.ListParams) (storage.Page[Prospect], error)
 	// ByCanonicalURL returns the campaign's prospect with that canonical
 	// URL, with its text.
 	ByCanonicalURL(ctx context.Context, campaignID, canonicalURL string) (*Prospect, error)
@@ -66,7 +66,7 @@ type DraftStore interface {
 	Get(ctx context.Context, id string) (*Draft, error)
 	// List returns the campaign's drafts by ascending ID, a page at a
 	// time, only those with the given status when status is not empty.
-	List(ctx context.Context, campaignID string, status DraftStatus, p auth.ListParams) (auth.Page[Draft], error)
+	List(ctx context.Context, campaignID string, status DraftStatus, p storage.ListParams) (storage.Page[Draft], error)
 	// Update loads the draft, applies fn and saves the result in one
 	// transaction; an error from fn aborts the update and is returned.
 	Update(ctx context.Context, id string, fn func(*Draft) error) (*Draft, error)

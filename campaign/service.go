@@ -104,21 +104,21 @@ func (s *Service) Writable(ctx context.Context, p *auth.Principal, id string) (*
 // List returns the caller's campaigns, newest first. With all, it returns
 // everyone's, which needs auth.PermCampaignsReadAll (else ErrForbidden).
 // The limit defaults to 50 and is capped at 200.
-func (s *Service) List(ctx context.Context, p *auth.Principal, all bool, lp auth.ListParams) (auth.Page[Campaign], error) {
+func (s *Service) List(ctx context.Context, p *auth.Principal, all bool, lp storage.ListParams) (storage.Page[Campaign], error) {
 	if p == nil || p.User == nil {
-		return auth.Page[Campaign]{}, ErrForbidden
+		return storage.Page[Campaign]{}, ErrForbidden
 	}
 	owner := p.User.ID
 	if all {
 		if !p.Can(auth.PermCampaignsReadAll) {
-			return auth.Page[Campaign]{}, ErrForbidden
+			return storage.Page[Campaign]{}, ErrForbidden
 		}
 		owner = ""
 	}
-	lp.Limit = auth.ClampLimit(lp.Limit)
+	lp.Limit = storage.ClampLimit(lp.Limit)
 	page, err := s.campaigns.List(ctx, owner, lp)
 	if err != nil {
-		return auth.Page[Campaign]{}, fmt.Errorf("list campaigns: %w", err)
+		return storage.Page[Campaign]{}, fmt.Errorf("list campaigns: %w", err)
 	}
 	return page, nil
 }
@@ -155,31 +155,31 @@ func (s *Service) Delete(ctx context.Context, p *auth.Principal, id string) erro
 
 // ListProspects returns the prospects of a campaign the caller may read,
 // in the order they were found, without their main text.
-func (s *Service) ListProspects(ctx context.Context, p *auth.Principal, campaignID string, lp auth.ListParams) (auth.Page[Prospect], error) {
+func (s *Service) ListProspects(ctx context.Context, p *auth.Principal, campaignID string, lp storage.ListParams) (storage.Page[Prospect], error) {
 	if _, err := s.Get(ctx, p, campaignID); err != nil {
-		return auth.Page[Prospect]{}, err
+		return storage.Page[Prospect]{}, err
 	}
-	lp.Limit = auth.ClampLimit(lp.Limit)
+	lp.Limit = storage.ClampLimit(lp.Limit)
 	page, err := s.prospects.List(ctx, campaignID, lp)
 	if err != nil {
-		return auth.Page[Prospect]{}, fmt.Errorf("list prospects of campaign %s: %w", campaignID, err)
+		return storage.Page[Prospect]{}, fmt.Errorf("list prospects of campaign %s: %w", campaignID, err)
 	}
 	return page, nil
 }
 
 // ListDrafts returns the drafts of a campaign the caller may read, only
 // those with status when it is not empty.
-func (s *Service) ListDrafts(ctx context.Context, p *auth.Principal, campaignID string, status DraftStatus, lp auth.ListParams) (auth.Page[Draft], error) {
+func (s *Service) ListDrafts(ctx context.Context, p *auth.Principal, campaignID string, status DraftStatus, lp storage.ListParams) (storage.Page[Draft], error) {
 	if status != "" && !status.Valid() {
-		return auth.Page[Draft]{}, &ValidationError{Field: "status", Message: "must be one of draft, approved, rejected"}
+		return storage.Page[Draft]{}, &ValidationError{Field: "status", Message: "must be one of draft, approved, rejected"}
 	}
 	if _, err := s.Get(ctx, p, campaignID); err != nil {
-		return auth.Page[Draft]{}, err
+		return storage.Page[Draft]{}, err
 	}
-	lp.Limit = auth.ClampLimit(lp.Limit)
+	lp.Limit = storage.ClampLimit(lp.Limit)
 	page, err := s.drafts.List(ctx, campaignID, status, lp)
 	if err != nil {
-		return auth.Page[Draft]{}, fmt.Errorf("list drafts of campaign %s: %w", campaignID, err)
+		return storage.Page[Draft]{}, fmt.Errorf("list drafts of campaign %s: %w", campaignID, err)
 	}
 	return page, nil
 }
@@ -282,13 +282,13 @@ func (s *Service) QueryProspects(ctx context.Context, p *auth.Principal, campaig
 	if _, err := s.Get(ctx, p, campaignID); err != nil {
 		return ProspectPage{}, err
 	}
-	q.Limit = auth.ClampLimit(q.Limit)
+	q.Limit = storage.ClampLimit(q.Limit)
 	querier, ok := s.prospects.(ProspectQuerier)
 	if !ok {
 		if !q.isDefault() {
 			return ProspectPage{}, &ValidationError{Field: "sort", Message: "this store cannot sort or filter prospects"}
 		}
-		page, err := s.prospects.List(ctx, campaignID, auth.ListParams{Limit: q.Limit, Cursor: q.Cursor})
+		page, err := s.prospects.List(ctx, campaignID, storage.ListParams{Limit: q.Limit, Cursor: q.Cursor})
 		if err != nil {
 			return ProspectPage{}, fmt.Errorf("list prospects of campaign %s: %w", campaignID, err)
 		}

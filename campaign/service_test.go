@@ -123,7 +123,7 @@ func testServiceCRUD(t *testing.T, f *fixture) {
 	assert.Equal(t, c.Name, got.Name)
 	assert.Equal(t, c.SeedURLs, got.SeedURLs)
 
-	page, err := f.svc.List(ctx, f.owner, false, auth.ListParams{})
+	page, err := f.svc.List(ctx, f.owner, false, storage.ListParams{})
 	require.NoError(t, err)
 	require.Len(t, page.Items, 1)
 	assert.Equal(t, c.ID, page.Items[0].ID)
@@ -158,7 +158,7 @@ func testServiceValidation(t *testing.T, f *fixture) {
 		require.ErrorAs(t, err, &ve, field)
 		assert.Equal(t, field, ve.Field)
 	}
-	page, err := f.svc.List(ctx, f.owner, false, auth.ListParams{})
+	page, err := f.svc.List(ctx, f.owner, false, storage.ListParams{})
 	require.NoError(t, err)
 	assert.Empty(t, page.Items, "nothing invalid was stored")
 
@@ -168,13 +168,13 @@ func testServiceValidation(t *testing.T, f *fixture) {
 	var ve *campaign.ValidationError
 	require.ErrorAs(t, err, &ve)
 	assert.Equal(t, "max_prospects", ve.Field)
-	_, err = f.svc.ListDrafts(ctx, f.owner, c.ID, "pending", auth.ListParams{})
+	_, err = f.svc.ListDrafts(ctx, f.owner, c.ID, "pending", storage.ListParams{})
 	require.ErrorAs(t, err, &ve)
 	assert.Equal(t, "status", ve.Field)
 	_, err = f.svc.EditDraft(ctx, f.owner, ds[0].ID, "")
 	require.ErrorAs(t, err, &ve)
 	assert.Equal(t, "body", ve.Field)
-	_, err = f.svc.List(ctx, f.owner, false, auth.ListParams{Cursor: "garbage!"})
+	_, err = f.svc.List(ctx, f.owner, false, storage.ListParams{Cursor: "garbage!"})
 	assert.ErrorIs(t, err, storage.ErrInvalidCursor)
 }
 
@@ -188,8 +188,8 @@ func testServiceOwnership(t *testing.T, f *fixture) {
 	_, checks["Writable"] = f.svc.Writable(ctx, p, c.ID)
 	_, checks["Update"] = f.svc.Update(ctx, p, c.ID, campaign.PatchInput{Name: &name})
 	checks["Delete"] = f.svc.Delete(ctx, p, c.ID)
-	_, checks["ListProspects"] = f.svc.ListProspects(ctx, p, c.ID, auth.ListParams{})
-	_, checks["ListDrafts"] = f.svc.ListDrafts(ctx, p, c.ID, "", auth.ListParams{})
+	_, checks["ListProspects"] = f.svc.ListProspects(ctx, p, c.ID, storage.ListParams{})
+	_, checks["ListDrafts"] = f.svc.ListDrafts(ctx, p, c.ID, "", storage.ListParams{})
 	_, checks["GetDraft"] = f.svc.GetDraft(ctx, p, ds[0].ID)
 	_, checks["EditDraft"] = f.svc.EditDraft(ctx, p, ds[0].ID, "mine now")
 	_, checks["ApproveDraft"] = f.svc.ApproveDraft(ctx, p, ds[0].ID)
@@ -198,10 +198,10 @@ func testServiceOwnership(t *testing.T, f *fixture) {
 	for op, err := range checks {
 		assert.ErrorIs(t, err, campaign.ErrNotFound, "%s of another user's campaign", op)
 	}
-	page, err := f.svc.List(ctx, p, false, auth.ListParams{})
+	page, err := f.svc.List(ctx, p, false, storage.ListParams{})
 	require.NoError(t, err)
 	assert.Empty(t, page.Items, "another user's campaigns are not listed")
-	_, err = f.svc.List(ctx, p, true, auth.ListParams{})
+	_, err = f.svc.List(ctx, p, true, storage.ListParams{})
 	assert.ErrorIs(t, err, campaign.ErrForbidden, "all=true needs campaigns:read_all")
 
 	// Nothing changed.
@@ -223,7 +223,7 @@ func testServiceModerator(t *testing.T, f *fixture) {
 	ids := map[string]bool{}
 	cursor := ""
 	for {
-		page, err := f.svc.List(ctx, f.mod, true, auth.ListParams{Cursor: cursor, Limit: 200})
+		page, err := f.svc.List(ctx, f.mod, true, storage.ListParams{Cursor: cursor, Limit: 200})
 		require.NoError(t, err)
 		for _, it := range page.Items {
 			ids[it.ID] = true
@@ -233,11 +233,11 @@ func testServiceModerator(t *testing.T, f *fixture) {
 		}
 	}
 	assert.True(t, ids[c.ID], "all=true lists everyone's campaigns")
-	own, err := f.svc.List(ctx, f.mod, false, auth.ListParams{})
+	own, err := f.svc.List(ctx, f.mod, false, storage.ListParams{})
 	require.NoError(t, err)
 	assert.Empty(t, own.Items, "without all, only the moderator's own")
 
-	drafts, err := f.svc.ListDrafts(ctx, f.mod, c.ID, campaign.DraftUnreviewed, auth.ListParams{})
+	drafts, err := f.svc.ListDrafts(ctx, f.mod, c.ID, campaign.DraftUnreviewed, storage.ListParams{})
 	require.NoError(t, err)
 	assert.Len(t, drafts.Items, 2)
 
@@ -374,7 +374,7 @@ func testServiceCrewHooks(t *testing.T, f *fixture) {
 	assert.Equal(t, ps[0].ID, again.ID)
 	assert.Equal(t, "Post 0, revised", again.Title)
 	assert.Equal(t, campaign.CommentsNone, again.CommentSystem, "empty comment system defaults to none")
-	page, err := f.svc.ListProspects(ctx, f.owner, c.ID, auth.ListParams{})
+	page, err := f.svc.ListProspects(ctx, f.owner, c.ID, storage.ListParams{})
 	require.NoError(t, err)
 	assert.Len(t, page.Items, 2)
 
@@ -473,7 +473,7 @@ func testServicePaging(t *testing.T, f *fixture) {
 	var ids []string
 	cursor := ""
 	for {
-		page, err := f.svc.ListProspects(ctx, f.owner, c.ID, auth.ListParams{Limit: 2, Cursor: cursor})
+		page, err := f.svc.ListProspects(ctx, f.owner, c.ID, storage.ListParams{Limit: 2, Cursor: cursor})
 		require.NoError(t, err)
 		require.LessOrEqual(t, len(page.Items), 2)
 		for _, p := range page.Items {
@@ -490,7 +490,7 @@ func testServicePaging(t *testing.T, f *fixture) {
 	}
 	assert.Equal(t, want, ids)
 
-	page, err := f.svc.ListDrafts(ctx, f.owner, c.ID, "", auth.ListParams{Limit: -3})
+	page, err := f.svc.ListDrafts(ctx, f.owner, c.ID, "", storage.ListParams{Limit: -3})
 	require.NoError(t, err)
 	assert.Len(t, page.Items, 5, "a non-positive limit takes the default")
 }

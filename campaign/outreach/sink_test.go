@@ -13,6 +13,7 @@ import (
 	"github.com/kpbot/kpbot/auth"
 	"github.com/kpbot/kpbot/campaign"
 	"github.com/kpbot/kpbot/campaign/outreach"
+	"github.com/kpbot/kpbot/storage"
 	"github.com/kpbot/kpbot/storage/bunstore"
 	"github.com/kpbot/kpbot/storage/dbtest"
 )
@@ -90,7 +91,7 @@ func TestSinkReadsEachRecordOnce(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, created, "the prospect's draft is replaced, not doubled")
 	assert.EqualValues(t, 1, pros.byURL.Load())
-	drafts, err := svc.ListDrafts(ctx, &auth.Principal{User: owner}, c.ID, "", auth.ListParams{})
+	drafts, err := svc.ListDrafts(ctx, &auth.Principal{User: owner}, c.ID, "", storage.ListParams{})
 	require.NoError(t, err)
 	require.Len(t, drafts.Items, 1)
 	assert.Equal(t, id, drafts.Items[0].ProspectID)
