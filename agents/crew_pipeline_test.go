@@ -404,6 +404,10 @@ func TestResumeSkipsDraftedProspects(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- fx.runner.Execute(ctx, run.ID) }()
 	<-llm.Reached()
+	// Drafts may start while analysis still reads: wait until drafting
+	// stores one (analysis has checkpointed).
+	_, err = fx.events.Wait(t.Context(), run.ID, agents.EventCommentDrafted)
+	require.NoError(t, err)
 	cancel() // the worker goes away mid-drafting
 	err = <-done
 	require.ErrorIs(t, err, context.Canceled)

@@ -690,6 +690,9 @@ func (ex *execution) finishStep(ctx context.Context, i int) error {
 	if err != nil {
 		return fmt.Errorf("finish step %s: %w", task.Name, err)
 	}
+	if run.Status.Terminal() {
+		return nil // cancelled meanwhile: run.cancelled stays the last event
+	}
 	ex.runner.emit(ctx, run, EventRunProgress, ProgressData{RunID: run.ID, Progress: run.Progress, Step: task.Name, Stats: run.Stats})
 	return nil
 }
@@ -795,6 +798,9 @@ func (ex *execution) progress(ctx context.Context, task string, frac float64) {
 			ex.runner.cfg.Logger.Warn("save run progress", "run_id", ex.runID, "err", err)
 		}
 		return
+	}
+	if run.Status.Terminal() {
+		return // cancelled meanwhile: run.cancelled stays the last event
 	}
 	ex.runner.emit(ctx, run, EventRunProgress, ProgressData{RunID: run.ID, Progress: run.Progress, Step: task, Stats: run.Stats})
 }
