@@ -8,7 +8,6 @@ import (
 	"maps"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -69,6 +68,32 @@ type Analyst interface {
 	Reload(ctx context.Context, b Brief, p ProspectResult) (ProspectResult, error)
 }
 
+// AnalysisHooks are what an analysis reports while it still reads.
+type AnalysisHooks struct {
+	// Progress, when set, is called with the number of candidates done,
+	// possibly from several goroutines at once.
+	Progress func(done int)
+	// Certain, when set, is called once for each prospect the analysis is
+	// already certain to return among its first CertainWithin prospects
+	// (however the posts still unread turn out), as soon as it is, with
+	// its Text; possibly from several goroutines at once, and never after
+	// the analysis returns. A prospect it is not called for may still be
+	// returned (most are certain only at the very end).
+	Certain func(ProspectResult)
+	// CertainWithin narrows Certain to the first CertainWithin prospects
+	// of the result; 0 means all of them (b.ProspectLimit()).
+	CertainWithin int
+}
+
+// HookedAnalyst is an Analyst that reports, before it returns, the
+// prospects it is certain to keep, so the crew can draft them while the
+// last posts are still being read (docs/architecture.md, "How data flows").
+type HookedAnalyst interface {
+	Analyst
+	// AnalyzeHooked is Analyze reporting through hooks.
+	AnalyzeHooked(ctx context.Context, b Brief, cands iter.Seq[Candidate], hooks AnalysisHooks) (AnalysisResult, error)
+}
+
 // AnalysisResult is what the analyst kept and counted.
 type AnalysisResult struct {
 	Prospects   []ProspectResult
@@ -97,9 +122,10 @@ type Writer interface {
 }
 
 // NearCopyChecker is a Writer that can tell whether a draft is a near-copy
-// of others. Drafts written at once cannot see each other, so the crew
-// checks each against those written alongside it before storing it, and
-// has the writer redraft (seeing them all) when it is a near-copy.
+// of others. Drafts are written knowing only the campaign's drafts from
+// before the run (they are written at once, some while analysis still
+// reads), so the crew checks each against the run's drafts stored before
+// it, and has the writer redraft (seeing them all) when it is a near-copy.
 type NearCopyChecker interface {
 	NearCopy(b Brief, body string, others []string) bool
 }
@@ -120,10 +146,13 @@ type Members struct {
 	// Now is the clock for the daily draft limit; default time.Now.
 	Now func() time.Time
 	// DraftConcurrency is how many drafts (model calls) are written at
-	// once; 0 means DefaultDraftConcurrency. Drafts are still stored and
-	// evented in the prospects' order, and each is written knowing every
-	// draft stored DraftConcurrency places before it (so the output does
-	// not depend on timing).
+	// once; 0 means DefaultDraftConcurrency. With a HookedAnalyst, the
+	// drafts of prospects analysis is certain to keep start before it
+	// ends. Drafts are still stored and evented in the prospects' order;
+	// each is written knowing the campaign's drafts from before the run
+	// and checked, when stored, against the run's drafts stored before
+	// it (redrafted, seeing them all, when a near-copy), so the output
+	// depends neither on timing nor on DraftConcurrency.
 	DraftConcurrency int
 }
 
@@ -138,7 +167,9 @@ const (
 // analysis as it finds posts (prospects saved and checkpointed), then
 // drafting (each draft reviewed, retried with the reviewer's reasons and
 // saved). Research and analysis run together, so the candidates are never
-// all held at once.
+// all held at once; with a HookedAnalyst, the model calls of drafting
+// start during analysis for the prospects it is already certain to keep,
+// and drafting stores them once analysis ends.
 func OutreachCrew(m Members) (Crew, error) {
 	if m.Researcher == nil || m.Analyst == nil || m.Writer == nil || m.Sink == nil {
 		return Crew{}, errors.New("outreach crew: researcher, analyst, writer and sink are required")
@@ -183,14 +214,40 @@ func (m Members) analyze(ctx context.Context, tc *TaskContext) error {
 	tc.UpdateStats(func(s *Stats) { // counted again on resume
 		s.Prospects, s.PostsFetched, s.FetchFailures, s.LanguageSkipped = 0, 0, 0, 0
 	})
-	res, err := m.Analyst.Analyze(ctx, tc.Brief, cands, func(done int) {
+	progress := func(done int) {
 		// Of the posts found so far: research may still be finding more.
 		if found := tc.Stats().PostsDiscovered; found > 0 {
 			tc.Progress(ctx, float64(done)/float64(max(found, done))*0.95)
 		}
-	})
-	if err != nil {
-		return fmt.Errorf("content analyst: %w", err)
+	}
+	var res AnalysisResult
+	var early *drafts // drafts started for the prospects analysis is certain of
+	if ha, ok := m.Analyst.(HookedAnalyst); ok {
+		hooks := AnalysisHooks{Progress: progress}
+		var err error
+		early, hooks.CertainWithin, err = m.earlyDrafts(ctx, tc.Brief)
+		if err != nil {
+			return err
+		}
+		if early != nil {
+			hooks.Certain = early.startEarly
+			// Handed to drafting with the output; stopped here otherwise.
+			defer func() {
+				if early != nil {
+					early.close()
+				}
+			}()
+		}
+		res, err = ha.AnalyzeHooked(ctx, tc.Brief, cands, hooks)
+		if err != nil {
+			return fmt.Errorf("content analyst: %w", err)
+		}
+	} else {
+		var err error
+		res, err = m.Analyst.Analyze(ctx, tc.Brief, cands, progress)
+		if err != nil {
+			return fmt.Errorf("content analyst: %w", err)
+		}
 	}
 	tc.UpdateStats(func(s *Stats) {
 		s.Duplicates, s.FetchFailuresByReason = res.Duplicates, maps.Clone(res.FailureReasons)
@@ -218,8 +275,39 @@ func (m Members) analyze(ctx context.Context, tc *TaskContext) error {
 			Relevance: p.Relevance, AcceptsComments: p.AcceptsComments, Created: created,
 		})
 	}
-	SetOutput(tc, res.Prospects)
+	SetOutput(tc, analysisOutput{Prospects: res.Prospects, drafts: early})
+	early = nil // drafting has them now
 	return nil
+}
+
+// earlyDrafts prepares the drafts analysis may start before it ends: for
+// prospects that take comments, have no draft yet and are certain to rank
+// within the daily draft limit (within; 0 for no limit). It is nil when
+// the limit is reached.
+func (m Members) earlyDrafts(ctx context.Context, b Brief) (*drafts, int, error) {
+	budget, err := m.draftBudget(ctx, b)
+	if err != nil || budget == 0 {
+		return nil, 0, err
+	}
+	drafted, err := m.Sink.DraftedProspects(ctx, b.CampaignID)
+	if err != nil {
+		return nil, 0, fmt.Errorf("load drafted prospects: %w", err)
+	}
+	known, err := m.Sink.ExistingDrafts(ctx, b.CampaignID)
+	if err != nil {
+		return nil, 0, fmt.Errorf("load existing drafts: %w", err)
+	}
+	ds := newDrafts(ctx, m.Writer, b, known, m.draftConcurrency())
+	ds.drafted = drafted
+	return ds, max(budget, 0), nil
+}
+
+// draftConcurrency is DraftConcurrency with its default applied.
+func (m Members) draftConcurrency() int {
+	if m.DraftConcurrency <= 0 {
+		return DefaultDraftConcurrency
+	}
+	return m.DraftConcurrency
 }
 
 // warn records and emits the run's warnings, once: research and analysis
@@ -282,27 +370,45 @@ func reasonList(m map[string]int) string {
 }
 
 func (m Members) draft(ctx context.Context, tc *TaskContext) error {
-	prospects, ok, err := Input[[]ProspectResult](tc, TaskAnalysis)
+	out, ok, err := Input[analysisOutput](tc, TaskAnalysis)
 	if err != nil {
 		return err
 	}
 	if !ok {
 		return errors.New("comment writer: no analysis output")
 	}
+	prospects := out.Prospects
 	warn(ctx, tc)
 	b := tc.Brief
 	drafted, err := m.Sink.DraftedProspects(ctx, b.CampaignID)
 	if err != nil {
 		return fmt.Errorf("load drafted prospects: %w", err)
 	}
-	others, err := m.Sink.ExistingDrafts(ctx, b.CampaignID)
-	if err != nil {
-		return fmt.Errorf("load existing drafts: %w", err)
-	}
 	budget, err := m.draftBudget(ctx, b)
 	if err != nil {
 		return err
 	}
+	ds := out.drafts
+	if ds == nil {
+		known, err := m.Sink.ExistingDrafts(ctx, b.CampaignID)
+		if err != nil {
+			return fmt.Errorf("load existing drafts: %w", err)
+		}
+		ds = newDrafts(ctx, m.Writer, b, known, m.draftConcurrency())
+	} else {
+		ds.unqueue() // not started yet: started below, in order, if still wanted
+	}
+	defer func() {
+		// After a failure or cancel: drafts still being written end at
+		// once. Early drafts nobody wanted (the prospect was drafted
+		// meanwhile or is over the limit) are dropped, their usage kept.
+		for _, w := range ds.close() {
+			if w.err == nil {
+				tc.AddUsage(w.d.Usage)
+				tc.Count(CountEarlyDropped, 1)
+			}
+		}
+	}()
 	skippedLang := 0
 	defer func() {
 		if skippedLang > 0 {
@@ -310,36 +416,32 @@ func (m Members) draft(ctx context.Context, tc *TaskContext) error {
 				"%d prospects were not drafted: the writer cannot write in their language (the offline writer writes English only; a model server drafts in the post's language)", skippedLang)})
 		}
 	}()
-	conc := m.DraftConcurrency
-	if conc <= 0 {
-		conc = DefaultDraftConcurrency
-	}
+	conc := m.draftConcurrency()
 	checker, _ := m.Writer.(NearCopyChecker)
-	var wg sync.WaitGroup
-	defer wg.Wait() // after stop: drafts still being written end at once
-	dctx, stop := context.WithCancel(ctx)
-	defer stop()
-	// pending are the drafts being written, in the prospects' order; each
-	// is stored when it and every one before it is done.
-	type pending struct {
-		idx  int // in prospects
-		p    ProspectResult
-		seen int // len(others) when it started: the drafts it knew
-		done chan struct{}
-		d    DraftResult
-		err  error
+	// others are the campaign's drafts: those every draft was written
+	// knowing (the first seen), then this run's, in the order stored.
+	others := ds.known
+	seen := len(others)
+	// window holds the drafts being written or waiting to be stored, in
+	// the prospects' order; each is stored when it and every one before
+	// it is done.
+	type slot struct {
+		idx   int // in prospects
+		p     ProspectResult
+		w     *pending
+		early bool // started during analysis
 	}
-	var window []*pending
-	// commit stores the oldest pending draft once it is written.
+	var window []slot
+	// commit stores the oldest draft of the window once it is written.
 	commit := func() error {
-		w := window[0]
+		s := window[0]
 		window = window[1:]
 		select {
-		case <-w.done:
+		case <-s.w.done:
 		case <-ctx.Done():
 			return ctx.Err()
 		}
-		if errors.Is(w.err, ErrLanguageUnsupported) {
+		if errors.Is(s.w.err, ErrLanguageUnsupported) {
 			// The writer cannot write in the post's language: skipped,
 			// counted, and the draft it would have spent is given back.
 			skippedLang++
@@ -347,19 +449,19 @@ func (m Members) draft(ctx context.Context, tc *TaskContext) error {
 				budget++
 			}
 			tc.Count(CountLanguageUnsupported, 1)
-			tc.Progress(ctx, float64(w.idx+1)/float64(len(prospects)))
+			tc.Progress(ctx, float64(s.idx+1)/float64(len(prospects)))
 			return nil
 		}
-		if w.err != nil {
+		if s.w.err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			return fmt.Errorf("comment writer: draft for %s: %w", w.p.CanonicalURL, w.err)
+			return fmt.Errorf("comment writer: draft for %s: %w", s.p.CanonicalURL, s.w.err)
 		}
-		d, p := w.d, w.p
-		if checker != nil && len(others) > w.seen && checker.NearCopy(b, d.Body, others[w.seen:]) {
-			// A near-copy of a draft written alongside it: write it
-			// again seeing every draft before it.
+		d, p := s.w.d, s.p
+		if checker != nil && len(others) > seen && checker.NearCopy(b, d.Body, others[seen:]) {
+			// A near-copy of a draft of this run, which it could not
+			// know: write it again seeing every draft before it.
 			again, err := m.Writer.Draft(ctx, b, p, others)
 			if err != nil {
 				if ctx.Err() != nil {
@@ -388,6 +490,9 @@ func (m Members) draft(ctx context.Context, tc *TaskContext) error {
 				s.DraftsRejectedByReviewer++
 			}
 		})
+		if s.early {
+			tc.Count(CountDraftedEarly, 1)
+		}
 		if err := tc.Flush(ctx); err != nil { // the draft is stored: count it durably
 			return err
 		}
@@ -395,8 +500,18 @@ func (m Members) draft(ctx context.Context, tc *TaskContext) error {
 			RunID: tc.RunID, ProspectURL: p.Key(), Score: d.Score, Flags: d.Flags, Passed: d.Passed, Attempts: d.Attempts,
 		})
 		// Progress counts prospects settled in order: this draft is stored.
-		tc.Progress(ctx, float64(w.idx+1)/float64(len(prospects)))
+		tc.Progress(ctx, float64(s.idx+1)/float64(len(prospects)))
 		return nil
+	}
+	// busy counts the window's drafts still being written.
+	busy := func() int {
+		n := 0
+		for _, s := range window {
+			if !s.w.finished() {
+				n++
+			}
+		}
+		return n
 	}
 	for i, p := range prospects {
 		if err := ctx.Err(); err != nil {
@@ -413,7 +528,8 @@ func (m Members) draft(ctx context.Context, tc *TaskContext) error {
 			tc.Count(CountOverDailyLimit, 1)
 			continue
 		}
-		if p.Text == "" {
+		w := ds.claim(p.Key())
+		if w == nil && p.Text == "" {
 			full, err := m.Analyst.Reload(ctx, b, p)
 			if err != nil {
 				if ctx.Err() != nil {
@@ -433,7 +549,8 @@ func (m Members) draft(ctx context.Context, tc *TaskContext) error {
 			}
 			p = full
 		}
-		for len(window) >= conc {
+		// Store what is written; wait while conc drafts are being written.
+		for len(window) > 0 && (window[0].w.finished() || (w == nil && busy() >= conc)) {
 			if err := commit(); err != nil {
 				return err
 			}
@@ -441,13 +558,11 @@ func (m Members) draft(ctx context.Context, tc *TaskContext) error {
 		if budget > 0 {
 			budget--
 		}
-		w := &pending{idx: i, p: p, seen: len(others), done: make(chan struct{})}
-		window = append(window, w)
-		known := others[:len(others):len(others)]
-		wg.Go(func() {
-			defer close(w.done)
-			w.d, w.err = m.Writer.Draft(dctx, b, p, known)
-		})
+		s := slot{idx: i, p: p, w: w, early: w != nil}
+		if w == nil {
+			s.w = ds.submit(p)
+		}
+		window = append(window, s)
 	}
 	for len(window) > 0 {
 		if err := commit(); err != nil {

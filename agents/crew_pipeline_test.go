@@ -51,11 +51,20 @@ func newFixture(t *testing.T, corpus *webtest.Corpus, llm agents.LLM) *fixture {
 // newFixtureDrafting is newFixture writing conc drafts at once (0: the
 // default).
 func newFixtureDrafting(t *testing.T, corpus *webtest.Corpus, llm agents.LLM, conc int) *fixture {
+	return newFixtureWith(t, corpus, llm, conc, nil)
+}
+
+// newFixtureWith is newFixtureDrafting with the crew's members changed by
+// change, when not nil.
+func newFixtureWith(t *testing.T, corpus *webtest.Corpus, llm agents.LLM, conc int, change func(*agents.Members)) *fixture {
 	t.Helper()
 	fx := &fixture{corpus: corpus, store: crewtest.NewRunStore(), sink: crewtest.NewSink(), events: agents.NewRecorder()}
 	m, err := crewtest.Outreach(newFetcher(t), llm, fx.sink)
 	require.NoError(t, err)
 	m.DraftConcurrency = conc
+	if change != nil {
+		change(&m)
+	}
 	crew, err := agents.OutreachCrew(m)
 	require.NoError(t, err)
 	fx.runner, err = agents.NewRunner(crew, fx.store, fx.events, agents.RunnerConfig{CancelPollInterval: 50 * time.Millisecond})
@@ -401,8 +410,10 @@ func TestResumeSkipsDraftedProspects(t *testing.T) {
 	t.Parallel()
 	corpus := webtest.NewCorpus(t)
 	llm := crewtest.NewGatedLLM(offlineLLM(t), 3)
-	// One draft at a time: which draft the gate holds is then certain.
-	fx := newFixtureDrafting(t, corpus, llm, 1)
+	// One draft at a time, in the prospects' order, after analysis: which
+	// draft the gate holds is then certain (TestCancelWhileAnalysisAndDraftsRun
+	// resumes a run whose drafts started during analysis).
+	fx := newFixtureWith(t, corpus, llm, 1, func(m *agents.Members) { m.Analyst = plainAnalyst{m.Analyst} })
 	run, err := fx.runner.Create(t.Context(), brief(corpus, "camp-resume"))
 	require.NoError(t, err)
 

@@ -462,6 +462,9 @@ func (ex *execution) finishStep(ctx context.Context, i int) error {
 	if err != nil {
 		return fmt.Errorf("finish step %s: %w", task.Name, err)
 	}
+	if run.Status.Terminal() {
+		return nil // cancelled meanwhile: run.cancelled stays the last event
+	}
 	ex.runner.emit(ctx, run, EventRunProgress, ProgressData{RunID: run.ID, Progress: run.Progress, Step: task.Name, Stats: run.Stats})
 	return nil
 }
@@ -567,6 +570,9 @@ func (ex *execution) progress(ctx context.Context, task string, frac float64) {
 			ex.runner.cfg.Logger.Warn("save run progress", "run_id", ex.runID, "err", err)
 		}
 		return
+	}
+	if run.Status.Terminal() {
+		return // cancelled meanwhile: run.cancelled stays the last event
 	}
 	ex.runner.emit(ctx, run, EventRunProgress, ProgressData{RunID: run.ID, Progress: run.Progress, Step: task, Stats: run.Stats})
 }

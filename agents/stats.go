@@ -16,6 +16,8 @@ const (
 	CountOverCap             = "over_cap"             // relevant posts past MaxProspects (step only)
 	CountProspects           = "prospects"            // Stats.Prospects
 	CountDrafted             = "drafted"              // Stats.Drafts
+	CountDraftedEarly        = "drafted_early"        // drafts whose model call began during analysis (step only)
+	CountEarlyDropped        = "early_dropped"        // early drafts of prospects analysis did not keep after all (step only)
 	CountSkipped             = "skipped"              // Stats.DraftsSkipped: no comments, or drafted already
 	CountOverDailyLimit      = "over_daily_limit"     // Stats.DraftsSkipped
 	CountLanguageUnsupported = "language_unsupported" // Stats.DraftsSkipped and Stats.DraftsSkippedLanguage

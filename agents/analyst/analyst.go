@@ -66,7 +66,7 @@ type Analyst struct {
 	cfg   Config
 }
 
-var _ agents.Analyst = (*Analyst)(nil)
+var _ agents.HookedAnalyst = (*Analyst)(nil)
 
 // New returns an Analyst that reads posts through fetch.
 func New(fetch PageFetcher, cfg Config) (*Analyst, error) {
@@ -99,6 +99,18 @@ func New(fetch PageFetcher, cfg Config) (*Analyst, error) {
 // MaxPerSite per host, by relevance (ties by URL). Posts that fail to
 // fetch or extract are counted in FetchFailed and skipped.
 func (a *Analyst) Analyze(ctx context.Context, b agents.Brief, cands iter.Seq[agents.Candidate], progress func(done int)) (agents.AnalysisResult, error) {
+	return a.AnalyzeHooked(ctx, b, cands, agents.AnalysisHooks{Progress: progress})
+}
+
+// AnalyzeHooked is Analyze reporting through hooks. A kept post is
+// certain once the candidates have all been taken (research has ended)
+// and the R still unread cannot push it out: its rank among the posts
+// kept so far plus R is under the limit (or CertainWithin), and its rank
+// among its host's plus the candidates still unread on that host is under
+// MaxPerSite. The second test takes a post to land on its own URL's host;
+// one that redirects or names a canonical URL on another host can, rarely,
+// push out a post reported certain.
+func (a *Analyst) AnalyzeHooked(ctx context.Context, b agents.Brief, cands iter.Seq[agents.Candidate], hooks agents.AnalysisHooks) (agents.AnalysisResult, error) {
 	scorer, err := relevance.NewTopicScorer(a.cfg.Scorer, b.Keywords, b.Topics)
 	if err != nil {
 		return agents.AnalysisResult{}, fmt.Errorf("analyst: %w", err)
@@ -107,14 +119,37 @@ func (a *Analyst) Analyze(ctx context.Context, b agents.Brief, cands iter.Seq[ag
 		limit: b.ProspectLimit(), perSite: min(a.cfg.MaxPerSite, b.ProspectLimit()),
 		seen: web.NewURLSet(), sites: map[string][]agents.ProspectResult{},
 	}
+	if hooks.Certain != nil {
+		st.certain = &certainty{horizon: st.limit, unread: map[string]int{}, reported: map[string]bool{}}
+		if hooks.CertainWithin > 0 {
+			st.certain.horizon = min(st.limit, hooks.CertainWithin)
+		}
+	}
+	report := func(ps []agents.ProspectResult) {
+		for _, p := range ps {
+			hooks.Certain(p)
+		}
+	}
+	// counted hands the candidates on, counting those not yet read by host.
+	counted := func(yield func(agents.Candidate) bool) {
+		for c := range cands {
+			st.taken(hostOf(c.URL))
+			if !yield(c) {
+				return
+			}
+		}
+		report(st.exhausted())
+	}
 	qcfg := web.HostQueueConfig{Workers: a.cfg.Parallel, MaxQueued: a.cfg.MaxQueued}
 	if tk, ok := a.fetch.(web.TurnKeeper); ok {
 		qcfg.Turns = tk
 	}
-	_ = web.EachByHost(ctx, qcfg, cands, func(c agents.Candidate) string { return c.URL }, func(ctx context.Context, c agents.Candidate, free func()) {
+	_ = web.EachByHost(ctx, qcfg, counted, func(c agents.Candidate) string { return c.URL }, func(ctx context.Context, c agents.Candidate, free func()) {
 		a.readOne(ctx, b, scorer, c, st, free)
-		if progress != nil {
-			progress(st.done())
+		n, certain := st.finish(hostOf(c.URL))
+		report(certain)
+		if hooks.Progress != nil {
+			hooks.Progress(n)
 		}
 	})
 	if err := ctx.Err(); err != nil {
@@ -126,7 +161,6 @@ func (a *Analyst) Analyze(ctx context.Context, b agents.Brief, cands iter.Seq[ag
 // readOne fetches, extracts, dedupes and scores one candidate; fetched is
 // called once the page is fetched (its host is free for the next).
 func (a *Analyst) readOne(ctx context.Context, b agents.Brief, scorer *relevance.Scorer, c agents.Candidate, st *state, fetched func()) {
-	defer st.finish()
 	if ctx.Err() != nil {
 		return
 	}
@@ -247,6 +281,16 @@ type state struct {
 	sites   map[string][]agents.ProspectResult
 	res     agents.AnalysisResult
 	n       int
+	certain *certainty // nil when nobody asked
+}
+
+// certainty is what telling the certain prospects takes.
+type certainty struct {
+	horizon  int            // report prospects certain to rank under it
+	unread   map[string]int // candidates taken but not done, by host
+	left     int            // their sum
+	all      bool           // every candidate has been taken
+	reported map[string]bool
 }
 
 func (st *state) add(fn func(*agents.AnalysisResult)) {
@@ -255,16 +299,74 @@ func (st *state) add(fn func(*agents.AnalysisResult)) {
 	fn(&st.res)
 }
 
-func (st *state) finish() {
+// taken counts a candidate of host taken from the sequence.
+func (st *state) taken(host string) {
+	if st.certain == nil {
+		return
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.certain.unread[host]++
+	st.certain.left++
+}
+
+// exhausted records that every candidate has been taken and returns the
+// prospects that makes certain.
+func (st *state) exhausted() []agents.ProspectResult {
+	if st.certain == nil {
+		return nil
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.certain.all = true
+	return st.newlyCertainLocked()
+}
+
+// finish counts a candidate of host done and returns how many are, and
+// the prospects that makes certain.
+func (st *state) finish(host string) (int, []agents.ProspectResult) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	st.n++
+	if st.certain == nil {
+		return st.n, nil
+	}
+	c := st.certain
+	if c.unread[host]--; c.unread[host] <= 0 {
+		delete(c.unread, host)
+	}
+	c.left--
+	return st.n, st.newlyCertainLocked()
 }
 
-func (st *state) done() int {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	return st.n
+// newlyCertainLocked returns, best first, the kept prospects not reported
+// yet that the candidates still unread cannot push out of the first
+// horizon (see AnalyzeHooked); callers hold st.mu.
+func (st *state) newlyCertainLocked() []agents.ProspectResult {
+	c := st.certain
+	free := c.horizon - c.left // the ranks certain to stay under horizon
+	if !c.all || free <= 0 {
+		return nil
+	}
+	all := make([]agents.ProspectResult, 0, len(st.sites))
+	for _, ps := range st.sites {
+		all = append(all, ps...)
+	}
+	slices.SortFunc(all, better)
+	var out []agents.ProspectResult
+	for _, p := range all[:min(free, len(all))] {
+		if c.reported[p.CanonicalURL] {
+			continue
+		}
+		host := hostOf(p.CanonicalURL)
+		onSite := slices.IndexFunc(st.sites[host], func(q agents.ProspectResult) bool { return q.CanonicalURL == p.CanonicalURL })
+		if onSite+c.unread[host] >= st.perSite {
+			continue
+		}
+		c.reported[p.CanonicalURL] = true
+		out = append(out, p)
+	}
+	return out
 }
 
 // claim marks a canonical URL read; false when another post had it.
