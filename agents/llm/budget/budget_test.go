@@ -3,6 +3,7 @@ package budget
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -99,7 +100,10 @@ type countingLLM struct {
 	n  int
 }
 
-func (c *countingLLM) Generate(context.Context, agents.GenerateRequest) (agents.GenerateResponse, error) {
+func (c *countingLLM) Generate(ctx context.Context, _ agents.GenerateRequest) (agents.GenerateResponse, error) {
+	if err := ctx.Err(); err != nil {
+		return agents.GenerateResponse{}, fmt.Errorf("counting llm: %w", err)
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.n++
