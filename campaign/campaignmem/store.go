@@ -1,8 +1,6 @@
 package campaignmem
 
 import (
-	"encoding/base64"
-	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -45,22 +43,6 @@ func (s *Store) Prospects() *Prospects { return &Prospects{s: s} }
 // Drafts returns the draft store over s.
 func (s *Store) Drafts() *Drafts { return &Drafts{s: s} }
 
-// Page sizes, as the bun stores have them.
-const (
-	defaultPageSize = 50
-	maxPageSize     = 1000
-)
-
-func pageSize(limit int) int {
-	switch {
-	case limit <= 0:
-		return defaultPageSize
-	case limit > maxPageSize:
-		return maxPageSize
-	}
-	return limit
-}
-
 // Cursor tags tell the cursors of the three lists apart.
 const (
 	campaignCursorTag = "mc1:"
@@ -68,27 +50,10 @@ const (
 	draftCursorTag    = "md1:"
 )
 
-func encodeCursor(tag, lastID string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(tag + lastID))
-}
-
-// decodeCursor returns the ID a cursor carries; "" for no cursor.
-func decodeCursor(tag, cursor string) (string, error) {
-	if cursor == "" {
-		return "", nil
-	}
-	raw, err := base64.RawURLEncoding.DecodeString(cursor)
-	id, ok := strings.CutPrefix(string(raw), tag)
-	if err != nil || !ok || id == "" {
-		return "", fmt.Errorf("%w: %q", storage.ErrInvalidCursor, cursor)
-	}
-	return id, nil
-}
-
 // page cuts the items sorted by id after the cursor's ID (before it when
 // desc) into one page of at most limit.
 func page[T any](items []T, id func(T) string, tag, cursor string, limit int, desc bool) ([]T, string, error) {
-	after, err := decodeCursor(tag, cursor)
+	after, err := storage.DecodeCursor(tag, cursor)
 	if err != nil {
 		return nil, "", err
 	}
@@ -106,9 +71,9 @@ func page[T any](items []T, id func(T) string, tag, cursor string, limit int, de
 			return id(it) <= after
 		})
 	}
-	limit = pageSize(limit)
+	limit = storage.PageSize(limit)
 	if len(items) <= limit {
 		return items, "", nil
 	}
-	return items[:limit], encodeCursor(tag, id(items[limit-1])), nil
+	return items[:limit], storage.EncodeCursor(tag, id(items[limit-1])), nil
 }
