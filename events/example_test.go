@@ -5,13 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log"
-	"os"
-	"path/filepath"
 
 	"github.com/kpbot/kpbot/events"
-	"github.com/kpbot/kpbot/storage"
 	"github.com/kpbot/kpbot/storage/bunstore"
-	"github.com/kpbot/kpbot/storage/sqlite"
+	"github.com/kpbot/kpbot/storage/dbtest"
 )
 
 // printBus is a Bus that prints each notice; a server uses an in-process
@@ -35,19 +32,11 @@ func (printBus) Close() error { return nil }
 // WebSocket do. The log here is SQLite in a temporary directory.
 func ExamplePublisher() {
 	ctx := context.Background()
-	dir, err := os.MkdirTemp("", "kpbot-example-")
+	db, done, err := dbtest.TempSQLite(ctx) // a server opens its database with sqlite.Open or postgres.Open
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer os.RemoveAll(dir)
-	db, err := sqlite.Open(ctx, "file:"+filepath.Join(dir, "kpbot.db"), storage.PoolConfig{})
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer db.Close()
-	if err := bunstore.Migrate(ctx, db); err != nil {
-		log.Fatal(err)
-	}
+	defer done()
 	eventLog := bunstore.NewEvents(db)
 	pub := events.NewPublisher(eventLog, printBus{})
 

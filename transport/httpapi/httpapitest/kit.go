@@ -15,7 +15,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync"
 	"testing"
 
@@ -34,6 +33,7 @@ import (
 	"github.com/kpbot/kpbot/storage/bunstore"
 	"github.com/kpbot/kpbot/storage/dbtest"
 	"github.com/kpbot/kpbot/transport/httpapi"
+	"github.com/kpbot/kpbot/transport/httpapi/internal/jsonreq"
 	"github.com/kpbot/kpbot/transport/ratelimit"
 )
 
@@ -207,26 +207,9 @@ type Client struct {
 func (c *Client) Do(method, path string, body any) *Response {
 	t := c.kit.t
 	t.Helper()
-	var rd io.Reader
-	switch b := body.(type) {
-	case nil:
-	case string:
-		rd = strings.NewReader(b)
-	case []byte:
-		rd = bytes.NewReader(b)
-	default:
-		raw, err := json.Marshal(b)
-		if err != nil {
-			t.Fatalf("httpapitest: encode body: %v", err)
-		}
-		rd = bytes.NewReader(raw)
-	}
-	req, err := http.NewRequest(method, c.kit.URL+path, rd)
+	req, err := jsonreq.New(method, c.kit.URL+path, body)
 	if err != nil {
-		t.Fatalf("httpapitest: %s %s: %v", method, path, err)
-	}
-	if rd != nil {
-		req.Header.Set("Content-Type", "application/json")
+		t.Fatalf("httpapitest: %v", err)
 	}
 	if c.AccessToken != "" {
 		req.Header.Set("Authorization", "Bearer "+c.AccessToken)
