@@ -19,6 +19,7 @@ import (
 	"github.com/kpbot/kpbot/agents"
 	"github.com/kpbot/kpbot/agents/analyst"
 	"github.com/kpbot/kpbot/agents/crewtest"
+	"github.com/kpbot/kpbot/agents/llm/budget"
 	"github.com/kpbot/kpbot/agents/llm/openai"
 	"github.com/kpbot/kpbot/agents/research"
 	"github.com/kpbot/kpbot/agents/web"
@@ -129,7 +130,7 @@ func benchmarkCampaignSpeed(b *testing.B, hosts, posts int) {
 		require.NoError(b, err)
 		client, err := openai.New(openai.Config{BaseURL: model.URL, Model: "fake"})
 		require.NoError(b, err)
-		llm := openai.WithBudget(client, openai.NewMemoryBudget(openai.Limits{}), nil)
+		llm := budget.Wrap(client, budget.NewMemory(budget.Limits{}), nil)
 		wr, err := writer.New(llm, writer.Config{})
 		require.NoError(b, err)
 		callsBefore := model.calls.Load()

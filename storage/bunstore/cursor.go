@@ -1,49 +1,18 @@
 package bunstore
 
-import (
-	"encoding/base64"
-	"fmt"
-	"strings"
-
-	"github.com/kpbot/kpbot/storage"
-)
+import "github.com/kpbot/kpbot/storage"
 
 // A cursor is the base64url of a short tag and the last ID of the previous
 // page; the tag lets a cursor of another list be told apart.
 const userCursorTag = "u1:"
 
-// Page sizes when the caller asks for none or for too many.
-const (
-	defaultPageSize = 50
-	maxPageSize     = 1000
-)
+// The page size and cursor rules are storage's (storage.PageSize,
+// storage.EncodeCursor, storage.DecodeCursor), shared with the in-memory
+// stores.
 
-func pageSize(limit int) int {
-	switch {
-	case limit <= 0:
-		return defaultPageSize
-	case limit > maxPageSize:
-		return maxPageSize
-	}
-	return limit
-}
+func pageSize(limit int) int { return storage.PageSize(limit) }
 
-func encodeCursor(tag, lastID string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(tag + lastID))
-}
+func encodeCursor(tag, lastID string) string { return storage.EncodeCursor(tag, lastID) }
 
 // decodeCursor returns the ID a cursor carries; "" for no cursor.
-func decodeCursor(tag, cursor string) (string, error) {
-	if cursor == "" {
-		return "", nil
-	}
-	raw, err := base64.RawURLEncoding.DecodeString(cursor)
-	if err != nil {
-		return "", fmt.Errorf("%w: %q is not base64url", storage.ErrInvalidCursor, cursor)
-	}
-	id, ok := strings.CutPrefix(string(raw), tag)
-	if !ok || id == "" {
-		return "", fmt.Errorf("%w: %q", storage.ErrInvalidCursor, cursor)
-	}
-	return id, nil
-}
+func decodeCursor(tag, cursor string) (string, error) { return storage.DecodeCursor(tag, cursor) }

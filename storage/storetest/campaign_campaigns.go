@@ -94,11 +94,14 @@ func testCampaignNotFound(t *testing.T, s CampaignStores) {
 	require.NoError(t, err)
 	assert.Empty(t, dp.Items)
 
-	// A campaign of an unknown owner breaks the foreign key.
-	orphan := newCampaign(t, newID(), now())
-	assert.Error(t, s.Campaigns.Create(ctx, orphan))
-	_, err = s.Campaigns.Get(ctx, orphan.ID)
-	assert.ErrorIs(t, err, storage.ErrNotFound)
+	// A campaign of an unknown owner breaks the foreign key, where the
+	// stores have a user table to point at.
+	if s.Users != nil {
+		orphan := newCampaign(t, newID(), now())
+		assert.Error(t, s.Campaigns.Create(ctx, orphan))
+		_, err = s.Campaigns.Get(ctx, orphan.ID)
+		assert.ErrorIs(t, err, storage.ErrNotFound)
+	}
 }
 
 func testCampaignListPaging(t *testing.T, s CampaignStores) {

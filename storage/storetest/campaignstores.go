@@ -14,7 +14,8 @@ import (
 )
 
 // CampaignStores are the stores the campaign suite runs against. Users
-// creates the owners and reviewers the campaign tables reference.
+// creates the owners and reviewers the campaign tables reference; it may
+// be nil for stores that reference no user table (campaign/campaignmem).
 type CampaignStores struct {
 	Users     auth.UserStore
 	Campaigns campaign.CampaignStore

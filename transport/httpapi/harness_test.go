@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -23,6 +22,7 @@ import (
 	"github.com/kpbot/kpbot/auth/password"
 	"github.com/kpbot/kpbot/campaign"
 	"github.com/kpbot/kpbot/storage/bunstore"
+	"github.com/kpbot/kpbot/transport/httpapi/internal/jsonreq"
 	"github.com/kpbot/kpbot/transport/ratelimit"
 )
 
@@ -158,23 +158,8 @@ func header(k, v string) reqOpt { return func(r *http.Request) { r.Header.Set(k,
 // (sent as is, with Content-Type application/json unless a reqOpt sets one).
 func (e *testEnv) do(method, path string, body any, opts ...reqOpt) *resp {
 	e.t.Helper()
-	var rd io.Reader
-	switch b := body.(type) {
-	case nil:
-	case string:
-		rd = strings.NewReader(b)
-	case []byte:
-		rd = bytes.NewReader(b)
-	default:
-		raw, err := json.Marshal(b)
-		require.NoError(e.t, err)
-		rd = bytes.NewReader(raw)
-	}
-	req, err := http.NewRequest(method, e.ts.URL+path, rd)
+	req, err := jsonreq.New(method, e.ts.URL+path, body)
 	require.NoError(e.t, err)
-	if rd != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
 	for _, o := range opts {
 		o(req)
 	}

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"testing"
 	"time"
 )
 
@@ -73,7 +72,7 @@ func WithHugeBytes(n int64) Option { return func(c *corpusConfig) { c.hugeBytes 
 // (no feed, no sitemap; posts linked from the home page and /blog/; one
 // giscus embed), and "kitchen" (an off-topic cooking blog with RSS). The
 // trap server is not a seed: see SlowURL and the other *URL methods.
-func NewCorpus(t testing.TB, opts ...Option) *Corpus {
+func NewCorpus(t Cleaner, opts ...Option) *Corpus {
 	t.Helper()
 	cfg := corpusConfig{seed: 1, perSite: 6, slowDelay: 3 * time.Second, hugeBytes: 8 << 20}
 	for _, o := range opts {

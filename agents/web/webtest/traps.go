@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
-	"testing"
 	"time"
 )
 
@@ -28,7 +27,7 @@ type trapServer struct {
 	hugeFinished atomic.Bool
 }
 
-func newTrapServer(t testing.TB, c *Corpus, slow time.Duration, huge int64) *trapServer {
+func newTrapServer(t Cleaner, c *Corpus, slow time.Duration, huge int64) *trapServer {
 	ts := &trapServer{slowDelay: slow, hugeBytes: huge}
 	ts.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c.recordAs("traps", r)

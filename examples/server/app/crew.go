@@ -10,6 +10,7 @@ import (
 	"github.com/kpbot/kpbot/agents"
 	"github.com/kpbot/kpbot/agents/analyst"
 	"github.com/kpbot/kpbot/agents/crewmetrics"
+	"github.com/kpbot/kpbot/agents/llm/budget"
 	"github.com/kpbot/kpbot/agents/llm/offline"
 	"github.com/kpbot/kpbot/agents/llm/openai"
 	"github.com/kpbot/kpbot/agents/research"
@@ -84,8 +85,8 @@ func ProvideLLM(cfg Config, d *Database, logger *slog.Logger) (agents.LLM, error
 	}
 	// Usage is recorded per campaign and day even without a limit (0), for
 	// the analytics report's tokens by campaign.
-	budget := bunstore.NewLLMSpend(d.Bun, agents.BudgetLimits{DailyTokens: cfg.LLMDailyTokens}, nil)
-	return openai.WithBudget(client, budget, nil), nil
+	spend := bunstore.NewLLMSpend(d.Bun, agents.BudgetLimits{DailyTokens: cfg.LLMDailyTokens}, nil)
+	return budget.Wrap(client, spend, nil), nil
 }
 
 // ProvideSearcher is a SearXNG client when KPBOT_SEARXNG_URL is set, else nil.

@@ -1,4 +1,4 @@
-package openai
+package budget
 
 import (
 	"context"
@@ -12,10 +12,10 @@ import (
 	"github.com/kpbot/kpbot/agents"
 )
 
-// TestWithBudgetIsExactUnderConcurrency: many calls at once against a small
+// TestWrapIsExactUnderConcurrency: many calls at once against a small
 // daily token budget make exactly as many model calls, and spend exactly
 // as much, as calls made one at a time would; the rest are refused.
-func TestWithBudgetIsExactUnderConcurrency(t *testing.T) {
+func TestWrapIsExactUnderConcurrency(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		name         string
@@ -27,10 +27,9 @@ func TestWithBudgetIsExactUnderConcurrency(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			fs := newFakeServer(t, okReply("a comment")) // 42 tokens per call
-			c, _ := newClient(t, fs, Config{})
-			b := NewMemoryBudget(Limits{DailyTokens: tc.limit})
-			llm := WithBudget(c, b, nil)
+			fs := &countingLLM{} // 42 tokens per call
+			b := NewMemory(Limits{DailyTokens: tc.limit})
+			llm := Wrap(fs, b, nil)
 			req := chatReq()
 			req.CampaignID = "camp"
 
@@ -57,7 +56,7 @@ func TestWithBudgetIsExactUnderConcurrency(t *testing.T) {
 			want := (tc.limit + 41) / 42
 			assert.Equal(t, want, ok, "calls allowed")
 			assert.Equal(t, tc.calls-want, refused)
-			assert.Equal(t, want, fs.calls(), "refused calls never reached the server")
+			assert.Equal(t, want, fs.calls(), "refused calls never reached the model")
 			tokens, _ := b.Used("camp")
 			assert.Equal(t, want*42, tokens)
 			assert.Less(t, tokens-42, tc.limit, "never past the limit by more than the last call one at a time would make")
@@ -65,12 +64,12 @@ func TestWithBudgetIsExactUnderConcurrency(t *testing.T) {
 	}
 }
 
-// TestWithBudgetSettlesFailedAndCancelledCalls: a failed or cancelled call
+// TestWrapSettlesFailedAndCancelledCalls: a failed or cancelled call
 // spends nothing and frees its reservation.
-func TestWithBudgetSettlesFailedAndCancelledCalls(t *testing.T) {
+func TestWrapSettlesFailedAndCancelledCalls(t *testing.T) {
 	t.Parallel()
-	b := NewMemoryBudget(Limits{DailyTokens: 10})
-	llm := WithBudget(failingLLM{}, b, nil)
+	b := NewMemory(Limits{DailyTokens: 10})
+	llm := Wrap(failingLLM{}, b, nil)
 	for range 3 {
 		_, err := llm.Generate(context.Background(), agents.GenerateRequest{CampaignID: "c"})
 		require.ErrorContains(t, err, "boom")

@@ -1,4 +1,4 @@
-package openai
+package budget
 
 import (
 	"context"
@@ -12,14 +12,14 @@ import (
 // Limits is a daily budget (agents.BudgetLimits).
 type Limits = agents.BudgetLimits
 
-// MemoryBudget is an in-process agents.Budget with daily limits that reset
+// Memory is an in-process agents.Budget with daily limits that reset
 // at midnight UTC; each process keeps its own (bunstore.LLMSpend is the
-// one several instances share). It is an agents.Reserver: with WithBudget
+// one several instances share). It is an agents.Reserver: with Wrap
 // the token limit is exact under concurrency. A reservation that does not
 // fit while others are in flight waits for them to settle rather than
 // being refused, so calls made at once are allowed exactly as many as
 // calls made one at a time.
-type MemoryBudget struct {
+type Memory struct {
 	now func() time.Time
 
 	mu       sync.Mutex
@@ -36,18 +36,18 @@ type spent struct {
 	cost   float64
 }
 
-// BudgetOption configures a MemoryBudget.
-type BudgetOption func(*MemoryBudget)
+// Option configures a Memory.
+type Option func(*Memory)
 
 // WithClock makes the budget read the time from now (tests).
-func WithClock(now func() time.Time) BudgetOption {
-	return func(b *MemoryBudget) { b.now = now }
+func WithClock(now func() time.Time) Option {
+	return func(b *Memory) { b.now = now }
 }
 
-// NewMemoryBudget returns a MemoryBudget that applies defaults to every
+// NewMemory returns a Memory that applies defaults to every
 // key without its own limits (see SetLimits).
-func NewMemoryBudget(defaults Limits, opts ...BudgetOption) *MemoryBudget {
-	b := &MemoryBudget{
+func NewMemory(defaults Limits, opts ...Option) *Memory {
+	b := &Memory{
 		now: time.Now, defaults: defaults, limits: map[string]Limits{}, used: map[string]spent{},
 		reserved: map[string]int{}, settled: make(chan struct{}),
 	}
@@ -57,10 +57,10 @@ func NewMemoryBudget(defaults Limits, opts ...BudgetOption) *MemoryBudget {
 	return b
 }
 
-var _ agents.Reserver = (*MemoryBudget)(nil)
+var _ agents.Reserver = (*Memory)(nil)
 
 // Reserve implements agents.Reserver.
-func (b *MemoryBudget) Reserve(ctx context.Context, key string, tokens int) error {
+func (b *Memory) Reserve(ctx context.Context, key string, tokens int) error {
 	for {
 		b.mu.Lock()
 		b.rollover()
@@ -90,7 +90,7 @@ func (b *MemoryBudget) Reserve(ctx context.Context, key string, tokens int) erro
 }
 
 // Settle implements agents.Reserver.
-func (b *MemoryBudget) Settle(_ context.Context, key string, reserved, tokens int, cost float64) error {
+func (b *Memory) Settle(_ context.Context, key string, reserved, tokens int, cost float64) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.rollover()
@@ -108,14 +108,14 @@ func (b *MemoryBudget) Settle(_ context.Context, key string, reserved, tokens in
 }
 
 // SetLimits gives key its own limits instead of the defaults.
-func (b *MemoryBudget) SetLimits(key string, l Limits) {
+func (b *Memory) SetLimits(key string, l Limits) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.limits[key] = l
 }
 
 // Used returns what key has spent today (UTC).
-func (b *MemoryBudget) Used(key string) (tokens int, cost float64) {
+func (b *Memory) Used(key string) (tokens int, cost float64) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.rollover()
@@ -123,8 +123,8 @@ func (b *MemoryBudget) Used(key string) (tokens int, cost float64) {
 	return s.tokens, s.cost
 }
 
-// Spend implements Budget.
-func (b *MemoryBudget) Spend(_ context.Context, key string, tokens int, cost float64) error {
+// Spend implements agents.Budget.
+func (b *Memory) Spend(_ context.Context, key string, tokens int, cost float64) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.rollover()
@@ -135,8 +135,8 @@ func (b *MemoryBudget) Spend(_ context.Context, key string, tokens int, cost flo
 	return nil
 }
 
-// Check implements Budget.
-func (b *MemoryBudget) Check(_ context.Context, key string) error {
+// Check implements agents.Budget.
+func (b *Memory) Check(_ context.Context, key string) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.rollover()
@@ -149,7 +149,7 @@ func (b *MemoryBudget) Check(_ context.Context, key string) error {
 }
 
 // rollover forgets yesterday's usage. Callers hold mu.
-func (b *MemoryBudget) rollover() {
+func (b *Memory) rollover() {
 	day := b.now().UTC().Format(time.DateOnly)
 	if day != b.day {
 		b.day = day
@@ -160,13 +160,13 @@ func (b *MemoryBudget) rollover() {
 // CampaignKey is the usual budget key: the request's CampaignID.
 func CampaignKey(req agents.GenerateRequest) string { return req.CampaignID }
 
-// WithBudget wraps llm so that each call first asks b.Check for the key
+// Wrap wraps llm so that each call first asks b.Check for the key
 // keyFn gives the request (CampaignKey when keyFn is nil) and is refused
 // with an error wrapping agents.ErrBudgetExceeded when it is spent; after a
 // successful call the response's usage is recorded with b.Spend. When b is
 // an agents.Reserver the call instead reserves ReserveTokens(req) before
 // and settles after, so the token limit holds exactly under concurrency.
-func WithBudget(llm agents.LLM, b agents.Budget, keyFn func(agents.GenerateRequest) string) agents.LLM {
+func Wrap(llm agents.LLM, b agents.Budget, keyFn func(agents.GenerateRequest) string) agents.LLM {
 	if keyFn == nil {
 		keyFn = CampaignKey
 	}

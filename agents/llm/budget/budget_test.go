@@ -1,8 +1,9 @@
-package openai
+package budget
 
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -27,11 +28,11 @@ func (c *clock) set(t time.Time) {
 	c.t = t
 }
 
-func TestMemoryBudgetTokens(t *testing.T) {
+func TestMemoryTokens(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	clk := &clock{t: time.Date(2026, 3, 1, 22, 0, 0, 0, time.UTC)}
-	b := NewMemoryBudget(Limits{DailyTokens: 100}, WithClock(clk.now))
+	b := NewMemory(Limits{DailyTokens: 100}, WithClock(clk.now))
 
 	require.NoError(t, b.Check(ctx, "c1"))
 	require.NoError(t, b.Spend(ctx, "c1", 60, 0))
@@ -52,10 +53,10 @@ func TestMemoryBudgetTokens(t *testing.T) {
 	assert.Zero(t, tokens)
 }
 
-func TestMemoryBudgetCostAndPerKeyLimits(t *testing.T) {
+func TestMemoryCostAndPerKeyLimits(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	b := NewMemoryBudget(Limits{DailyCostUSD: 0.5})
+	b := NewMemory(Limits{DailyCostUSD: 0.5})
 	b.SetLimits("vip", Limits{})
 	require.NoError(t, b.Spend(ctx, "c1", 10, 0.5))
 	require.ErrorIs(t, b.Check(ctx, "c1"), agents.ErrBudgetExceeded)
@@ -66,12 +67,11 @@ func TestMemoryBudgetCostAndPerKeyLimits(t *testing.T) {
 	assert.InDelta(t, 100, cost, 1e-9)
 }
 
-func TestWithBudgetStopsCalls(t *testing.T) {
+func TestWrapStopsCalls(t *testing.T) {
 	t.Parallel()
-	fs := newFakeServer(t, okReply("a comment")) // 42 tokens per call
-	c, _ := newClient(t, fs, Config{})
-	b := NewMemoryBudget(Limits{DailyTokens: 100})
-	llm := WithBudget(c, b, nil)
+	fs := &countingLLM{} // 42 tokens per call
+	b := NewMemory(Limits{DailyTokens: 100})
+	llm := Wrap(fs, b, nil)
 	req := chatReq()
 	req.CampaignID = "camp-1"
 
@@ -82,7 +82,7 @@ func TestWithBudgetStopsCalls(t *testing.T) {
 	_, err := llm.Generate(context.Background(), req)
 	require.ErrorIs(t, err, agents.ErrBudgetExceeded)
 	assert.Contains(t, err.Error(), `"camp-1"`)
-	assert.Equal(t, 3, fs.calls(), "the refused call never reached the server")
+	assert.Equal(t, 3, fs.calls(), "the refused call never reached the model")
 
 	other := req
 	other.CampaignID = "camp-2"
@@ -93,6 +93,37 @@ func TestWithBudgetStopsCalls(t *testing.T) {
 	assert.Equal(t, 126, tokens)
 }
 
+// countingLLM answers every call, reporting 42 tokens, and counts the
+// calls that reached it.
+type countingLLM struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (c *countingLLM) Generate(ctx context.Context, _ agents.GenerateRequest) (agents.GenerateResponse, error) {
+	if err := ctx.Err(); err != nil {
+		return agents.GenerateResponse{}, fmt.Errorf("counting llm: %w", err)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.n++
+	return agents.GenerateResponse{Content: "a comment", Usage: agents.Usage{PromptTokens: 12, CompletionTokens: 30, TotalTokens: 42}}, nil
+}
+
+func (c *countingLLM) calls() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.n
+}
+
+func chatReq() agents.GenerateRequest {
+	return agents.GenerateRequest{
+		System:    "be brief",
+		Messages:  []agents.Message{{Role: agents.RoleUser, Content: "hello"}},
+		MaxTokens: 128,
+	}
+}
+
 // failingLLM fails every call.
 type failingLLM struct{}
 
@@ -100,22 +131,22 @@ func (failingLLM) Generate(context.Context, agents.GenerateRequest) (agents.Gene
 	return agents.GenerateResponse{Usage: agents.Usage{TotalTokens: 99}}, errors.New("boom")
 }
 
-func TestWithBudgetCustomKeyAndFailures(t *testing.T) {
+func TestWrapCustomKeyAndFailures(t *testing.T) {
 	t.Parallel()
-	b := NewMemoryBudget(Limits{DailyTokens: 10})
-	llm := WithBudget(failingLLM{}, b, func(r agents.GenerateRequest) string { return r.Purpose })
+	b := NewMemory(Limits{DailyTokens: 10})
+	llm := Wrap(failingLLM{}, b, func(r agents.GenerateRequest) string { return r.Purpose })
 	_, err := llm.Generate(context.Background(), agents.GenerateRequest{Purpose: "comment"})
 	require.ErrorContains(t, err, "boom")
 	tokens, _ := b.Used("comment")
 	assert.Zero(t, tokens, "failed calls record nothing")
 }
 
-// TestMemoryBudgetSuite runs the shared budget suite on MemoryBudget.
-func TestMemoryBudgetSuite(t *testing.T) {
+// TestMemorySuite runs the shared budget suite on Memory.
+func TestMemorySuite(t *testing.T) {
 	storetest.TestBudget(t, func(_ *testing.T, l agents.BudgetLimits, now func() time.Time) (agents.Budget, agents.Budget) {
 		if now == nil {
-			return NewMemoryBudget(l), nil
+			return NewMemory(l), nil
 		}
-		return NewMemoryBudget(l, WithClock(now)), nil
+		return NewMemory(l, WithClock(now)), nil
 	})
 }
