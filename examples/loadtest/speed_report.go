@@ -168,6 +168,10 @@ func (r speedReport) WriteText(w io.Writer) error {
 			resultText(r.DraftRatio, r.DraftOK()), ratioText(r.CallsPerDraft), strconv.FormatInt(r.MaxInFlight, 10)},
 	}
 	writeTable(&b, rows, []bool{true, true, true, true, true, true, false, false, true, true})
+	if len(r.Campaigns) > 1 {
+		b.WriteString("\n")
+		writeTable(&b, r.runRows(), []bool{true, true, true, true, true, true, true, true})
+	}
 	fmt.Fprintf(&b, "\nruns succeeded: %d of %d — %s", r.Succeeded, len(r.Campaigns), passFail(r.Succeeded == len(r.Campaigns)))
 	for i, c := range r.Campaigns {
 		if c.Run.Error != "" {
@@ -186,6 +190,40 @@ func (r speedReport) WriteText(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// runRows are one row per run: its seed hosts, when its research
+// started and its analysis ended (from the first research start), its
+// crawl against the bound, and its drafting.
+func (r speedReport) runRows() [][]string {
+	var first time.Time
+	for _, c := range r.Campaigns {
+		if s, _ := c.Run.step(agents.TaskResearch); !s.IsZero() && (first.IsZero() || s.Before(first)) {
+			first = s
+		}
+	}
+	at := func(t time.Time) string {
+		if t.IsZero() || first.IsZero() {
+			return "—"
+		}
+		return secs(t.Sub(first))
+	}
+	rows := [][]string{{"run", "hosts", "research starts", "analysis ends", "research + analysis", "ratio", "drafts", "drafting"}}
+	for i, c := range r.Campaigns {
+		rs, _ := c.Run.step(agents.TaskResearch)
+		_, ae := c.Run.step(agents.TaskAnalysis)
+		ds, de := c.Run.step(agents.TaskDrafting)
+		crawl, drafting := time.Duration(0), time.Duration(0)
+		if !rs.IsZero() && !ae.IsZero() {
+			crawl = ae.Sub(rs)
+		}
+		if !ds.IsZero() && !de.IsZero() {
+			drafting = de.Sub(ds)
+		}
+		rows = append(rows, []string{strconv.Itoa(i), strconv.Itoa(c.Hosts), at(rs), at(ae), secs(crawl),
+			ratioText(ratio(crawl, r.CrawlBound)), strconv.Itoa(c.Run.Stats.Drafts), secs(drafting)})
+	}
+	return rows
 }
 
 // concurrencyText is the model calls at once: per run, times the runs
