@@ -133,11 +133,11 @@ func ratio(measured, bound time.Duration) float64 {
 	return measured.Seconds() / bound.Seconds()
 }
 
-// CrawlOK and DraftOK say whether the targets are met (false without a
-// bound to compare with).
+// CrawlOK says whether research + analysis met its target (false without
+// a bound to compare with).
 func (r speedReport) CrawlOK() bool { return r.CrawlRatio <= r.CrawlTarget }
 
-// DraftOK says whether drafting met its target.
+// DraftOK says whether drafting met its target (false without a bound).
 func (r speedReport) DraftOK() bool { return r.DraftRatio <= r.DraftTarget }
 
 // PoliteOK says whether no blog saw two requests closer than the delay
