@@ -8,7 +8,10 @@
 //
 // "loadtest ws" measures the WebSocket hub, and "loadtest mixed" is the
 // soak: every kind of request and WebSocket clients for -duration against
-// several instances on PostgreSQL (see README.md, Benchmarks).
+// several instances on PostgreSQL, and "loadtest speed" runs one campaign
+// over many local blogs with a fake model and sets its research and
+// drafting times against the politeness and model bounds (see README.md,
+// Benchmarks).
 //
 // It exits 0 whatever the numbers are (missed targets say FAIL in the
 // output), 1 when it cannot set up or run, and 2 on bad flags.
@@ -39,6 +42,9 @@ func mainCode(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	if len(args) > 0 && (args[0] == "mixed" || args[0] == "mixed-server") {
 		return mixedMain(ctx, args, stdout, stderr) // the soak (mixed.go)
+	}
+	if len(args) > 0 && args[0] == "speed" {
+		return speedMain(ctx, args, stdout, stderr) // issue 12's campaign through the server (speed.go)
 	}
 	o, cpuprofile, err := parseOptions(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {

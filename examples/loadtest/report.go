@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Report is everything one run measured.
@@ -240,7 +241,8 @@ func rateLabel(rate int) string {
 }
 
 // writeTable writes rows (the first is the header) as an aligned Markdown
-// table; right[i] right-aligns column i.
+// table, padding by characters (µ, ≤ and × are one column); right[i]
+// right-aligns column i.
 func writeTable(b *strings.Builder, rows [][]string, right []bool) {
 	width := make([]int, len(rows[0]))
 	for i := range width {
@@ -248,13 +250,13 @@ func writeTable(b *strings.Builder, rows [][]string, right []bool) {
 	}
 	for _, row := range rows {
 		for i, c := range row {
-			width[i] = max(width[i], len(c))
+			width[i] = max(width[i], utf8.RuneCountInString(c))
 		}
 	}
 	line := func(row []string) {
 		b.WriteString("|")
 		for i, c := range row {
-			pad := strings.Repeat(" ", width[i]-len(c))
+			pad := strings.Repeat(" ", width[i]-utf8.RuneCountInString(c))
 			if right[i] {
 				fmt.Fprintf(b, " %s%s |", pad, c)
 			} else {
