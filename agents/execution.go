@@ -382,7 +382,7 @@ func (ex *execution) runFed(ctx context.Context, i int, resumed bool) error {
 
 	if err := ex.startStep(ctx, i+1); err != nil {
 		stopFeeder(err)
-		<-failed
+		_ = <-failed // the feeder stops because of err; its own error adds nothing
 		return err
 	}
 	tc := ex.taskContext(reader.Name, resumed)

@@ -5,7 +5,7 @@ import (
 	"fmt"
 )
 
-// ErrTooManyRuns: starting another run would pass a concurrency limit.
+// ErrTooManyRuns means starting another run would pass a concurrency limit.
 // The HTTP layer answers it with 429 Too Many Requests.
 var ErrTooManyRuns = errors.New("too many active runs")
 

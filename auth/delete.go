@@ -8,7 +8,7 @@ import (
 	"github.com/kpbot/kpbot/storage"
 )
 
-// ErrLastAdmin: the last enabled admin cannot delete their account (422).
+// ErrLastAdmin means the last enabled admin cannot delete their account (422).
 var ErrLastAdmin = errors.New("the last enabled admin cannot delete their account; make another user admin first")
 
 // AccountEraser removes accounts.

@@ -12,7 +12,7 @@ import (
 // InvitationTTL is how long an invitation link works.
 const InvitationTTL = 7 * 24 * time.Hour
 
-// ErrRegistrationClosed: self-service sign-up is off; accounts come by
+// ErrRegistrationClosed means self-service sign-up is off; accounts come by
 // invitation (403).
 var ErrRegistrationClosed = errors.New("registration is by invitation only")
 

@@ -12,7 +12,7 @@ import (
 // VerifyEmailTTL is how long a verification link works.
 const VerifyEmailTTL = 48 * time.Hour
 
-// ErrEmailUnverified: the action needs a verified address (403).
+// ErrEmailUnverified means the action needs a verified address (403).
 var ErrEmailUnverified = errors.New("verify your e-mail address first: open the link we sent you, or ask for a new one")
 
 // sendVerification stores a verification token for u and queues the

@@ -131,7 +131,7 @@ var (
 	adjSuffixes  = []string{"ous", "ful", "ive", "able", "ible", "less", "ish", "ical", "ary", "ic"}
 )
 
-// Tag tags words, a sentence (or a run of one) as written: case matters,
+// TagWords tags words, a sentence (or a run of one) as written: case matters,
 // punctuation attached to a word is ignored.
 func TagWords(words []string) []Tag {
 	tags := make([]Tag, len(words))

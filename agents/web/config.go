@@ -17,8 +17,9 @@ const (
 	DefaultRobotsTTL    = time.Hour
 )
 
-// NoDelay, as Config.PerHostDelay, turns the per-host delay off (requests to
-// one host are still made one at a time). Zero means DefaultPerHostDelay.
+// NoDelay turns the per-host delay off when set as Config.PerHostDelay
+// (requests to one host are still made one at a time). Zero means
+// DefaultPerHostDelay.
 const NoDelay time.Duration = -1
 
 // Config tunes a Fetcher. The zero value is usable: every zero field takes

@@ -175,11 +175,7 @@ var (
 	postPrefix  = map[string]bool{"blog": true, "posts": true, "post": true, "articles": true, "article": true, "p": true, "notes": true, "writing": true, "entries": true, "entry": true}
 )
 
-// isPostLike guesses from the path whether a link is a single post: a
-// dated path, a /blog/<slug> path, or a long hyphenated slug.
-func isPostLike(u *url.URL) bool { return isPostLikeSegs(segments(u)) }
-
-// isPostLikeUnder is isPostLike on the part of u's path below base (the
+// isPostLikeUnder is isPostLikeSegs on the part of u's path below base (the
 // seed's directory segments), when u lies below it.
 func isPostLikeUnder(u *url.URL, base []string) bool {
 	return isPostLikeSegs(relSegments(segments(u), base))
@@ -209,6 +205,8 @@ func relSegments(segs, base []string) []string {
 	return segs[len(base):]
 }
 
+// isPostLikeSegs guesses from a link's path segments whether it is a single
+// post: a dated path, a /blog/<slug> path, or a long hyphenated slug.
 func isPostLikeSegs(segs []string) bool {
 	if isNonPostSegs(segs) {
 		return false

@@ -91,10 +91,3 @@ func (g *hostGate) pruneLocked(now time.Time) {
 		}
 	}
 }
-
-// size reports how many hosts the gate tracks.
-func (g *hostGate) size() int {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return len(g.hosts)
-}

@@ -12,10 +12,10 @@ import (
 	"github.com/kpbot/kpbot/agents"
 )
 
-// ErrNothingFound: an ad hoc research read no source at all (422).
+// ErrNothingFound means an ad hoc research read no source at all (422).
 var ErrNothingFound = errors.New("no seed could be read")
 
-// ErrTooSlow: an ad hoc call ran past its time bound (504).
+// ErrTooSlow means an ad hoc call ran past its time bound (504).
 var ErrTooSlow = errors.New("the agents did not finish in time")
 
 // DefaultToolTimeout bounds one synchronous research or comment call.

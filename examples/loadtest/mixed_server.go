@@ -113,7 +113,7 @@ func startMixedInstance(ctx context.Context, env map[string]string, logPath stri
 	}()
 	if err != nil {
 		_ = stdin.Close()
-		<-p.waited
+		_ = <-p.waited // the hello error and the log say what went wrong
 		logs, _ := os.ReadFile(logPath)
 		return nil, fmt.Errorf("instance hello: %w; its log: %s", err, logs)
 	}

@@ -281,12 +281,11 @@ func runWSOnce(ctx context.Context, n int, o wsOptions) (wsResult, error) {
 	if err := srv.command("publish " + strconv.Itoa(o.Events)); err != nil {
 		return res, err
 	}
-	var done string
-	if line, err := srv.out.ReadString('\n'); err != nil {
+	line, err := srv.out.ReadString('\n')
+	if err != nil {
 		return res, fmt.Errorf("publish: %w", err)
-	} else {
-		done = strings.TrimSpace(line)
 	}
+	done := strings.TrimSpace(line)
 	res.PublishTook = time.Since(burst)
 	if done != "done" {
 		return res, fmt.Errorf("publish answered %q", done)

@@ -24,7 +24,7 @@ func TestCampaignListsUseIndexes(t *testing.T) {
 	db := dbtest.SQLite(t)
 	var queries []string
 	hook := &captureHook{capture: func(q string) { queries = append(queries, q) }}
-	db.AddQueryHook(hook)
+	db = db.WithQueryHook(hook)
 	ctx := t.Context()
 	cur := func(tag string) string { return base64.RawURLEncoding.EncodeToString([]byte(tag + "x")) }
 	campaigns, prospects, drafts := bunstore.NewCampaigns(db), bunstore.NewProspects(db), bunstore.NewDrafts(db)

@@ -26,7 +26,7 @@ func NewEraser(db *bun.DB) *Eraser { return &Eraser{db: db} }
 func (e *Eraser) ActiveRunIDs(ctx context.Context, userID string) ([]string, error) {
 	var ids []string
 	if err := e.db.NewSelect().Table("kpbot_runs").Column("id").
-		Where("owner_id = ?", userID).Where("status IN (?)", bun.In([]string{"queued", "running"})).
+		Where("owner_id = ?", userID).Where("status IN (?)", bun.List([]string{"queued", "running"})).
 		Scan(ctx, &ids); err != nil {
 		return nil, fmt.Errorf("active runs of %s: %w", userID, mapErr(err))
 	}
@@ -70,10 +70,10 @@ func (e *Eraser) EraseUser(ctx context.Context, userID string) error {
 		}
 		for start := 0; start < len(topics); start += 500 {
 			chunk := topics[start:min(start+500, len(topics))]
-			if _, err := tx.NewDelete().Table("kpbot_events").Where("topic IN (?)", bun.In(chunk)).Exec(ctx); err != nil {
+			if _, err := tx.NewDelete().Table("kpbot_events").Where("topic IN (?)", bun.List(chunk)).Exec(ctx); err != nil {
 				return fmt.Errorf("delete events: %w", mapErr(err))
 			}
-			if _, err := tx.NewDelete().Table("kpbot_event_topics").Where("topic IN (?)", bun.In(chunk)).Exec(ctx); err != nil {
+			if _, err := tx.NewDelete().Table("kpbot_event_topics").Where("topic IN (?)", bun.List(chunk)).Exec(ctx); err != nil {
 				return fmt.Errorf("delete event topics: %w", mapErr(err))
 			}
 		}

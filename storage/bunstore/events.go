@@ -240,15 +240,15 @@ func (st *Events) Prune(ctx context.Context, olderThan time.Time, keepPerTopic i
 // planner's estimate (pg_class.reltuples, kept by autovacuum), since an
 // exact count(*) scans the whole table on every scrape of every
 // instance; before the table's first analyze it counts exactly.
-func (l *Events) Count(ctx context.Context) (int, error) {
-	if l.db.Dialect().Name() == dialect.PG {
+func (st *Events) Count(ctx context.Context) (int, error) {
+	if st.db.Dialect().Name() == dialect.PG {
 		var estimate float64
-		err := l.db.NewRaw("SELECT reltuples FROM pg_class WHERE oid = to_regclass('kpbot_events')").Scan(ctx, &estimate)
+		err := st.db.NewRaw("SELECT reltuples FROM pg_class WHERE oid = to_regclass('kpbot_events')").Scan(ctx, &estimate)
 		if err == nil && estimate >= 0 {
 			return int(estimate), nil
 		}
 	}
-	n, err := l.db.NewSelect().Model((*eventRow)(nil)).Count(ctx)
+	n, err := st.db.NewSelect().Model((*eventRow)(nil)).Count(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("count events: %w", mapErr(err))
 	}

@@ -196,7 +196,7 @@ func (s *Prospects) ByIDs(ctx context.Context, campaignID string, ids []string) 
 	var rows []prospectRow
 	if err := s.db.NewSelect().Model(&rows).ExcludeColumn("main_text").
 		Where("p.campaign_id = ?", campaignID).
-		Where("p.id IN (?)", bun.In(ids)).
+		Where("p.id IN (?)", bun.List(ids)).
 		Scan(ctx); err != nil {
 		return nil, fmt.Errorf("load prospects of campaign %s: %w", campaignID, mapErr(err))
 	}

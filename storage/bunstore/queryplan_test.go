@@ -51,7 +51,7 @@ func TestHotLookupsAreOneQuery(t *testing.T) {
 		t.Parallel()
 		u, s, tok := seed(t, db)
 		counter := new(queryCounter)
-		db.AddQueryHook(counter)
+		db = db.WithQueryHook(counter)
 		// Through bun, so the hook counts it (on SQLite the default is one
 		// prepared statement: one query too, unseen by hooks).
 		sessions := bunstore.NewSessions(db, bunstore.WithBunLookups())
@@ -81,7 +81,7 @@ func TestHotLookupsUseIndexes(t *testing.T) {
 	seed(t, db)
 	var queries []string
 	hook := &captureHook{capture: func(q string) { queries = append(queries, q) }}
-	db.AddQueryHook(hook)
+	db = db.WithQueryHook(hook)
 	ctx := t.Context()
 	users, sessions := bunstore.NewUsers(db), bunstore.NewSessions(db, bunstore.WithBunLookups())
 	_, _, _ = sessions.SessionWithUser(ctx, "x")

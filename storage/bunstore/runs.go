@@ -131,7 +131,7 @@ func (s *Runs) CreateWithin(ctx context.Context, r *agents.Run, maxActive int) e
 			return mapErr(err)
 		}
 		n, err := tx.NewSelect().Model((*runRow)(nil)).
-			Where("r.owner_id = ?", r.OwnerID).Where("r.status IN (?)", bun.In(activeStatuses)).Count(ctx)
+			Where("r.owner_id = ?", r.OwnerID).Where("r.status IN (?)", bun.List(activeStatuses)).Count(ctx)
 		if err != nil {
 			return fmt.Errorf("count active runs: %w", mapErr(err))
 		}
@@ -255,7 +255,7 @@ func (s *Runs) update(ctx context.Context, id string, holder *string, fn func(*a
 // CountActive counts the owner's queued and running runs.
 func (s *Runs) CountActive(ctx context.Context, ownerID string) (int, error) {
 	n, err := s.db.NewSelect().Model((*runRow)(nil)).
-		Where("r.owner_id = ?", ownerID).Where("r.status IN (?)", bun.In(activeStatuses)).Count(ctx)
+		Where("r.owner_id = ?", ownerID).Where("r.status IN (?)", bun.List(activeStatuses)).Count(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("count active runs of %s: %w", ownerID, mapErr(err))
 	}
@@ -265,7 +265,7 @@ func (s *Runs) CountActive(ctx context.Context, ownerID string) (int, error) {
 // CountActiveAll counts every queued and running run.
 func (s *Runs) CountActiveAll(ctx context.Context) (int, error) {
 	n, err := s.db.NewSelect().Model((*runRow)(nil)).
-		Where("r.status IN (?)", bun.In(activeStatuses)).Count(ctx)
+		Where("r.status IN (?)", bun.List(activeStatuses)).Count(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("count active runs: %w", mapErr(err))
 	}
@@ -289,7 +289,7 @@ func (s *Runs) AcquireLease(ctx context.Context, id, holder string, ttl time.Dur
 	now := nowMS(s.db)
 	res, err := s.db.ExecContext(ctx, "UPDATE kpbot_runs SET lease_holder = ?, lease_expires_ms = "+now+" + ?"+
 		" WHERE id = ? AND status IN (?) AND (lease_holder = '' OR lease_holder = ? OR lease_expires_ms <= "+now+")",
-		holder, ttl.Milliseconds(), id, bun.In(activeStatuses), holder)
+		holder, ttl.Milliseconds(), id, bun.List(activeStatuses), holder)
 	if err != nil {
 		return fmt.Errorf("lease run %s: %w", id, mapErr(err))
 	}

@@ -344,7 +344,7 @@ func TestSessionWithUserAndQueryHooks(t *testing.T) {
 	fx := seedSessions(t, db)
 	live := fx.sessions["live"]
 	counter := new(hookCounter)
-	db.AddQueryHook(counter)
+	db = db.WithQueryHook(counter)
 
 	st := bunstore.NewSessions(db)
 	_, _, err := st.SessionWithUser(ctx, live.ID)

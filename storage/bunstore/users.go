@@ -54,7 +54,7 @@ func (s *Users) UserByEmailKey(ctx context.Context, keys ...string) (*auth.User,
 	}
 	var rows []userRow
 	if err := s.db.NewSelect().Model(&rows).
-		Where("u.email_key IN (?)", bun.In(keys)).Limit(int64(len(keys))).Scan(ctx); err != nil {
+		Where("u.email_key IN (?)", bun.List(keys)).Limit(int64(len(keys))).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("load user by email: %w", mapErr(err))
 	}
 	for _, k := range keys {

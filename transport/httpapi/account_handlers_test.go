@@ -458,7 +458,7 @@ func TestDeleteAccount(t *testing.T) {
 		}
 		assert.Zero(t, countRows(t, e.db, "kpbot_prospects", "campaign_id = ?", cid))
 		assert.Zero(t, countRows(t, e.db, "kpbot_drafts", "campaign_id = ?", cid))
-		assert.Zero(t, countRows(t, e.db, "kpbot_events", "topic IN (?)", bun.In([]string{events.UserTopic(uid), events.CampaignTopic(cid), events.RunTopic(runID)})))
+		assert.Zero(t, countRows(t, e.db, "kpbot_events", "topic IN (?)", bun.List([]string{events.UserTopic(uid), events.CampaignTopic(cid), events.RunTopic(runID)})))
 		// The run's River job is cancelled at once, or, should River's cancel
 		// fail (it only logs), by the worker, which finds its run gone.
 		require.NoError(t, e.queue.Start(ctx))
@@ -474,7 +474,7 @@ func TestDeleteAccount(t *testing.T) {
 		assert.Equal(t, 1, countRows(t, e.db, "kpbot_campaigns", "owner_id = ?", bob))
 		assert.Equal(t, 1, countRows(t, e.db, "kpbot_prospects", "campaign_id = ?", bobCampaign))
 		assert.Equal(t, 1, countRows(t, e.db, "kpbot_notifications", "user_id = ?", bob))
-		assert.Equal(t, 2, countRows(t, e.db, "kpbot_events", "topic IN (?)", bun.In([]string{events.UserTopic(bob), events.CampaignTopic(bobCampaign)})))
+		assert.Equal(t, 2, countRows(t, e.db, "kpbot_events", "topic IN (?)", bun.List([]string{events.UserTopic(bob), events.CampaignTopic(bobCampaign)})))
 		assert.Equal(t, http.StatusOK, e.do("GET", "/api/auth/me", nil, bearer(other.AccessToken)).status)
 	})
 }

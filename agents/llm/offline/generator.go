@@ -60,7 +60,7 @@ func New(cfg Config) (*Generator, error) {
 	return &Generator{cfg: cfg.withDefaults()}, nil
 }
 
-// ErrNoText: the request carries no post text, title or user message to
+// ErrNoText means the request carries no post text, title or user message to
 // write about.
 var ErrNoText = errors.New("offline: nothing to write about: the request has no post text, title or user message")
 

@@ -8,7 +8,7 @@ import (
 	"github.com/kpbot/kpbot/agents"
 )
 
-// ErrBadResponse: the server answered 200 with a body that is not a usable
+// ErrBadResponse means the server answered 200 with a body that is not a usable
 // chat completion (malformed JSON, no choices, empty message). Not retried.
 var ErrBadResponse = errors.New("openai: unusable chat completion response")
 

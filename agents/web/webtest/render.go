@@ -42,18 +42,18 @@ func renderHead(w io.Writer, s *siteSpec, base, title string, extra string) {
 			fmt.Fprintf(w, "<link rel=\"alternate\" type=\"application/rss+xml\" title=\"%s Comments Feed\" href=\"%s/comments/feed/\">\n", esc(s.title), base)
 		}
 	}
-	io.WriteString(w, extra)
-	io.WriteString(w, "</head>\n")
+	_, _ = io.WriteString(w, extra)
+	_, _ = io.WriteString(w, "</head>\n")
 }
 
 // renderHeader writes the site header and navigation.
 func renderHeader(w io.Writer, s *siteSpec) {
 	fmt.Fprintf(w, "<body class=\"site\">\n<header class=\"site-header\"><a class=\"brand\" href=\"/\">%s</a>\n", esc(s.title))
-	io.WriteString(w, "<nav class=\"menu\"><a href=\"/\">Home</a> <a href=\"/about/\">About</a> <a href=\"/contact/\">Contact</a>")
+	_, _ = io.WriteString(w, "<nav class=\"menu\"><a href=\"/\">Home</a> <a href=\"/about/\">About</a> <a href=\"/contact/\">Contact</a>")
 	if s.listingPath != "" {
 		fmt.Fprintf(w, " <a href=\"%s\">Blog</a>", s.listingPath)
 	}
-	io.WriteString(w, " <a href=\"/tag/notes/\">Notes</a></nav>\n<form class=\"search\" action=\"/search\"><input name=\"q\" placeholder=\"Search\"></form>\n</header>\n")
+	_, _ = io.WriteString(w, " <a href=\"/tag/notes/\">Notes</a></nav>\n<form class=\"search\" action=\"/search\"><input name=\"q\" placeholder=\"Search\"></form>\n</header>\n")
 }
 
 func renderFooter(w io.Writer, s *siteSpec) {
@@ -90,7 +90,7 @@ func renderPost(w io.Writer, s *siteSpec, base string, p Post, recent []Post) {
 	}
 	renderHead(w, s, base, p.Title+" | "+s.title, head.String())
 	renderHeader(w, s)
-	io.WriteString(w, "<main id=\"main\">\n<article class=\"post hentry\">\n")
+	_, _ = io.WriteString(w, "<main id=\"main\">\n<article class=\"post hentry\">\n")
 	fmt.Fprintf(w, "<h1 class=\"entry-title\">%s</h1>\n", esc(p.Title))
 	human := p.Published.Format("January 2, 2006")
 	if s.meta == metaTimeRel {
@@ -98,7 +98,7 @@ func renderPost(w io.Writer, s *siteSpec, base string, p Post, recent []Post) {
 	} else {
 		fmt.Fprintf(w, "<p class=\"byline\">By <span class=\"author\">%s</span> on <time datetime=\"%s\">%s</time></p>\n", esc(p.Author), date, human)
 	}
-	io.WriteString(w, "<div class=\"entry-content\">\n")
+	_, _ = io.WriteString(w, "<div class=\"entry-content\">\n")
 	for _, sec := range p.Sections {
 		if h, ok := strings.CutPrefix(sec, "## "); ok {
 			fmt.Fprintf(w, "<h2>%s</h2>\n", esc(h))
@@ -106,13 +106,13 @@ func renderPost(w io.Writer, s *siteSpec, base string, p Post, recent []Post) {
 			fmt.Fprintf(w, "<p>%s</p>\n", esc(sec))
 		}
 	}
-	io.WriteString(w, "</div>\n<footer class=\"entry-footer\"><span class=\"tags\">Tagged <a href=\"/tag/notes/\">notes</a></span> <a class=\"share\" href=\"https://twitter.com/intent/tweet\">Share</a></footer>\n</article>\n")
+	_, _ = io.WriteString(w, "</div>\n<footer class=\"entry-footer\"><span class=\"tags\">Tagged <a href=\"/tag/notes/\">notes</a></span> <a class=\"share\" href=\"https://twitter.com/intent/tweet\">Share</a></footer>\n</article>\n")
 	renderComments(w, s, p, url)
-	io.WriteString(w, "</main>\n<aside class=\"sidebar widget-area\"><h3>Recent posts</h3><ul>\n")
+	_, _ = io.WriteString(w, "</main>\n<aside class=\"sidebar widget-area\"><h3>Recent posts</h3><ul>\n")
 	for _, r := range recent {
 		fmt.Fprintf(w, "<li><a href=\"%s\">%s</a></li>\n", esc(r.Path), esc(r.Title))
 	}
-	io.WriteString(w, "</ul><h3>Subscribe</h3><p>Get new posts by email. No spam.</p></aside>\n")
+	_, _ = io.WriteString(w, "</ul><h3>Subscribe</h3><p>Get new posts by email. No spam.</p></aside>\n")
 	renderFooter(w, s)
 }
 
@@ -141,13 +141,13 @@ var disqus_config = function () { this.page.url = %q; this.page.identifier = %q;
 <noscript>Please enable JavaScript to view the comments powered by Disqus.</noscript>
 `, url, p.Path, s.name)
 	case CommentsNativeOpen:
-		io.WriteString(w, `<section class="comments" id="comments"><h2>Comments</h2>`+nativeExisting+`
+		_, _ = io.WriteString(w, `<section class="comments" id="comments"><h2>Comments</h2>`+nativeExisting+`
 <form class="comment-form" method="post" action="/comments"><label>Your comment<textarea name="comment_body" rows="6"></textarea></label><label>Name <input name="name"></label><button type="submit">Post comment</button></form></section>
 `)
 	case CommentsNativeClosed:
-		io.WriteString(w, "<section class=\"comments\" id=\"comments\"><h2>Comments</h2>"+nativeExisting+"<p>Comments are closed for this post.</p></section>\n")
+		_, _ = io.WriteString(w, "<section class=\"comments\" id=\"comments\"><h2>Comments</h2>"+nativeExisting+"<p>Comments are closed for this post.</p></section>\n")
 	case CommentsGiscus:
-		io.WriteString(w, `<section class="discussion"><script src="https://giscus.app/client.js" data-repo="example/blog" data-mapping="pathname" crossorigin="anonymous" async></script></section>`+"\n")
+		_, _ = io.WriteString(w, `<section class="discussion"><script src="https://giscus.app/client.js" data-repo="example/blog" data-mapping="pathname" crossorigin="anonymous" async></script></section>`+"\n")
 	}
 }
 
@@ -172,11 +172,11 @@ func renderIndex(w io.Writer, s *siteSpec, base, heading string, posts []Post, l
 		}
 		fmt.Fprintf(w, "<li><a href=\"%s\">%s</a> <span class=\"date\">%s</span><p>%s</p></li>\n", esc(href), esc(p.Title), p.Published.Format("Jan 2, 2006"), esc(excerpt(p)))
 	}
-	io.WriteString(w, "</ul>\n")
+	_, _ = io.WriteString(w, "</ul>\n")
 	for _, l := range links {
-		io.WriteString(w, l+"\n")
+		_, _ = io.WriteString(w, l+"\n")
 	}
-	io.WriteString(w, "</main>\n")
+	_, _ = io.WriteString(w, "</main>\n")
 	renderFooter(w, s)
 }
 
@@ -219,7 +219,7 @@ func renderRSS(w io.Writer, s *siteSpec, base string, posts iter.Seq[Post], with
 		}
 		first = false
 	}
-	io.WriteString(w, "</channel>\n</rss>\n")
+	_, _ = io.WriteString(w, "</channel>\n</rss>\n")
 }
 
 // renderAtom writes an Atom feed of posts; next as for renderRSS.
@@ -233,27 +233,27 @@ func renderAtom(w io.Writer, s *siteSpec, base string, posts iter.Seq[Post], nex
 		fmt.Fprintf(w, "<entry>\n<title>%s</title>\n<link rel=\"alternate\" href=\"%s\"/>\n<id>%s</id>\n<published>%s</published>\n<updated>%s</updated>\n<author><name>%s</name></author>\n<summary>%s</summary>\n</entry>\n",
 			esc(p.Title), esc(feedLink(s, base, p, false)), esc(base+p.Path), p.Published.Format(time.RFC3339), p.Published.Format(time.RFC3339), esc(p.Author), esc(excerpt(p)))
 	}
-	io.WriteString(w, "</feed>\n")
+	_, _ = io.WriteString(w, "</feed>\n")
 }
 
 // renderURLSet writes a sitemap <urlset>.
 func renderURLSet(w io.Writer, base string, entries iter.Seq2[string, time.Time]) {
-	io.WriteString(w, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n")
+	_, _ = io.WriteString(w, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n")
 	for p, mod := range entries {
 		fmt.Fprintf(w, "<url><loc>%s%s</loc>", base, esc(p))
 		if !mod.IsZero() {
 			fmt.Fprintf(w, "<lastmod>%s</lastmod>", mod.Format("2006-01-02"))
 		}
-		io.WriteString(w, "</url>\n")
+		_, _ = io.WriteString(w, "</url>\n")
 	}
-	io.WriteString(w, "</urlset>\n")
+	_, _ = io.WriteString(w, "</urlset>\n")
 }
 
 // renderSitemapIndex writes a <sitemapindex> of child sitemap paths.
 func renderSitemapIndex(w io.Writer, base string, children []string) {
-	io.WriteString(w, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n")
+	_, _ = io.WriteString(w, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n")
 	for _, c := range children {
 		fmt.Fprintf(w, "<sitemap><loc>%s%s</loc><lastmod>2025-06-01</lastmod></sitemap>\n", base, esc(c))
 	}
-	io.WriteString(w, "</sitemapindex>\n")
+	_, _ = io.WriteString(w, "</sitemapindex>\n")
 }

@@ -61,7 +61,7 @@ func (ts *trapServer) serve(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, fmt.Sprintf("/loop/%d", n+1), http.StatusFound)
 	case p == "/image.png":
 		w.Header().Set("Content-Type", "image/png")
-		w.Write([]byte("\x89PNG\r\n\x1a\n"))
+		_, _ = w.Write([]byte("\x89PNG\r\n\x1a\n"))
 	case p == "/ok":
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		fmt.Fprint(w, "<html><head><title>OK</title></head><body><p>A small page.</p></body></html>")

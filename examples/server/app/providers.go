@@ -89,7 +89,7 @@ func ProvideDatabase(ctx context.Context, cfg Config, logger *slog.Logger, tr *T
 		return nil, nil, fmt.Errorf("migrate: %w", err)
 	}
 	if tr.on() {
-		d.Bun.AddQueryHook(tr.queryHook())
+		d.Bun = d.Bun.WithQueryHook(tr.queryHook())
 	}
 	return &d, cleanup, nil
 }

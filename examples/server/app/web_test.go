@@ -16,11 +16,10 @@ import (
 // TestServesEmbeddedWebApp: the built dashboard at /, the API reference
 // at /docs, both from the binary, beside the API.
 func TestServesEmbeddedWebApp(t *testing.T) {
-	base, _, stop := startApp(t, map[string]string{
+	base, _, _ := startApp(t, map[string]string{
 		"KPBOT_DATABASE_URL": "file:" + filepath.Join(t.TempDir(), "kpbot.db"),
 		"KPBOT_BCRYPT_COST":  "4",
-	})
-	defer stop()
+	}) // startApp stops the app in t.Cleanup
 	get := func(path string) (*http.Response, string) {
 		t.Helper()
 		req := mustReq(t, http.MethodGet, base+path)
