@@ -115,16 +115,17 @@ func (f *speedFarm) stats() (total, busiest int, minGap time.Duration) {
 // speedBlogServe answers one request of blog site at base, the pages of
 // webtest.Farm.
 func speedBlogServe(w http.ResponseWriter, r *http.Request, base string, site, posts int) {
-	switch p := r.URL.Path; {
-	case p == "/robots.txt":
+	p := r.URL.Path
+	switch p {
+	case "/robots.txt":
 		w.Header().Set("Content-Type", "text/plain")
 		fmt.Fprint(w, "User-agent: *\nAllow: /\n")
-	case p == "/":
+	case "/":
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		fmt.Fprintf(w, `<!doctype html><html lang="en"><head><title>Blog %d</title>
 <link rel="alternate" type="application/rss+xml" href="%s/feed.xml"></head>
 <body><h1>Blog %d</h1><p>Notes on databases.</p></body></html>`, site, base, site)
-	case p == "/feed.xml":
+	case "/feed.xml":
 		w.Header().Set("Content-Type", "application/rss+xml")
 		fmt.Fprintf(w, `<?xml version="1.0"?><rss version="2.0"><channel><title>Blog %d</title><link>%s/</link>`, site, base)
 		for j := range posts {

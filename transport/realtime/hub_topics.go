@@ -40,10 +40,10 @@ type waiter struct {
 }
 
 // The hub's wait between failed Bus subscriptions, doubling from
-// resubscribeMin to resubscribeMax.
+// resubscribeFloor to resubscribeCeiling.
 const (
-	resubscribeMin = 100 * time.Millisecond
-	resubscribeMax = 10 * time.Second
+	resubscribeFloor = 100 * time.Millisecond
+	resubscribeCeiling = 10 * time.Second
 )
 
 // busLoop follows the Bus and marks the topics it announces dirty, for
@@ -51,20 +51,20 @@ const (
 // It never touches the database, so it keeps up with the Bus.
 func (h *Hub) busLoop() {
 	defer h.wg.Done()
-	backoff := resubscribeMin
+	backoff := resubscribeFloor
 	for h.ctx.Err() == nil {
 		notices, err := h.deps.Bus.Subscribe(h.ctx)
 		if err != nil {
 			h.log.Error("realtime hub: subscribe to the bus", "error", err.Error())
 			select {
 			case <-time.After(backoff):
-				backoff = min(2*backoff, resubscribeMax)
+				backoff = min(2*backoff, resubscribeCeiling)
 				continue
 			case <-h.ctx.Done():
 				return
 			}
 		}
-		backoff = resubscribeMin
+		backoff = resubscribeFloor
 		h.notice(events.Notice{Lagged: true}) // anything before this subscription
 		for n := range notices {
 			h.notice(n)
