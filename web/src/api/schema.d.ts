@@ -1546,6 +1546,8 @@ export interface components {
         };
         RunEventData: {
             error?: string;
+            /** @description Why a failed or cancelled run ended: budget, cancelled, llm_unavailable, research or internal. */
+            failure_kind?: string;
             /** Format: double */
             progress: number;
             resumed?: boolean;
@@ -1561,6 +1563,7 @@ export interface components {
         RunNotificationData: {
             campaign_id: string;
             error?: string;
+            failure_kind?: string;
             run_id: string;
             stats: components["schemas"]["Stats"];
             status: string;
