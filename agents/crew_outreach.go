@@ -130,6 +130,18 @@ type NearCopyChecker interface {
 	NearCopy(b Brief, body string, others []string) bool
 }
 
+// Redrafter is a Writer that can write a draft again as retries of a
+// draft it wrote (the reviewer's reasons as feedback) rather than from
+// scratch: the crew redrafts a near-copy found when storing with it when
+// the Writer has it (docs/architecture.md, "How data flows").
+type Redrafter interface {
+	// Redraft reviews prev, the writer's draft for p, against others and,
+	// when it fails, retries it with the reviewer's reasons, numbering
+	// attempts on from prev.Attempts; a draft failing the same check twice
+	// is kept with its flags. The result counts prev's attempts and usage.
+	Redraft(ctx context.Context, b Brief, p ProspectResult, others []string, prev DraftResult) (DraftResult, error)
+}
+
 // DefaultDraftConcurrency is how many drafts are written at once when
 // Members.DraftConcurrency is zero.
 const DefaultDraftConcurrency = 4
@@ -461,16 +473,22 @@ func (m Members) draft(ctx context.Context, tc *TaskContext) error {
 		d, p := s.w.d, s.p
 		if checker != nil && len(others) > seen && checker.NearCopy(b, d.Body, others[seen:]) {
 			// A near-copy of a draft of this run, which it could not
-			// know: write it again seeing every draft before it.
-			again, err := m.Writer.Draft(ctx, b, p, others)
+			// know: write it again seeing every draft before it, as a
+			// retry with the reviewer's reasons when the writer can.
+			var again DraftResult
+			var err error
+			if rd, ok := m.Writer.(Redrafter); ok {
+				again, err = rd.Redraft(ctx, b, p, others, d) // counts d's attempts and usage
+			} else if again, err = m.Writer.Draft(ctx, b, p, others); err == nil {
+				again.Usage = addUsage(again.Usage, d.Usage)
+				again.Attempts += d.Attempts
+			}
 			if err != nil {
 				if ctx.Err() != nil {
 					return ctx.Err()
 				}
 				return fmt.Errorf("comment writer: redraft for %s: %w", p.CanonicalURL, err)
 			}
-			again.Usage = addUsage(again.Usage, d.Usage)
-			again.Attempts += d.Attempts
 			d = again
 		}
 		d.CampaignID, d.ProspectKey, d.ProspectID = b.CampaignID, p.Key(), p.ProspectID

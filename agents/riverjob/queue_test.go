@@ -68,7 +68,7 @@ func newCampaign(t *testing.T, db *bun.DB, corpus *webtest.Corpus) agents.Brief 
 	return agents.Brief{CampaignID: c.ID, OwnerID: u.ID, Keywords: c.Keywords, SeedURLs: corpus.SeedURLs(), MaxProspects: 100}
 }
 
-func newRunner(t *testing.T, db *bun.DB, llm agents.LLM, sink *crewtest.Sink, events *agents.Recorder) *agents.Runner {
+func newRunner(t *testing.T, db *bun.DB, llm agents.LLM, sink agents.Sink, events *agents.Recorder) *agents.Runner {
 	t.Helper()
 	f, err := web.NewFetcher(web.Config{AllowPrivate: true, PerHostDelay: web.NoDelay, Timeout: 5 * time.Second})
 	require.NoError(t, err)
@@ -187,20 +187,25 @@ func TestCrashResumeWithoutDuplicates(t *testing.T) {
 	corpus := webtest.NewCorpus(t)
 	eachBackend(t, func(t *testing.T, b backend) {
 		sink, events := crewtest.NewSink(), agents.NewRecorder()
-		llm := crewtest.NewGatedLLM(offlineLLM(t), 2)
-		first := newRunner(t, b.db, llm, sink, events)
+		llm := offlineLLM(t)
+		// Drafting starts during analysis and drafts are stored in order
+		// once it ends: the first process is held at its third draft
+		// save, two drafts stored, and crashes there.
+		held := newHeldSink(sink, 2)
+		t.Cleanup(held.Release)
+		first := newRunner(t, b.db, llm, held, events)
 		q1 := b.newQueue(t, first, fastConfig())
 		require.NoError(t, q1.Start(t.Context()))
 		brief := newCampaign(t, b.db, corpus)
 		run, err := q1.Submit(t.Context(), brief)
 		require.NoError(t, err)
 		select {
-		case <-llm.Reached():
+		case <-held.Reached():
 		case <-time.After(30 * time.Second):
 			t.Fatal("the run never reached drafting")
 		}
 		draftsBefore := len(sink.Drafts(brief.CampaignID))
-		require.Positive(t, draftsBefore, "some drafts were saved before the crash")
+		require.Equal(t, 2, draftsBefore, "the drafts before the held save were saved before the crash")
 
 		// Kill the worker hard.
 		require.NoError(t, q1.StopAndCancel(t.Context()))
@@ -209,7 +214,6 @@ func TestCrashResumeWithoutDuplicates(t *testing.T) {
 		assert.Equal(t, agents.RunRunning, mid.Status, "the crashed run waits for a worker")
 
 		// A fresh process: new runner, new River client, same database.
-		llm.Release()
 		second := newRunner(t, b.db, llm, sink, events)
 		q2 := b.newQueue(t, second, fastConfig())
 		require.NoError(t, q2.Start(t.Context()))

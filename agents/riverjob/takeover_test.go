@@ -243,6 +243,7 @@ type instance struct {
 	runner *agents.Runner
 	queue  *riverjob.Queue
 	llm    *crewtest.GatedLLM
+	held   *heldSink // nil unless draft saves are held
 }
 
 const (
@@ -252,11 +253,23 @@ const (
 
 func newInstance(t *testing.T, b backend, name string, sink agents.Sink, log *bunstore.Events, llm *crewtest.GatedLLM, k *killSwitch, maxRuns int, tweak ...func(*riverjob.Config)) *instance {
 	t.Helper()
+	return newInstanceHeld(t, b, name, sink, log, llm, k, -1, maxRuns, tweak...)
+}
+
+// newInstanceHeld is newInstance whose draft saves are held after the
+// first holdAfter (instance.held; never when negative).
+func newInstanceHeld(t *testing.T, b backend, name string, sink agents.Sink, log *bunstore.Events, llm *crewtest.GatedLLM, k *killSwitch, holdAfter, maxRuns int, tweak ...func(*riverjob.Config)) *instance {
+	t.Helper()
 	f, err := web.NewFetcher(web.Config{AllowPrivate: true, PerHostDelay: web.NoDelay, Timeout: 5 * time.Second})
 	require.NoError(t, err)
 	var store agents.RunStore = bunstore.NewRuns(b.db)
 	if k != nil {
 		store, sink = deadStore{inner: store, k: k}, deadSink{inner: sink, k: k}
+	}
+	var held *heldSink
+	if holdAfter >= 0 {
+		held = newHeldSink(sink, holdAfter)
+		sink = held
 	}
 	m, err := crewtest.Outreach(f, llm, sink)
 	require.NoError(t, err)
@@ -274,21 +287,29 @@ func newInstance(t *testing.T, b backend, name string, sink agents.Sink, log *bu
 	for _, fn := range tweak {
 		fn(&cfg)
 	}
-	return &instance{runner: r, queue: b.newQueue(t, r, cfg), llm: llm}
+	return &instance{runner: r, queue: b.newQueue(t, r, cfg), llm: llm, held: held}
 }
 
 // startDoomedRun starts "instance-a" on dbA, submits a run of a new
-// campaign to it and waits until its writer is held at model call gateAt;
-// killing the instance (k.kill) is the caller's. The cleanup thaws the
-// dead instance's hung calls and stops what is left of it.
-func startDoomedRun(t *testing.T, dbA, b backend, corpus *webtest.Corpus, sink *crewtest.Sink, log *bunstore.Events, gateAt int) (*killSwitch, agents.Brief, *agents.Run) {
+// campaign to it and waits until it is held: its writer at model call
+// gateAt when holdAfter is negative, else its crew at the draft save
+// after the first holdAfter (which are stored and counted then); killing
+// the instance (k.kill) is the caller's. The cleanup thaws the dead
+// instance's hung calls and stops what is left of it.
+func startDoomedRun(t *testing.T, dbA, b backend, corpus *webtest.Corpus, sink *crewtest.Sink, log *bunstore.Events, gateAt, holdAfter int) (*killSwitch, agents.Brief, *agents.Run) {
 	t.Helper()
 	k := newKillSwitch()
-	a := newInstance(t, dbA, "instance-a", sink, log, crewtest.NewGatedLLM(offlineLLM(t), gateAt), k, 1)
+	if holdAfter >= 0 {
+		gateAt = -1
+	}
+	a := newInstanceHeld(t, dbA, "instance-a", sink, log, crewtest.NewGatedLLM(offlineLLM(t), gateAt), k, holdAfter, 1)
 	require.NoError(t, a.queue.Start(t.Context()))
 	t.Cleanup(func() {
 		close(k.thaw)
 		a.llm.Release()
+		if a.held != nil {
+			a.held.Release()
+		}
 		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		_ = a.queue.StopAndCancel(sctx)
@@ -296,8 +317,12 @@ func startDoomedRun(t *testing.T, dbA, b backend, corpus *webtest.Corpus, sink *
 	brief := newCampaign(t, b.db, corpus)
 	run, err := a.queue.Submit(t.Context(), brief)
 	require.NoError(t, err)
+	reached := a.llm.Reached()
+	if a.held != nil {
+		reached = a.held.Reached()
+	}
 	select {
-	case <-a.llm.Reached():
+	case <-reached:
 	case <-time.After(30 * time.Second):
 		t.Fatal("the run never reached drafting")
 	}
@@ -317,7 +342,10 @@ func TestKilledInstanceRunIsTakenOver(t *testing.T) {
 	twoInstances(t, func(t *testing.T, dbA, b backend) {
 		ctx := t.Context()
 		sink, log := crewtest.NewSink(), bunstore.NewEvents(b.db)
-		k, brief, run := startDoomedRun(t, dbA, b, corpus, sink, log, 2)
+		// Drafting starts during analysis (the crew's analyst is a
+		// HookedAnalyst), and drafts are stored in order once it ends: the
+		// crew is held at its third draft save, two drafts stored.
+		k, brief, run := startDoomedRun(t, dbA, b, corpus, sink, log, -1, 2)
 		store := bunstore.NewRuns(b.db)
 		// Let a progress save land mid-drafting, then kill the instance.
 		require.Eventually(t, func() bool {
@@ -331,7 +359,9 @@ func TestKilledInstanceRunIsTakenOver(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, agents.RunRunning, before.Status)
 		draftsBefore := len(sink.Drafts(brief.CampaignID))
-		require.Positive(t, draftsBefore, "some drafts were saved before the kill")
+		require.Equal(t, 2, draftsBefore, "the drafts before the held save were stored before the kill")
+		t.Logf("%s: killed with %d drafts stored, %d of them drafted during analysis", b.name, draftsBefore,
+			before.Step(agents.TaskDrafting).Stats[agents.CountDraftedEarly])
 		lease, err := store.Lease(ctx, run.ID)
 		require.NoError(t, err)
 		require.Contains(t, lease.Holder, "instance-a/", "the row names the executing instance")
@@ -439,7 +469,7 @@ func TestKilledRunOutOfAttemptsIsFailed(t *testing.T) {
 	twoInstances(t, func(t *testing.T, dbA, b backend) {
 		ctx := t.Context()
 		sink, log := crewtest.NewSink(), bunstore.NewEvents(b.db)
-		k, brief, run := startDoomedRun(t, dbA, b, corpus, sink, log, 0)
+		k, brief, run := startDoomedRun(t, dbA, b, corpus, sink, log, 0, -1)
 		k.kill()
 
 		one := func(c *riverjob.Config) { c.MaxAttempts = 1 }

@@ -43,6 +43,7 @@ type Writer struct {
 var (
 	_ agents.Writer          = (*Writer)(nil)
 	_ agents.NearCopyChecker = (*Writer)(nil)
+	_ agents.Redrafter       = (*Writer)(nil)
 )
 
 // NearCopy reports whether body is a near-copy of any of others, by the
@@ -76,14 +77,41 @@ type attempt struct {
 
 // Draft writes, reviews and, when needed, rewrites a comment for p.
 func (w *Writer) Draft(ctx context.Context, b agents.Brief, p agents.ProspectResult, others []string) (agents.DraftResult, error) {
+	return w.write(ctx, b, p, others, nil)
+}
+
+// Redraft reviews prev, a draft this writer wrote for p knowing fewer
+// drafts, against others and, when it fails, rewrites it with the
+// reviewer's reasons as a retry of prev (attempts numbered on from
+// prev.Attempts), rather than from scratch. It makes at least one new
+// attempt however few retries the writer is configured for (prev was
+// never reviewed against others), and stops, like Draft, when an attempt
+// fails a check the one before it failed too, keeping the best attempt
+// (prev included) with its flags. The result counts prev's attempts and
+// usage.
+func (w *Writer) Redraft(ctx context.Context, b agents.Brief, p agents.ProspectResult, others []string, prev agents.DraftResult) (agents.DraftResult, error) {
+	return w.write(ctx, b, p, others, &prev)
+}
+
+// write drafts a comment for p: from scratch, or, when prev is set, as the
+// retries of prev (attempt 0 of the loop is prev itself, reviewed again).
+func (w *Writer) write(ctx context.Context, b agents.Brief, p agents.ProspectResult, others []string, prev *agents.DraftResult) (agents.DraftResult, error) {
 	rcfg := w.cfg.Review
 	rcfg.AllowLinks = b.AllowLinks
 	post := reviewer.PostInput{Title: p.Title, Text: p.Text, Keywords: b.Keywords, Language: agents.DraftLanguage(b, p)}
 	var usage agents.Usage
+	retries, base := w.cfg.MaxRetries, 0 // base: the prompt's attempt number of the loop's attempt 0
+	if prev != nil {
+		usage = prev.Usage
+		retries, base = max(retries, 1), max(prev.Attempts-1, 0)
+	}
 	produce := func(ctx context.Context, n int, feedback []string) (attempt, error) {
-		resp, err := w.llm.Generate(ctx, w.request(b, p, n, feedback))
+		if prev != nil && n == 0 {
+			return attempt{body: prev.Body, model: prev.Model, review: reviewer.Review(rcfg, prev.Body, post, others)}, nil
+		}
+		resp, err := w.llm.Generate(ctx, w.request(b, p, base+n, feedback))
 		if err != nil {
-			return attempt{}, fmt.Errorf("generate (attempt %d): %w", n+1, err)
+			return attempt{}, fmt.Errorf("generate (attempt %d): %w", base+n+1, err)
 		}
 		usage.PromptTokens += resp.Usage.PromptTokens
 		usage.CompletionTokens += resp.Usage.CompletionTokens
@@ -94,9 +122,13 @@ func (w *Writer) Draft(ctx context.Context, b agents.Brief, p agents.ProspectRes
 	guard := func(a attempt) agents.Verdict {
 		return agents.Verdict{Passed: a.review.Passed, Score: a.review.Score, Reasons: a.review.Reasons, Flags: a.review.Flags}
 	}
-	g, err := agents.RetryGuarded(ctx, w.cfg.MaxRetries, produce, guard)
+	g, err := agents.RetryGuarded(ctx, retries, produce, guard)
 	if err != nil {
 		return agents.DraftResult{}, err
+	}
+	attempts := g.Attempts
+	if prev != nil {
+		attempts = prev.Attempts + g.Attempts - 1 // the loop's attempt 0 is prev
 	}
 	best := g.Value
 	return agents.DraftResult{
@@ -108,7 +140,7 @@ func (w *Writer) Draft(ctx context.Context, b agents.Brief, p agents.ProspectRes
 		Flags:       append([]string{}, best.review.Flags...),
 		Passed:      best.review.Passed,
 		Reasons:     best.review.Reasons,
-		Attempts:    g.Attempts,
+		Attempts:    attempts,
 		Model:       best.model,
 		Usage:       usage,
 	}, nil
