@@ -117,13 +117,7 @@ func parseMixedOptions(args []string, stderr io.Writer) (mixedOptions, error) {
 	fs.IntVar(&o.BcryptCost, "bcrypt-cost", o.BcryptCost, "server bcrypt cost (product default 12)")
 	fs.DurationVar(&o.Timeout, "timeout", o.Timeout, "per-request timeout")
 	serverEnv := fs.String("server-env", "", "comma-separated KPBOT_NAME=value overrides for the servers")
-	if err := fs.Parse(args); err != nil {
-		return o, err
-	}
-	if fs.NArg() > 0 {
-		return o, fmt.Errorf("unexpected arguments: %q", fs.Args())
-	}
-	env, err := parseServerEnv(*serverEnv)
+	env, err := parseFlags(fs, args, serverEnv)
 	if err != nil {
 		return o, err
 	}

@@ -89,17 +89,11 @@ func parseOptions(args []string, stderr io.Writer) (Options, string, error) {
 	fs.DurationVar(&o.Timeout, "timeout", o.Timeout, "per-request timeout")
 	fs.BoolVar(&o.JSON, "json", false, "print the report as JSON")
 	fs.StringVar(&cpuprofile, "cpuprofile", "", "write a CPU profile of the whole process (client and server) to this file")
-	if err := fs.Parse(args); err != nil {
-		return Options{}, "", err
-	}
-	if fs.NArg() > 0 {
-		return Options{}, "", fmt.Errorf("unexpected arguments: %q", fs.Args())
-	}
-	o.Scenarios = splitList(scenarios)
-	env, err := parseServerEnv(serverEnv)
+	env, err := parseFlags(fs, args, &serverEnv)
 	if err != nil {
 		return Options{}, "", err
 	}
+	o.Scenarios = splitList(scenarios)
 	o.ServerEnv = env
 	return o, cpuprofile, o.Validate()
 }
@@ -139,6 +133,18 @@ func (o Options) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// parseFlags parses args into fs, refuses positional arguments, and reads
+// the -server-env value serverEnv points at once fs has set it.
+func parseFlags(fs *flag.FlagSet, args []string, serverEnv *string) (map[string]string, error) {
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments: %q", fs.Args())
+	}
+	return parseServerEnv(*serverEnv)
 }
 
 // parseServerEnv reads "KPBOT_A=1,KPBOT_B=2".

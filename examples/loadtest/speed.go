@@ -73,13 +73,7 @@ func parseSpeedOptions(args []string, stderr io.Writer) (speedOptions, error) {
 	fs.StringVar(&o.Postgres, "postgres", "", "PostgreSQL on loopback, e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable (a fresh schema is made and dropped); default: a fresh SQLite file")
 	fs.DurationVar(&o.Timeout, "timeout", o.Timeout, "bounds the whole run")
 	serverEnv := fs.String("server-env", "", "comma-separated KPBOT_NAME=value overrides for the server")
-	if err := fs.Parse(args); err != nil {
-		return o, err
-	}
-	if fs.NArg() > 0 {
-		return o, fmt.Errorf("unexpected arguments: %q", fs.Args())
-	}
-	env, err := parseServerEnv(*serverEnv)
+	env, err := parseFlags(fs, args, serverEnv)
 	if err != nil {
 		return o, err
 	}
