@@ -79,19 +79,11 @@ func mixedMain(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		}
 		return 0
 	}
-	o, err := parseMixedOptions(args[1:], stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return 0
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "loadtest mixed: %v\n", err)
-		return 2
-	}
-	if _, err := runMixed(ctx, o, stdout); err != nil {
-		fmt.Fprintf(stderr, "loadtest mixed: %v\n", err)
-		return 1
-	}
-	return 0
+	return runCommand(ctx, "loadtest mixed", args[1:], stdout, stderr, parseMixedOptions,
+		func(ctx context.Context, o mixedOptions, stdout io.Writer) error {
+			_, err := runMixed(ctx, o, stdout)
+			return err
+		})
 }
 
 func defaultMixedOptions() mixedOptions {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -133,6 +134,28 @@ func (o Options) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// runCommand runs one subcommand, name (e.g. "loadtest speed"): parse
+// reads its flags from args, run runs it. It returns the exit code: 0 on
+// success or -help, 2 for bad flags, 1 when the run fails; errors go to
+// stderr after name.
+func runCommand[O any](ctx context.Context, name string, args []string, stdout, stderr io.Writer,
+	parse func([]string, io.Writer) (O, error), run func(context.Context, O, io.Writer) error,
+) int {
+	o, err := parse(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", name, err)
+		return 2
+	}
+	if err := run(ctx, o, stdout); err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", name, err)
+		return 1
+	}
+	return 0
 }
 
 // parseFlags parses args into fs, refuses positional arguments, and reads

@@ -46,19 +46,11 @@ func defaultSpeedOptions() speedOptions {
 
 // speedMain runs "loadtest speed [flags]".
 func speedMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	o, err := parseSpeedOptions(args[1:], stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return 0
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "loadtest speed: %v\n", err)
-		return 2
-	}
-	if _, err := runSpeed(ctx, o, stdout); err != nil {
-		fmt.Fprintf(stderr, "loadtest speed: %v\n", err)
-		return 1
-	}
-	return 0
+	return runCommand(ctx, "loadtest speed", args[1:], stdout, stderr, parseSpeedOptions,
+		func(ctx context.Context, o speedOptions, stdout io.Writer) error {
+			_, err := runSpeed(ctx, o, stdout)
+			return err
+		})
 }
 
 func parseSpeedOptions(args []string, stderr io.Writer) (speedOptions, error) {
