@@ -12,6 +12,7 @@ import (
 
 	"github.com/kpbot/kpbot/agents"
 	"github.com/kpbot/kpbot/agents/llm/offline"
+	"github.com/kpbot/kpbot/agents/web/webtest"
 )
 
 // speedFarm is the speed scenario's blogs: small blogs, each on its own
@@ -37,6 +38,9 @@ type hostHits struct {
 	minGap time.Duration // 0 until a second request
 }
 
+// speedRobots is every blog's robots.txt: everything allowed.
+const speedRobots = "User-agent: *\nAllow: /\n"
+
 // speedHostIP is blog i's loopback address; 127.0.0.x is left to the
 // server, the model and the load tool.
 func speedHostIP(i int) string {
@@ -55,7 +59,7 @@ func startSpeedFarm(hosts, posts int) (*speedFarm, error) {
 		base := "http://" + ln.Addr().String()
 		srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			f.record(i)
-			speedBlogServe(w, r, base, i, posts)
+			webtest.ServeFarmPage(w, r, base, i, posts, speedRobots)
 		}))
 		_ = srv.Listener.Close()
 		srv.Listener = ln
@@ -110,43 +114,6 @@ func (f *speedFarm) stats() (total, busiest int, minGap time.Duration) {
 		}
 	}
 	return total, busiest, minGap
-}
-
-// speedBlogServe answers one request of blog site at base, the pages of
-// webtest.Farm.
-func speedBlogServe(w http.ResponseWriter, r *http.Request, base string, site, posts int) {
-	p := r.URL.Path
-	switch p {
-	case "/robots.txt":
-		w.Header().Set("Content-Type", "text/plain")
-		fmt.Fprint(w, "User-agent: *\nAllow: /\n")
-	case "/":
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		fmt.Fprintf(w, `<!doctype html><html lang="en"><head><title>Blog %d</title>
-<link rel="alternate" type="application/rss+xml" href="%s/feed.xml"></head>
-<body><h1>Blog %d</h1><p>Notes on databases.</p></body></html>`, site, base, site)
-	case "/feed.xml":
-		w.Header().Set("Content-Type", "application/rss+xml")
-		fmt.Fprintf(w, `<?xml version="1.0"?><rss version="2.0"><channel><title>Blog %d</title><link>%s/</link>`, site, base)
-		for j := range posts {
-			fmt.Fprintf(w, `<item><title>Postgres index tuning %d.%d</title><link>%s/posts/%d</link><pubDate>%s</pubDate></item>`,
-				site, j, base, j, time.Date(2026, 1, 1+j, 0, 0, 0, 0, time.UTC).Format(time.RFC1123Z))
-		}
-		fmt.Fprint(w, `</channel></rss>`)
-	default:
-		var j int
-		if _, err := fmt.Sscanf(p, "/posts/%d", &j); err != nil || j < 0 || j >= posts {
-			http.NotFound(w, r)
-			return
-		}
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		fmt.Fprintf(w, `<!doctype html><html lang="en"><head><title>Postgres index tuning %d.%d</title>
-<link rel="canonical" href="%s/posts/%d"></head><body><article><h1>Postgres index tuning %d.%d</h1>`, site, j, base, j, site, j)
-		for k := range 6 {
-			fmt.Fprintf(w, `<p>Paragraph %d: a Go service sends each query to the Postgres database; the right index turns a sequential scan into an index scan, and the query planner picks it when statistics are fresh. We measured the query with and without the index on blog %d, post %d.</p>`, k, site, j)
-		}
-		fmt.Fprint(w, `</article><section id="comments"><h2>Leave a comment</h2><form method="post" action="/comment"><textarea name="comment"></textarea><button>Post comment</button></form></section></body></html>`)
-	}
 }
 
 // speedModel is a fake OpenAI-compatible chat completions server: it
