@@ -231,7 +231,7 @@ func runSpeed(ctx context.Context, o speedOptions, out io.Writer) (speedReport, 
 	if err != nil {
 		return rep, err
 	}
-	defer model.close()
+	defer model.Close()
 
 	dsn := "file:" + filepath.Join(tmpDir, "kpbot.db")
 	rep.Database = "SQLite"
@@ -339,7 +339,7 @@ func runSpeed(ctx context.Context, o speedOptions, out io.Writer) (speedReport, 
 	}
 	rep.ErrorLogLines, rep.FirstErrorLines = inst.errorLines()
 	rep.HostRequests, rep.BusiestHost, rep.MinGap = farm.stats()
-	rep.ModelCalls, rep.MaxInFlight = model.calls.Load(), model.maxInFlight.Load()
+	rep.ModelCalls, rep.MaxInFlight = model.Calls(), model.MaxInFlight()
 	rep.compute()
 	return rep, rep.WriteText(out)
 }

@@ -1,17 +1,15 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"sync"
-	"sync/atomic"
 	"time"
 
-	"github.com/kpbot/kpbot/agents"
 	"github.com/kpbot/kpbot/agents/llm/offline"
+	"github.com/kpbot/kpbot/agents/llm/openai/openaitest"
 	"github.com/kpbot/kpbot/agents/web/webtest"
 )
 
@@ -116,72 +114,13 @@ func (f *speedFarm) stats() (total, busiest int, minGap time.Duration) {
 	return total, busiest, minGap
 }
 
-// speedModel is a fake OpenAI-compatible chat completions server: it
-// answers after a fixed latency with the offline writer's text for the
-// prompt (so the server's reviewer sees realistic drafts), and counts its
-// calls and the most it had in flight at once.
-type speedModel struct {
-	URL         string
-	srv         *httptest.Server
-	calls       atomic.Int64
-	inFlight    atomic.Int64
-	maxInFlight atomic.Int64
-}
-
-// startSpeedModel serves the fake model on a loopback port.
-func startSpeedModel(latency time.Duration) (*speedModel, error) {
+// startSpeedModel serves the fake model on a loopback port: it answers
+// after latency with the offline writer's text for the prompt, and counts
+// its calls and the most it had in flight at once.
+func startSpeedModel(latency time.Duration) (*openaitest.Server, error) {
 	gen, err := offline.New(offline.Config{})
 	if err != nil {
 		return nil, fmt.Errorf("offline writer for the fake model: %w", err)
 	}
-	m := &speedModel{}
-	m.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodPost || r.URL.Path != "/chat/completions" {
-			http.NotFound(w, r)
-			return
-		}
-		m.calls.Add(1)
-		n := m.inFlight.Add(1)
-		defer m.inFlight.Add(-1)
-		for {
-			top := m.maxInFlight.Load()
-			if n <= top || m.maxInFlight.CompareAndSwap(top, n) {
-				break
-			}
-		}
-		var req struct {
-			Messages []agents.Message `json:"messages"`
-		}
-		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		resp, err := gen.Generate(r.Context(), agents.GenerateRequest{Messages: req.Messages})
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusInternalServerError)
-			return
-		}
-		select {
-		case <-time.After(latency):
-		case <-r.Context().Done():
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(map[string]any{
-			"model": "fake",
-			"choices": []any{map[string]any{
-				"message":       map[string]any{"role": "assistant", "content": resp.Content},
-				"finish_reason": "stop",
-			}},
-			"usage": map[string]any{
-				"prompt_tokens": resp.Usage.PromptTokens, "completion_tokens": resp.Usage.CompletionTokens,
-				"total_tokens": resp.Usage.PromptTokens + resp.Usage.CompletionTokens,
-			},
-		})
-	}))
-	m.URL = m.srv.URL
-	return m, nil
+	return openaitest.NewServer(gen, latency), nil
 }
-
-// close stops the fake model.
-func (m *speedModel) close() { m.srv.Close() }
