@@ -108,12 +108,9 @@ func parseMixedOptions(args []string, stderr io.Writer) (mixedOptions, error) {
 	fs.DurationVar(&o.Sample, "sample", o.Sample, "how often each instance's RSS and goroutines are read")
 	fs.IntVar(&o.BcryptCost, "bcrypt-cost", o.BcryptCost, "server bcrypt cost (product default 12)")
 	fs.DurationVar(&o.Timeout, "timeout", o.Timeout, "per-request timeout")
-	serverEnv := fs.String("server-env", "", "comma-separated KPBOT_NAME=value overrides for the servers")
-	env, err := parseFlags(fs, args, serverEnv)
-	if err != nil {
+	if err := parseFlags(fs, args, &o.ServerEnv, "comma-separated KPBOT_NAME=value overrides for the servers"); err != nil {
 		return o, err
 	}
-	o.ServerEnv = env
 	return o, o.Validate()
 }
 

@@ -77,7 +77,7 @@ func parseOptions(args []string, stderr io.Writer) (Options, string, error) {
 	if stderr != nil {
 		fs.SetOutput(stderr)
 	}
-	var scenarios, cpuprofile, serverEnv string
+	var scenarios, cpuprofile string
 	fs.DurationVar(&o.Duration, "duration", o.Duration, "how long each scenario sends requests")
 	fs.IntVar(&o.Workers, "workers", o.Workers, "concurrent requests and connections per scenario")
 	fs.IntVar(&o.Workers, "connections", o.Workers, "alias of -workers")
@@ -86,16 +86,13 @@ func parseOptions(args []string, stderr io.Writer) (Options, string, error) {
 	fs.IntVar(&o.BcryptRuns, "bcrypt-runs", o.BcryptRuns, "bcrypt comparisons measured in-process (median)")
 	fs.StringVar(&o.DatabaseURL, "database-url", "", "server database: file:/path.db or postgres://user@127.0.0.1/db (default: fresh SQLite in a temp dir)")
 	fs.StringVar(&scenarios, "scenarios", strings.Join(allScenarios, ","), "comma-separated scenarios to run")
-	fs.StringVar(&serverEnv, "server-env", "", "comma-separated KPBOT_NAME=value overrides for the server, e.g. KPBOT_DB_MAX_IDLE_CONNS=10")
 	fs.DurationVar(&o.Timeout, "timeout", o.Timeout, "per-request timeout")
 	fs.BoolVar(&o.JSON, "json", false, "print the report as JSON")
 	fs.StringVar(&cpuprofile, "cpuprofile", "", "write a CPU profile of the whole process (client and server) to this file")
-	env, err := parseFlags(fs, args, &serverEnv)
-	if err != nil {
+	if err := parseFlags(fs, args, &o.ServerEnv, "comma-separated KPBOT_NAME=value overrides for the server, e.g. KPBOT_DB_MAX_IDLE_CONNS=10"); err != nil {
 		return Options{}, "", err
 	}
 	o.Scenarios = splitList(scenarios)
-	o.ServerEnv = env
 	return o, cpuprofile, o.Validate()
 }
 
@@ -158,16 +155,23 @@ func runCommand[O any](ctx context.Context, name string, args []string, stdout, 
 	return 0
 }
 
-// parseFlags parses args into fs, refuses positional arguments, and reads
-// the -server-env value serverEnv points at once fs has set it.
-func parseFlags(fs *flag.FlagSet, args []string, serverEnv *string) (map[string]string, error) {
+// parseFlags adds -server-env (with usage) to fs, parses args into fs,
+// refuses positional arguments, and stores the -server-env overrides in
+// env.
+func parseFlags(fs *flag.FlagSet, args []string, env *map[string]string, usage string) error {
+	serverEnv := fs.String("server-env", "", usage)
 	if err := fs.Parse(args); err != nil {
-		return nil, err
+		return err
 	}
 	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("unexpected arguments: %q", fs.Args())
+		return fmt.Errorf("unexpected arguments: %q", fs.Args())
 	}
-	return parseServerEnv(*serverEnv)
+	m, err := parseServerEnv(*serverEnv)
+	if err != nil {
+		return err
+	}
+	*env = m
+	return nil
 }
 
 // parseServerEnv reads "KPBOT_A=1,KPBOT_B=2".

@@ -64,12 +64,9 @@ func parseSpeedOptions(args []string, stderr io.Writer) (speedOptions, error) {
 	fs.DurationVar(&o.Delay, "delay", o.Delay, "politeness delay per host (KPBOT_FETCH_DELAY)")
 	fs.StringVar(&o.Postgres, "postgres", "", "PostgreSQL on loopback, e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable (a fresh schema is made and dropped); default: a fresh SQLite file")
 	fs.DurationVar(&o.Timeout, "timeout", o.Timeout, "bounds the whole run")
-	serverEnv := fs.String("server-env", "", "comma-separated KPBOT_NAME=value overrides for the server")
-	env, err := parseFlags(fs, args, serverEnv)
-	if err != nil {
+	if err := parseFlags(fs, args, &o.ServerEnv, "comma-separated KPBOT_NAME=value overrides for the server"); err != nil {
 		return o, err
 	}
-	o.ServerEnv = env
 	return o, o.Validate()
 }
 
