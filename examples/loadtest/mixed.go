@@ -134,12 +134,7 @@ func (o mixedOptions) Validate() error {
 	if o.Instances < 1 || o.Users < 1 || o.Sockets < 0 || o.Rate <= 0 {
 		errs = append(errs, errors.New("-instances, -users and -rate must be positive, -sockets not negative"))
 	}
-	for k := range o.ServerEnv {
-		if err := checkServerEnvKey(k); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
+	return errors.Join(append(errs, checkServerEnv(o.ServerEnv))...)
 }
 
 // mixedReport is what a mixed run measured.

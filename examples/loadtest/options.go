@@ -125,12 +125,7 @@ func (o Options) Validate() error {
 	if err := checkLoopbackDatabase(o.DatabaseURL); err != nil {
 		errs = append(errs, err)
 	}
-	for k := range o.ServerEnv {
-		if err := checkServerEnvKey(k); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
+	return errors.Join(append(errs, checkServerEnv(o.ServerEnv))...)
 }
 
 // runCommand runs one subcommand, name (e.g. "loadtest speed"): parse
@@ -185,6 +180,18 @@ func parseServerEnv(s string) (map[string]string, error) {
 		env[strings.TrimSpace(k)] = strings.TrimSpace(v)
 	}
 	return env, nil
+}
+
+// checkServerEnv reports every key of env that checkServerEnvKey refuses,
+// joined; nil when all are allowed.
+func checkServerEnv(env map[string]string) error {
+	var errs []error
+	for k := range env {
+		if err := checkServerEnvKey(k); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // checkServerEnvKey allows KPBOT_* settings except the addresses, which

@@ -92,12 +92,7 @@ func (o speedOptions) Validate() error {
 			errs = append(errs, err)
 		}
 	}
-	for k := range o.ServerEnv {
-		if err := checkServerEnvKey(k); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
+	return errors.Join(append(errs, checkServerEnv(o.ServerEnv))...)
 }
 
 // speedCampaign is one campaign of the scenario and what its run did.
