@@ -79,19 +79,11 @@ func mixedMain(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		}
 		return 0
 	}
-	o, err := parseMixedOptions(args[1:], stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return 0
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "loadtest mixed: %v\n", err)
-		return 2
-	}
-	if _, err := runMixed(ctx, o, stdout); err != nil {
-		fmt.Fprintf(stderr, "loadtest mixed: %v\n", err)
-		return 1
-	}
-	return 0
+	return runCommand(ctx, "loadtest mixed", args[1:], stdout, stderr, parseMixedOptions,
+		func(ctx context.Context, o mixedOptions, stdout io.Writer) error {
+			_, err := runMixed(ctx, o, stdout)
+			return err
+		})
 }
 
 func defaultMixedOptions() mixedOptions {
@@ -116,18 +108,9 @@ func parseMixedOptions(args []string, stderr io.Writer) (mixedOptions, error) {
 	fs.DurationVar(&o.Sample, "sample", o.Sample, "how often each instance's RSS and goroutines are read")
 	fs.IntVar(&o.BcryptCost, "bcrypt-cost", o.BcryptCost, "server bcrypt cost (product default 12)")
 	fs.DurationVar(&o.Timeout, "timeout", o.Timeout, "per-request timeout")
-	serverEnv := fs.String("server-env", "", "comma-separated KPBOT_NAME=value overrides for the servers")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, &o.ServerEnv, "comma-separated KPBOT_NAME=value overrides for the servers"); err != nil {
 		return o, err
 	}
-	if fs.NArg() > 0 {
-		return o, fmt.Errorf("unexpected arguments: %q", fs.Args())
-	}
-	env, err := parseServerEnv(*serverEnv)
-	if err != nil {
-		return o, err
-	}
-	o.ServerEnv = env
 	return o, o.Validate()
 }
 
@@ -151,12 +134,7 @@ func (o mixedOptions) Validate() error {
 	if o.Instances < 1 || o.Users < 1 || o.Sockets < 0 || o.Rate <= 0 {
 		errs = append(errs, errors.New("-instances, -users and -rate must be positive, -sockets not negative"))
 	}
-	for k := range o.ServerEnv {
-		if err := checkServerEnvKey(k); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
+	return errors.Join(append(errs, checkServerEnv(o.ServerEnv))...)
 }
 
 // mixedReport is what a mixed run measured.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -76,7 +77,7 @@ func parseOptions(args []string, stderr io.Writer) (Options, string, error) {
 	if stderr != nil {
 		fs.SetOutput(stderr)
 	}
-	var scenarios, cpuprofile, serverEnv string
+	var scenarios, cpuprofile string
 	fs.DurationVar(&o.Duration, "duration", o.Duration, "how long each scenario sends requests")
 	fs.IntVar(&o.Workers, "workers", o.Workers, "concurrent requests and connections per scenario")
 	fs.IntVar(&o.Workers, "connections", o.Workers, "alias of -workers")
@@ -85,22 +86,13 @@ func parseOptions(args []string, stderr io.Writer) (Options, string, error) {
 	fs.IntVar(&o.BcryptRuns, "bcrypt-runs", o.BcryptRuns, "bcrypt comparisons measured in-process (median)")
 	fs.StringVar(&o.DatabaseURL, "database-url", "", "server database: file:/path.db or postgres://user@127.0.0.1/db (default: fresh SQLite in a temp dir)")
 	fs.StringVar(&scenarios, "scenarios", strings.Join(allScenarios, ","), "comma-separated scenarios to run")
-	fs.StringVar(&serverEnv, "server-env", "", "comma-separated KPBOT_NAME=value overrides for the server, e.g. KPBOT_DB_MAX_IDLE_CONNS=10")
 	fs.DurationVar(&o.Timeout, "timeout", o.Timeout, "per-request timeout")
 	fs.BoolVar(&o.JSON, "json", false, "print the report as JSON")
 	fs.StringVar(&cpuprofile, "cpuprofile", "", "write a CPU profile of the whole process (client and server) to this file")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, &o.ServerEnv, "comma-separated KPBOT_NAME=value overrides for the server, e.g. KPBOT_DB_MAX_IDLE_CONNS=10"); err != nil {
 		return Options{}, "", err
-	}
-	if fs.NArg() > 0 {
-		return Options{}, "", fmt.Errorf("unexpected arguments: %q", fs.Args())
 	}
 	o.Scenarios = splitList(scenarios)
-	env, err := parseServerEnv(serverEnv)
-	if err != nil {
-		return Options{}, "", err
-	}
-	o.ServerEnv = env
 	return o, cpuprofile, o.Validate()
 }
 
@@ -133,12 +125,48 @@ func (o Options) Validate() error {
 	if err := checkLoopbackDatabase(o.DatabaseURL); err != nil {
 		errs = append(errs, err)
 	}
-	for k := range o.ServerEnv {
-		if err := checkServerEnvKey(k); err != nil {
-			errs = append(errs, err)
-		}
+	return errors.Join(append(errs, checkServerEnv(o.ServerEnv))...)
+}
+
+// runCommand runs one subcommand, name (e.g. "loadtest speed"): parse
+// reads its flags from args, run runs it. It returns the exit code: 0 on
+// success or -help, 2 for bad flags, 1 when the run fails; errors go to
+// stderr after name.
+func runCommand[O any](ctx context.Context, name string, args []string, stdout, stderr io.Writer,
+	parse func([]string, io.Writer) (O, error), run func(context.Context, O, io.Writer) error,
+) int {
+	o, err := parse(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
 	}
-	return errors.Join(errs...)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", name, err)
+		return 2
+	}
+	if err := run(ctx, o, stdout); err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", name, err)
+		return 1
+	}
+	return 0
+}
+
+// parseFlags adds -server-env (with usage) to fs, parses args into fs,
+// refuses positional arguments, and stores the -server-env overrides in
+// env.
+func parseFlags(fs *flag.FlagSet, args []string, env *map[string]string, usage string) error {
+	serverEnv := fs.String("server-env", "", usage)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments: %q", fs.Args())
+	}
+	m, err := parseServerEnv(*serverEnv)
+	if err != nil {
+		return err
+	}
+	*env = m
+	return nil
 }
 
 // parseServerEnv reads "KPBOT_A=1,KPBOT_B=2".
@@ -152,6 +180,18 @@ func parseServerEnv(s string) (map[string]string, error) {
 		env[strings.TrimSpace(k)] = strings.TrimSpace(v)
 	}
 	return env, nil
+}
+
+// checkServerEnv reports every key of env that checkServerEnvKey refuses,
+// joined; nil when all are allowed.
+func checkServerEnv(env map[string]string) error {
+	var errs []error
+	for k := range env {
+		if err := checkServerEnvKey(k); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // checkServerEnvKey allows KPBOT_* settings except the addresses, which

@@ -46,19 +46,11 @@ func defaultSpeedOptions() speedOptions {
 
 // speedMain runs "loadtest speed [flags]".
 func speedMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	o, err := parseSpeedOptions(args[1:], stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return 0
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "loadtest speed: %v\n", err)
-		return 2
-	}
-	if _, err := runSpeed(ctx, o, stdout); err != nil {
-		fmt.Fprintf(stderr, "loadtest speed: %v\n", err)
-		return 1
-	}
-	return 0
+	return runCommand(ctx, "loadtest speed", args[1:], stdout, stderr, parseSpeedOptions,
+		func(ctx context.Context, o speedOptions, stdout io.Writer) error {
+			_, err := runSpeed(ctx, o, stdout)
+			return err
+		})
 }
 
 func parseSpeedOptions(args []string, stderr io.Writer) (speedOptions, error) {
@@ -72,18 +64,9 @@ func parseSpeedOptions(args []string, stderr io.Writer) (speedOptions, error) {
 	fs.DurationVar(&o.Delay, "delay", o.Delay, "politeness delay per host (KPBOT_FETCH_DELAY)")
 	fs.StringVar(&o.Postgres, "postgres", "", "PostgreSQL on loopback, e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable (a fresh schema is made and dropped); default: a fresh SQLite file")
 	fs.DurationVar(&o.Timeout, "timeout", o.Timeout, "bounds the whole run")
-	serverEnv := fs.String("server-env", "", "comma-separated KPBOT_NAME=value overrides for the server")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, &o.ServerEnv, "comma-separated KPBOT_NAME=value overrides for the server"); err != nil {
 		return o, err
 	}
-	if fs.NArg() > 0 {
-		return o, fmt.Errorf("unexpected arguments: %q", fs.Args())
-	}
-	env, err := parseServerEnv(*serverEnv)
-	if err != nil {
-		return o, err
-	}
-	o.ServerEnv = env
 	return o, o.Validate()
 }
 
@@ -109,12 +92,7 @@ func (o speedOptions) Validate() error {
 			errs = append(errs, err)
 		}
 	}
-	for k := range o.ServerEnv {
-		if err := checkServerEnvKey(k); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
+	return errors.Join(append(errs, checkServerEnv(o.ServerEnv))...)
 }
 
 // speedCampaign is one campaign of the scenario and what its run did.
@@ -245,7 +223,7 @@ func runSpeed(ctx context.Context, o speedOptions, out io.Writer) (speedReport, 
 	if err != nil {
 		return rep, err
 	}
-	defer model.close()
+	defer model.Close()
 
 	dsn := "file:" + filepath.Join(tmpDir, "kpbot.db")
 	rep.Database = "SQLite"
@@ -353,7 +331,7 @@ func runSpeed(ctx context.Context, o speedOptions, out io.Writer) (speedReport, 
 	}
 	rep.ErrorLogLines, rep.FirstErrorLines = inst.errorLines()
 	rep.HostRequests, rep.BusiestHost, rep.MinGap = farm.stats()
-	rep.ModelCalls, rep.MaxInFlight = model.calls.Load(), model.maxInFlight.Load()
+	rep.ModelCalls, rep.MaxInFlight = model.Calls(), model.MaxInFlight()
 	rep.compute()
 	return rep, rep.WriteText(out)
 }

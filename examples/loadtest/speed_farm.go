@@ -1,17 +1,16 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"sync"
-	"sync/atomic"
 	"time"
 
-	"github.com/kpbot/kpbot/agents"
 	"github.com/kpbot/kpbot/agents/llm/offline"
+	"github.com/kpbot/kpbot/agents/llm/openai/openaitest"
+	"github.com/kpbot/kpbot/agents/web/webtest"
 )
 
 // speedFarm is the speed scenario's blogs: small blogs, each on its own
@@ -37,6 +36,9 @@ type hostHits struct {
 	minGap time.Duration // 0 until a second request
 }
 
+// speedRobots is every blog's robots.txt: everything allowed.
+const speedRobots = "User-agent: *\nAllow: /\n"
+
 // speedHostIP is blog i's loopback address; 127.0.0.x is left to the
 // server, the model and the load tool.
 func speedHostIP(i int) string {
@@ -55,7 +57,7 @@ func startSpeedFarm(hosts, posts int) (*speedFarm, error) {
 		base := "http://" + ln.Addr().String()
 		srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			f.record(i)
-			speedBlogServe(w, r, base, i, posts)
+			webtest.ServeFarmPage(w, r, base, i, posts, speedRobots)
 		}))
 		_ = srv.Listener.Close()
 		srv.Listener = ln
@@ -112,109 +114,13 @@ func (f *speedFarm) stats() (total, busiest int, minGap time.Duration) {
 	return total, busiest, minGap
 }
 
-// speedBlogServe answers one request of blog site at base, the pages of
-// webtest.Farm.
-func speedBlogServe(w http.ResponseWriter, r *http.Request, base string, site, posts int) {
-	p := r.URL.Path
-	switch p {
-	case "/robots.txt":
-		w.Header().Set("Content-Type", "text/plain")
-		fmt.Fprint(w, "User-agent: *\nAllow: /\n")
-	case "/":
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		fmt.Fprintf(w, `<!doctype html><html lang="en"><head><title>Blog %d</title>
-<link rel="alternate" type="application/rss+xml" href="%s/feed.xml"></head>
-<body><h1>Blog %d</h1><p>Notes on databases.</p></body></html>`, site, base, site)
-	case "/feed.xml":
-		w.Header().Set("Content-Type", "application/rss+xml")
-		fmt.Fprintf(w, `<?xml version="1.0"?><rss version="2.0"><channel><title>Blog %d</title><link>%s/</link>`, site, base)
-		for j := range posts {
-			fmt.Fprintf(w, `<item><title>Postgres index tuning %d.%d</title><link>%s/posts/%d</link><pubDate>%s</pubDate></item>`,
-				site, j, base, j, time.Date(2026, 1, 1+j, 0, 0, 0, 0, time.UTC).Format(time.RFC1123Z))
-		}
-		fmt.Fprint(w, `</channel></rss>`)
-	default:
-		var j int
-		if _, err := fmt.Sscanf(p, "/posts/%d", &j); err != nil || j < 0 || j >= posts {
-			http.NotFound(w, r)
-			return
-		}
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		fmt.Fprintf(w, `<!doctype html><html lang="en"><head><title>Postgres index tuning %d.%d</title>
-<link rel="canonical" href="%s/posts/%d"></head><body><article><h1>Postgres index tuning %d.%d</h1>`, site, j, base, j, site, j)
-		for k := range 6 {
-			fmt.Fprintf(w, `<p>Paragraph %d: a Go service sends each query to the Postgres database; the right index turns a sequential scan into an index scan, and the query planner picks it when statistics are fresh. We measured the query with and without the index on blog %d, post %d.</p>`, k, site, j)
-		}
-		fmt.Fprint(w, `</article><section id="comments"><h2>Leave a comment</h2><form method="post" action="/comment"><textarea name="comment"></textarea><button>Post comment</button></form></section></body></html>`)
-	}
-}
-
-// speedModel is a fake OpenAI-compatible chat completions server: it
-// answers after a fixed latency with the offline writer's text for the
-// prompt (so the server's reviewer sees realistic drafts), and counts its
-// calls and the most it had in flight at once.
-type speedModel struct {
-	URL         string
-	srv         *httptest.Server
-	calls       atomic.Int64
-	inFlight    atomic.Int64
-	maxInFlight atomic.Int64
-}
-
-// startSpeedModel serves the fake model on a loopback port.
-func startSpeedModel(latency time.Duration) (*speedModel, error) {
+// startSpeedModel serves the fake model on a loopback port: it answers
+// after latency with the offline writer's text for the prompt, and counts
+// its calls and the most it had in flight at once.
+func startSpeedModel(latency time.Duration) (*openaitest.Server, error) {
 	gen, err := offline.New(offline.Config{})
 	if err != nil {
 		return nil, fmt.Errorf("offline writer for the fake model: %w", err)
 	}
-	m := &speedModel{}
-	m.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodPost || r.URL.Path != "/chat/completions" {
-			http.NotFound(w, r)
-			return
-		}
-		m.calls.Add(1)
-		n := m.inFlight.Add(1)
-		defer m.inFlight.Add(-1)
-		for {
-			top := m.maxInFlight.Load()
-			if n <= top || m.maxInFlight.CompareAndSwap(top, n) {
-				break
-			}
-		}
-		var req struct {
-			Messages []agents.Message `json:"messages"`
-		}
-		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		resp, err := gen.Generate(r.Context(), agents.GenerateRequest{Messages: req.Messages})
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusInternalServerError)
-			return
-		}
-		select {
-		case <-time.After(latency):
-		case <-r.Context().Done():
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(map[string]any{
-			"model": "fake",
-			"choices": []any{map[string]any{
-				"message":       map[string]any{"role": "assistant", "content": resp.Content},
-				"finish_reason": "stop",
-			}},
-			"usage": map[string]any{
-				"prompt_tokens": resp.Usage.PromptTokens, "completion_tokens": resp.Usage.CompletionTokens,
-				"total_tokens": resp.Usage.PromptTokens + resp.Usage.CompletionTokens,
-			},
-		})
-	}))
-	m.URL = m.srv.URL
-	return m, nil
+	return openaitest.NewServer(gen, latency), nil
 }
-
-// close stops the fake model.
-func (m *speedModel) close() { m.srv.Close() }

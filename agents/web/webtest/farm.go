@@ -61,7 +61,7 @@ func NewFarm(t testing.TB, hosts, posts int, robots string) *Farm {
 			f.mu.Lock()
 			f.hits[base] = append(f.hits[base], FarmHit{Path: r.URL.Path, At: time.Now()})
 			f.mu.Unlock()
-			farmServe(w, r, base, i, posts, robots)
+			ServeFarmPage(w, r, base, i, posts, robots)
 		})
 		srv := ListenLoopback(t, i, h)
 		base = srv.URL
@@ -104,7 +104,11 @@ func (f *Farm) MaxHits() int {
 	return n
 }
 
-func farmServe(w http.ResponseWriter, r *http.Request, base string, site, posts int, robots string) {
+// ServeFarmPage answers r with the page of a Farm host: blog number site
+// at base (its URL without a trailing slash) with posts posts, robots as
+// its robots.txt. Programs that place the blogs themselves (the loadtest's
+// speed scenario) serve the same pages with it.
+func ServeFarmPage(w http.ResponseWriter, r *http.Request, base string, site, posts int, robots string) {
 	switch p := r.URL.Path; p {
 	case "/robots.txt":
 		w.Header().Set("Content-Type", "text/plain")
