@@ -38,7 +38,10 @@ func ExamplePublisher() {
 	}
 	defer done()
 	eventLog := bunstore.NewEvents(db)
-	pub := events.NewPublisher(eventLog, printBus{})
+	pub, err := events.NewPublisher(eventLog, printBus{})
+	if err != nil {
+		log.Fatal(err)
+	}
 
 	for i, name := range []string{"RunStarted", "ProspectFound", "ProspectFound", "RunCompleted"} {
 		if _, err := pub.Publish(ctx, name, map[string]int{"step": i + 1}, "run:42", "campaign:7"); err != nil {

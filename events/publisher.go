@@ -20,8 +20,13 @@ type Publisher struct {
 }
 
 // NewPublisher returns a Publisher that appends to log and announces on
-// bus.
-func NewPublisher(log Log, bus Bus) *Publisher { return &Publisher{log: log, bus: bus} }
+// bus; both are required.
+func NewPublisher(log Log, bus Bus) (*Publisher, error) {
+	if log == nil || bus == nil {
+		return nil, errors.New("events: a publisher needs a log and a bus")
+	}
+	return &Publisher{log: log, bus: bus}, nil
+}
 
 // Publish appends one event to every topic (see Log.Append) and then
 // publishes a Notice per topic. It returns the stored events. If storing

@@ -73,7 +73,7 @@ func TestPublisherStoresThenAnnouncesEveryTopic(t *testing.T) {
 	t.Parallel()
 	log := &memLog{last: map[string]int64{"campaign:c": 4}}
 	bus := &recordingBus{}
-	p := events.NewPublisher(log, bus)
+	p := newPublisher(t, log, bus)
 	evs, err := p.Publish(context.Background(), events.RunStarted, map[string]string{"run": "r"}, "run:r", "campaign:c")
 	require.NoError(t, err)
 	require.Len(t, evs, 2)
@@ -85,7 +85,7 @@ func TestPublisherAppendFailureAnnouncesNothing(t *testing.T) {
 	t.Parallel()
 	boom := errors.New("disk full")
 	bus := &recordingBus{}
-	_, err := events.NewPublisher(&memLog{last: map[string]int64{}, fail: boom}, bus).
+	_, err := newPublisher(t, &memLog{last: map[string]int64{}, fail: boom}, bus).
 		Publish(context.Background(), events.RunFailed, nil, "run:r")
 	require.ErrorIs(t, err, boom)
 	assert.NotErrorIs(t, err, events.ErrNotAnnounced)
@@ -96,7 +96,7 @@ func TestPublisherBusFailureReturnsStoredEvents(t *testing.T) {
 	t.Parallel()
 	log := &memLog{last: map[string]int64{}}
 	bus := &recordingBus{failTopic: "run:r"}
-	evs, err := events.NewPublisher(log, bus).Publish(context.Background(), events.RunProgress, nil, "run:r", "campaign:c")
+	evs, err := newPublisher(t, log, bus).Publish(context.Background(), events.RunProgress, nil, "run:r", "campaign:c")
 	require.ErrorIs(t, err, events.ErrNotAnnounced)
 	assert.Contains(t, err.Error(), "broker down")
 	require.Len(t, evs, 2, "the events are stored even though one announcement failed")
@@ -108,7 +108,7 @@ func TestPublisherAnnouncesEvenIfCallerCancelsAfterAppend(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	log := &cancellingLog{memLog: memLog{last: map[string]int64{}}, cancel: cancel}
 	bus := &recordingBus{}
-	_, err := events.NewPublisher(log, bus).Publish(ctx, events.RunSucceeded, nil, "run:r")
+	_, err := newPublisher(t, log, bus).Publish(ctx, events.RunSucceeded, nil, "run:r")
 	require.NoError(t, err)
 	require.Len(t, bus.got, 1)
 	assert.NoError(t, bus.ctxErrs[0], "announce context is detached from the caller's cancellation")
@@ -125,4 +125,23 @@ func (l *cancellingLog) Append(ctx context.Context, name string, data any, topic
 	evs, err := l.memLog.Append(ctx, name, data, topics...)
 	l.cancel()
 	return evs, err
+}
+
+// newPublisher is events.NewPublisher for a test, which fails on an error.
+func newPublisher(t *testing.T, log events.Log, bus events.Bus) *events.Publisher {
+	t.Helper()
+	p, err := events.NewPublisher(log, bus)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestNewPublisherNeedsLogAndBus(t *testing.T) {
+	if _, err := events.NewPublisher(nil, &recordingBus{}); err == nil {
+		t.Error("no log: want an error")
+	}
+	if _, err := events.NewPublisher(&memLog{last: map[string]int64{}}, nil); err == nil {
+		t.Error("no bus: want an error")
+	}
 }

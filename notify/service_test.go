@@ -32,8 +32,9 @@ func newEnv(t *testing.T, db *bun.DB) *env {
 	t.Helper()
 	log := bunstore.NewEvents(db)
 	at := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
-	svc, err := notify.NewService(notify.Config{Now: func() time.Time { return at }}, bunstore.NewNotifications(db),
-		events.NewPublisher(log, eventbus.NewLocal()))
+	pub, err := events.NewPublisher(log, eventbus.NewLocal())
+	require.NoError(t, err)
+	svc, err := notify.NewService(notify.Config{Now: func() time.Time { return at }}, bunstore.NewNotifications(db), pub)
 	require.NoError(t, err)
 	e := &env{db: db, log: log, svc: svc, now: at}
 	e.user = e.newUser(t)

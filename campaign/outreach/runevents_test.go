@@ -26,7 +26,9 @@ func TestRunEventPublisherWritesRunAndCampaignTopics(t *testing.T) {
 	require.NoError(t, err)
 	_, err = outreach.NewRunEventPublisher(nil)
 	require.Error(t, err, "the publisher is required")
-	sink, err := outreach.NewRunEventPublisher(events.NewPublisher(log, bus))
+	pub, err := events.NewPublisher(log, bus)
+	require.NoError(t, err)
+	sink, err := outreach.NewRunEventPublisher(pub)
 	require.NoError(t, err)
 
 	require.NoError(t, sink.Emit(ctx, "r1", "c1", agents.EventRunStarted, agents.RunEventData{}))

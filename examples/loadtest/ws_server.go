@@ -101,7 +101,10 @@ func wsServe(ctx context.Context, in io.Reader, out io.Writer, profile string) e
 	logger := slog.New(slog.DiscardHandler)
 	bus := eventbus.NewLocal()
 	log := bunstore.NewEvents(db)
-	pub := events.NewPublisher(log, bus)
+	pub, err := events.NewPublisher(log, bus)
+	if err != nil {
+		return err
+	}
 	hub, err := realtime.NewHub(realtime.HubConfig{MaxSocketsPerUser: -1, Logger: logger},
 		realtime.HubDeps{Log: log, Bus: bus, Authorize: notify.NewTopicRights(camps, nil)})
 	if err != nil {

@@ -48,7 +48,8 @@ func TestTwoInstancesOnePostgres(t *testing.T) {
 	dbs := bustest.OpenPostgres(t, 2)
 	require.NoError(t, bunstore.Migrate(context.Background(), dbs[0].Bun))
 	channel := bustest.PostgresChannel()
-	pubA := events.NewPublisher(bunstore.NewEvents(dbs[0].Bun), bustest.PostgresBus(t, dbs[0], channel))
+	pubA, err := events.NewPublisher(bunstore.NewEvents(dbs[0].Bun), bustest.PostgresBus(t, dbs[0], channel))
+	require.NoError(t, err)
 	busB := bustest.PostgresBus(t, dbs[1], channel)
 	b := &follower{log: bunstore.NewEvents(dbs[1].Bun), last: map[string]int64{}, got: map[string][]events.Event{}}
 

@@ -112,7 +112,8 @@ func newInstance(t testing.TB, db *bun.DB, opts ...instOpt) *instance {
 	require.NoError(t, err)
 	reg := prometheus.NewRegistry()
 	log := bunstore.NewEvents(db)
-	pub := events.NewPublisher(log, o.bus)
+	pub, err := events.NewPublisher(log, o.bus)
+	require.NoError(t, err)
 	var runs notify.RunReader = outreach.NewRuns(camps, bunstore.NewRuns(db), nil)
 	if o.runCheck != nil {
 		runs = runCheck(o.runCheck)

@@ -157,7 +157,12 @@ func ProvideEvents(d *Database, logger *slog.Logger, rep report.Reporter) (*Even
 			logger.Error("close event bus", "err", err)
 		}
 	}
-	return &Events{Log: log, Bus: bus, Publisher: events.NewPublisher(log, bus)}, cleanup, nil
+	pub, err := events.NewPublisher(log, bus)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	return &Events{Log: log, Bus: bus, Publisher: pub}, cleanup, nil
 }
 
 // ProvideRunStore is the one run store the runner, the run use cases and
