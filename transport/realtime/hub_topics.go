@@ -42,7 +42,7 @@ type waiter struct {
 // The hub's wait between failed Bus subscriptions, doubling from
 // resubscribeFloor to resubscribeCeiling.
 const (
-	resubscribeFloor = 100 * time.Millisecond
+	resubscribeFloor   = 100 * time.Millisecond
 	resubscribeCeiling = 10 * time.Second
 )
 
