@@ -162,9 +162,11 @@ type Members struct {
 	// drafts of prospects analysis is certain to keep start before it
 	// ends. Drafts are still stored and evented in the prospects' order;
 	// each is written knowing the campaign's drafts from before the run
-	// and checked, when stored, against the run's drafts stored before
-	// it (redrafted, seeing them all, when a near-copy), so the output
-	// depends neither on timing nor on DraftConcurrency.
+	// and checked against the run's drafts stored before it: those more
+	// than DraftConcurrency places before it as soon as they are stored
+	// (a near-copy is redrafted at once, knowing them), the rest when it
+	// is stored (redrafted again, seeing all, when a near-copy), so the
+	// output does not depend on timing.
 	DraftConcurrency int
 }
 
