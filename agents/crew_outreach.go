@@ -162,9 +162,11 @@ type Members struct {
 	// drafts of prospects analysis is certain to keep start before it
 	// ends. Drafts are still stored and evented in the prospects' order;
 	// each is written knowing the campaign's drafts from before the run
-	// and checked, when stored, against the run's drafts stored before
-	// it (redrafted, seeing them all, when a near-copy), so the output
-	// depends neither on timing nor on DraftConcurrency.
+	// and checked against the run's drafts stored before it: those more
+	// than DraftConcurrency places before it as soon as they are stored
+	// (a near-copy is redrafted at once, knowing them), the rest when it
+	// is stored (redrafted again, seeing all, when a near-copy), so the
+	// output does not depend on timing.
 	DraftConcurrency int
 }
 
@@ -434,25 +436,72 @@ func (m Members) draft(ctx context.Context, tc *TaskContext) error {
 	// knowing (the first seen), then this run's, in the order stored.
 	others := ds.known
 	seen := len(others)
+	// prefix[k] is len(others) once the window's first k slots (in the
+	// prospects' order) are stored: what slot k+conc's early check sees.
+	prefix := []int{seen}
+	// redo writes p's draft prev again knowing seeing, as retries with the
+	// reviewer's reasons when the writer can, from scratch otherwise.
+	redo := func(p ProspectResult, prev DraftResult, seeing []string) func(context.Context) (DraftResult, error) {
+		return func(ctx context.Context) (DraftResult, error) {
+			if rd, ok := m.Writer.(Redrafter); ok {
+				return rd.Redraft(ctx, b, p, seeing, prev) // counts prev's attempts and usage
+			}
+			again, err := m.Writer.Draft(ctx, b, p, seeing)
+			if err == nil {
+				again.Usage = addUsage(again.Usage, prev.Usage)
+				again.Attempts += prev.Attempts
+			}
+			return again, err
+		}
+	}
 	// window holds the drafts being written or waiting to be stored, in
 	// the prospects' order; each is stored when it and every one before
 	// it is done.
 	type slot struct {
+		n     int // in the run's slots, the prospects' order
 		idx   int // in prospects
 		p     ProspectResult
-		w     *pending
-		early bool // started during analysis
+		w     *pending // the first draft
+		early bool     // started during analysis
+		// checked: the first draft was checked against others[seen:upto],
+		// the run's drafts stored conc slots or more before it, and r is
+		// its redraft (knowing others[:upto]) when it was a near-copy.
+		checked bool
+		upto    int
+		r       *pending
 	}
-	var window []slot
+	var window []*slot
+	nslots := 0
+	// advance checks each written first draft as soon as every slot conc
+	// or more before it is stored, and starts the redraft of a near-copy
+	// at once: what it checks against and knows depends only on what is
+	// stored, never on timing, so the output stays deterministic.
+	advance := func() {
+		for _, s := range window {
+			if s.checked || !s.w.finished() || len(prefix)-1 < s.n-conc {
+				continue
+			}
+			s.checked, s.upto = true, prefix[max(s.n-conc, 0)]
+			if s.w.err == nil && checker != nil && s.upto > seen && checker.NearCopy(b, s.w.d.Body, others[seen:s.upto]) {
+				s.r = ds.redraft(s.p, redo(s.p, s.w.d, slices.Clip(others[:s.upto])))
+			}
+		}
+	}
+	ready := func(s *slot) bool {
+		return s.w.finished() && s.checked && (s.r == nil || s.r.finished())
+	}
 	// commit stores the oldest draft of the window once it is written.
 	commit := func() error {
 		s := window[0]
-		window = window[1:]
-		select {
-		case <-s.w.done:
-		case <-ctx.Done():
-			return ctx.Err()
+		for advance(); !ready(s); advance() {
+			select {
+			case <-ds.changed:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
 		}
+		window = window[1:]
+		defer func() { prefix = append(prefix, len(others)) }()
 		if errors.Is(s.w.err, ErrLanguageUnsupported) {
 			// The writer cannot write in the post's language: skipped,
 			// counted, and the draft it would have spent is given back.
@@ -471,25 +520,32 @@ func (m Members) draft(ctx context.Context, tc *TaskContext) error {
 			return fmt.Errorf("comment writer: draft for %s: %w", s.p.CanonicalURL, s.w.err)
 		}
 		d, p := s.w.d, s.p
-		if checker != nil && len(others) > seen && checker.NearCopy(b, d.Body, others[seen:]) {
-			// A near-copy of a draft of this run, which it could not
-			// know: write it again seeing every draft before it, as a
-			// retry with the reviewer's reasons when the writer can.
-			var again DraftResult
-			var err error
-			if rd, ok := m.Writer.(Redrafter); ok {
-				again, err = rd.Redraft(ctx, b, p, others, d) // counts d's attempts and usage
-			} else if again, err = m.Writer.Draft(ctx, b, p, others); err == nil {
-				again.Usage = addUsage(again.Usage, d.Usage)
-				again.Attempts += d.Attempts
-			}
-			if err != nil {
+		if s.r != nil {
+			if s.r.err != nil {
 				if ctx.Err() != nil {
 					return ctx.Err()
 				}
-				return fmt.Errorf("comment writer: redraft for %s: %w", p.CanonicalURL, err)
+				return fmt.Errorf("comment writer: redraft for %s: %w", p.CanonicalURL, s.r.err)
 			}
-			d = again
+			d = s.r.d
+		}
+		if checker != nil && len(others) > s.upto && checker.NearCopy(b, d.Body, others[s.upto:]) {
+			// A near-copy of a draft stored within conc slots before it,
+			// which it could not know (rare): write it again seeing every
+			// draft before it, waiting for it.
+			again := ds.redraft(p, redo(p, d, slices.Clip(others)))
+			select {
+			case <-again.done:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			if again.err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				return fmt.Errorf("comment writer: redraft for %s: %w", p.CanonicalURL, again.err)
+			}
+			d = again.d
 		}
 		d.CampaignID, d.ProspectKey, d.ProspectID = b.CampaignID, p.Key(), p.ProspectID
 		if d.ProspectURL == "" {
@@ -526,6 +582,9 @@ func (m Members) draft(ctx context.Context, tc *TaskContext) error {
 		n := 0
 		for _, s := range window {
 			if !s.w.finished() {
+				n++
+			}
+			if s.r != nil && !s.r.finished() {
 				n++
 			}
 		}
@@ -568,7 +627,8 @@ func (m Members) draft(ctx context.Context, tc *TaskContext) error {
 			p = full
 		}
 		// Store what is written; wait while conc drafts are being written.
-		for len(window) > 0 && (window[0].w.finished() || (w == nil && busy() >= conc)) {
+		advance()
+		for len(window) > 0 && (ready(window[0]) || (w == nil && busy() >= conc)) {
 			if err := commit(); err != nil {
 				return err
 			}
@@ -576,7 +636,8 @@ func (m Members) draft(ctx context.Context, tc *TaskContext) error {
 		if budget > 0 {
 			budget--
 		}
-		s := slot{idx: i, p: p, w: w, early: w != nil}
+		s := &slot{n: nslots, idx: i, p: p, w: w, early: w != nil}
+		nslots++
 		if w == nil {
 			s.w = ds.submit(p)
 		}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -122,4 +123,121 @@ func TestNearCopyIsRedraftedAsARetry(t *testing.T) {
 	t.Logf("%d drafts: %d model calls redrafting as retries, %d redrafting from scratch", len(drafts), stats.ModelCalls, freshStats.ModelCalls)
 	assert.Less(t, stats.ModelCalls, freshStats.ModelCalls, "retries with the reasons take fewer calls")
 	assert.Equal(t, len(fresh.calls), freshStats.ModelCalls)
+}
+
+// countingRedrafter is the crew's writer recording how many Redraft calls
+// are in flight at once; the first Redraft waits (at most a minute, so a
+// serial crew fails rather than hangs) for a second one to start, when
+// it is an early one (knowing fewer drafts than are stored).
+type countingRedrafter struct {
+	agents.Writer
+	agents.NearCopyChecker
+	rd      agents.Redrafter
+	mu      sync.Mutex
+	in      int
+	most    int
+	calls   int
+	two     chan struct{}
+	release sync.Once
+	sink    *crewtest.Sink
+	gated   bool
+}
+
+func (c *countingRedrafter) Redraft(ctx context.Context, b agents.Brief, p agents.ProspectResult, others []string, prev agents.DraftResult) (agents.DraftResult, error) {
+	c.mu.Lock()
+	c.in++
+	c.calls++
+	c.most = max(c.most, c.in)
+	if c.in == 2 {
+		c.release.Do(func() { close(c.two) })
+	}
+	// The first redraft started before the drafts stored are all known
+	// (an early one, in the pool) waits for another.
+	first := !c.gated && len(others) < len(c.sink.Drafts("camp-redraft"))
+	c.gated = c.gated || first
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		c.in--
+		c.mu.Unlock()
+	}()
+	if first {
+		select {
+		case <-c.two:
+		case <-time.After(time.Minute):
+		case <-ctx.Done():
+			return agents.DraftResult{}, ctx.Err()
+		}
+	}
+	return c.rd.Redraft(ctx, b, p, others, prev)
+}
+
+// redraftRun runs a campaign whose first drafts are all alike with
+// DraftConcurrency conc, counting Redraft calls in flight.
+func redraftRun(t *testing.T, corpus *webtest.Corpus, an *onceAnalyst, first **agents.PostContext, conc int) (*countingRedrafter, []agents.DraftResult, agents.Stats) {
+	t.Helper()
+	llm := &sameFirstLLM{inner: offlineLLM(t), first: *first}
+	defer func() { *first = llm.first }() // every run writes its first drafts alike
+	sink, store := crewtest.NewSink(), crewtest.NewRunStore()
+	m, err := crewtest.Outreach(newFetcher(t), llm, sink)
+	require.NoError(t, err)
+	m.DraftConcurrency = conc
+	counting := &countingRedrafter{Writer: m.Writer, NearCopyChecker: m.Writer.(agents.NearCopyChecker),
+		rd: m.Writer.(agents.Redrafter), two: make(chan struct{}), sink: sink}
+	if conc == 1 {
+		counting.release.Do(func() { close(counting.two) }) // one call at a time: nothing to wait for
+	}
+	m.Writer = counting
+	if an.Analyst == nil {
+		an.Analyst = m.Analyst
+	}
+	m.Analyst = an
+	crew, err := agents.OutreachCrew(m)
+	require.NoError(t, err)
+	runner, err := agents.NewRunner(crew, store, agents.NewRecorder(), agents.RunnerConfig{})
+	require.NoError(t, err)
+	run, err := runner.Create(t.Context(), brief(corpus, "camp-redraft"))
+	require.NoError(t, err)
+	require.NoError(t, runner.Execute(t.Context(), run.ID))
+	got, err := store.Get(t.Context(), run.ID)
+	require.NoError(t, err)
+	return counting, sink.Drafts("camp-redraft"), got.Stats
+}
+
+// TestRedraftsRunConcurrently: with every first draft alike and four
+// calls at once, near-copies are redrafted while others are (more than
+// one Redraft in flight), yet two such runs store the same drafts in the
+// same order, the same prospects as one call at a time, and every model
+// call is counted.
+func TestRedraftsRunConcurrently(t *testing.T) {
+	t.Parallel()
+	corpus := webtest.NewCorpus(t)
+	an := &onceAnalyst{}
+	var first *agents.PostContext
+	a, drafts, stats := redraftRun(t, corpus, an, &first, 4)
+	_, again, _ := redraftRun(t, corpus, an, &first, 4)
+	serial, one, _ := redraftRun(t, corpus, an, &first, 1)
+
+	require.Greater(t, len(drafts), 4)
+	assert.GreaterOrEqual(t, a.most, 2, "redrafts in flight at once")
+	assert.Equal(t, 1, serial.most, "one at a time")
+	body := func(ds []agents.DraftResult) (out []string) {
+		for _, d := range ds {
+			out = append(out, d.ProspectKey+"\n"+d.Body)
+		}
+		return out
+	}
+	key := func(ds []agents.DraftResult) (out []string) {
+		for _, d := range ds {
+			out = append(out, d.ProspectKey)
+		}
+		return out
+	}
+	assert.Equal(t, body(drafts), body(again), "the same drafts every time")
+	assert.Equal(t, key(one), key(drafts), "the same prospects, in order, as one at a time")
+	calls := 0
+	for _, d := range drafts {
+		calls += d.Attempts
+	}
+	assert.Equal(t, calls, stats.ModelCalls, "every model call is counted")
 }

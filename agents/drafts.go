@@ -43,6 +43,7 @@ type drafts struct {
 	early   map[string]*pending // started for certain prospects, by key, until claimed
 	drafted map[string]bool     // prospects drafted before: never started early
 	closed  bool
+	changed chan struct{} // signalled (never blocking) when a draft is done
 }
 
 // pending is one draft being written.
@@ -51,8 +52,11 @@ type pending struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	done   chan struct{} // closed once d and err are set
-	d      DraftResult
-	err    error
+	// redo, when set, writes this draft instead of the writer's Draft:
+	// a redraft of a near-copy.
+	redo func(ctx context.Context) (DraftResult, error)
+	d    DraftResult
+	err  error
 }
 
 // finished reports whether the draft is written (or failed).
@@ -68,7 +72,7 @@ func (w *pending) finished() bool {
 func newDrafts(ctx context.Context, w Writer, b Brief, known []string, conc int) *drafts {
 	dctx, stop := context.WithCancel(ctx)
 	return &drafts{writer: w, b: b, known: slices.Clip(known), conc: max(conc, 1), ctx: dctx, stop: stop,
-		early: map[string]*pending{}}
+		early: map[string]*pending{}, changed: make(chan struct{}, 1)}
 }
 
 // submit queues a draft for p and returns it.
@@ -79,15 +83,38 @@ func (ds *drafts) submit(p ProspectResult) *pending {
 }
 
 func (ds *drafts) submitLocked(p ProspectResult) *pending {
+	return ds.enqueueLocked(p, nil)
+}
+
+// redraft queues, ahead of the first drafts waiting, a redraft of p's
+// near-copy written by redo, and returns it. It counts toward the model
+// calls written at once like any draft.
+func (ds *drafts) redraft(p ProspectResult, redo func(ctx context.Context) (DraftResult, error)) *pending {
+	ds.mu.Lock()
+	defer ds.mu.Unlock()
+	return ds.enqueueLocked(p, redo)
+}
+
+func (ds *drafts) enqueueLocked(p ProspectResult, redo func(ctx context.Context) (DraftResult, error)) *pending {
 	ctx, cancel := context.WithCancel(ds.ctx)
-	w := &pending{p: p, ctx: ctx, cancel: cancel, done: make(chan struct{})}
+	w := &pending{p: p, ctx: ctx, cancel: cancel, done: make(chan struct{}), redo: redo}
 	if ds.closed {
 		cancel()
 		w.err = context.Canceled
 		close(w.done)
 		return w
 	}
-	ds.queue = append(ds.queue, w)
+	if redo != nil {
+		// Redrafts unblock the drafts stored in order: first in line
+		// after the redrafts already waiting.
+		at := 0
+		for at < len(ds.queue) && ds.queue[at].redo != nil {
+			at++
+		}
+		ds.queue = slices.Insert(ds.queue, at, w)
+	} else {
+		ds.queue = append(ds.queue, w)
+	}
 	if ds.running < ds.conc {
 		ds.running++
 		ds.wg.Go(ds.work)
@@ -122,12 +149,17 @@ func (ds *drafts) claim(key string) *pending {
 func (ds *drafts) unqueue() {
 	ds.mu.Lock()
 	defer ds.mu.Unlock()
+	kept := ds.queue[:0]
 	for _, w := range ds.queue {
+		if w.redo != nil {
+			kept = append(kept, w)
+			continue
+		}
 		w.cancel()
 		delete(ds.early, w.p.Key())
 	}
-	clear(ds.queue)
-	ds.queue = ds.queue[:0]
+	clear(ds.queue[len(kept):])
+	ds.queue = kept
 }
 
 // close stops the drafts still being written, waits for them and returns
@@ -159,12 +191,19 @@ func (ds *drafts) work() {
 		ds.queue[0] = nil
 		ds.queue = ds.queue[1:]
 		ds.mu.Unlock()
-		if err := w.ctx.Err(); err != nil {
-			w.err = err
-		} else {
+		switch {
+		case w.ctx.Err() != nil:
+			w.err = w.ctx.Err()
+		case w.redo != nil:
+			w.d, w.err = w.redo(w.ctx)
+		default:
 			w.d, w.err = ds.writer.Draft(w.ctx, ds.b, w.p, ds.known)
 		}
 		w.cancel()
 		close(w.done)
+		select { // wake the crew waiting on any draft
+		case ds.changed <- struct{}{}:
+		default:
+		}
 	}
 }
