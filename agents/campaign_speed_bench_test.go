@@ -1,11 +1,8 @@
 package agents_test
 
 import (
-	"encoding/json"
 	"flag"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"runtime"
 	"strconv"
 	"strings"
@@ -21,6 +18,7 @@ import (
 	"github.com/kpbot/kpbot/agents/crewtest"
 	"github.com/kpbot/kpbot/agents/llm/budget"
 	"github.com/kpbot/kpbot/agents/llm/openai"
+	"github.com/kpbot/kpbot/agents/llm/openai/openaitest"
 	"github.com/kpbot/kpbot/agents/research"
 	"github.com/kpbot/kpbot/agents/web"
 	"github.com/kpbot/kpbot/agents/web/webtest"
@@ -32,55 +30,13 @@ var (
 	speedLatency = flag.Duration("speed.latency", 400*time.Millisecond, "the fake model server's answer time in BenchmarkCampaignSpeed")
 )
 
-// fakeModel is an OpenAI-compatible chat completions server that answers
-// after a fixed latency, with the offline writer's comment on the prompt
-// (so the reviewer sees realistic drafts), and counts its calls.
-type fakeModel struct {
-	URL   string
-	calls atomic.Int64
-	first atomic.Int64 // unix nanoseconds of the first call since reset
-}
-
-// reset forgets the first call.
-func (fm *fakeModel) reset() { fm.first.Store(0) }
-
-// firstCall is when the model was first called since reset.
-func (fm *fakeModel) firstCall() time.Time { return time.Unix(0, fm.first.Load()) }
-
-func newFakeModel(b *testing.B, latency time.Duration) *fakeModel {
+// newFakeModel serves an OpenAI-compatible model that answers after
+// latency with the offline writer's comment on the prompt (so the reviewer
+// sees realistic drafts), and counts its calls.
+func newFakeModel(b *testing.B, latency time.Duration) *openaitest.Server {
 	b.Helper()
-	gen := offlineLLM(b)
-	fm := &fakeModel{}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fm.calls.Add(1)
-		fm.first.CompareAndSwap(0, time.Now().UnixNano())
-		var req struct {
-			Messages []agents.Message `json:"messages"`
-		}
-		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		resp, err := gen.Generate(r.Context(), agents.GenerateRequest{Messages: req.Messages})
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusInternalServerError)
-			return
-		}
-		select {
-		case <-time.After(latency):
-		case <-r.Context().Done():
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(map[string]any{
-			"model":   "fake",
-			"choices": []any{map[string]any{"message": map[string]any{"role": "assistant", "content": resp.Content}, "finish_reason": "stop"}},
-			"usage": map[string]any{"prompt_tokens": resp.Usage.PromptTokens, "completion_tokens": resp.Usage.CompletionTokens,
-				"total_tokens": resp.Usage.PromptTokens + resp.Usage.CompletionTokens},
-		})
-	}))
-	b.Cleanup(srv.Close)
-	fm.URL = srv.URL
+	fm := openaitest.NewServer(offlineLLM(b), latency)
+	b.Cleanup(fm.Close)
 	return fm
 }
 
@@ -133,8 +89,8 @@ func benchmarkCampaignSpeed(b *testing.B, hosts, posts int) {
 		llm := budget.Wrap(client, budget.NewMemory(budget.Limits{}), nil)
 		wr, err := writer.New(llm, writer.Config{})
 		require.NoError(b, err)
-		callsBefore := model.calls.Load()
-		model.reset()
+		callsBefore := model.Calls()
+		model.ResetFirstCall()
 		crew, err := agents.OutreachCrew(agents.Members{Researcher: res, Analyst: an, Writer: wr, Sink: crewtest.NewSink()})
 		require.NoError(b, err)
 		runner, err := agents.NewRunner(crew, crewtest.NewRunStore(), agents.NewRecorder(), agents.RunnerConfig{})
@@ -179,9 +135,9 @@ func benchmarkCampaignSpeed(b *testing.B, hosts, posts int) {
 		bound += time.Duration(farm.MaxHits()-1) * delay
 		peak = max(peak, runPeak.Load())
 		d := steps[agents.TaskDrafting]
-		drafting += d.FinishedAt.Sub(model.firstCall())
+		drafting += d.FinishedAt.Sub(model.FirstCall())
 		total += d.FinishedAt.Sub(*steps[agents.TaskResearch].StartedAt)
-		calls += model.calls.Load() - callsBefore
+		calls += model.Calls() - callsBefore
 		drafts += int64(got.Stats.Drafts)
 		early += int64(d.Stats["drafted_early"])
 		require.Positive(b, got.Stats.Drafts)
