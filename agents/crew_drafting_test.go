@@ -116,22 +116,10 @@ func TestConcurrentDraftingIsStableAndDeterministic(t *testing.T) {
 
 	require.NotEmpty(t, seq)
 	assert.Equal(t, 4, llm.most, "four calls in flight at once")
-	body := func(ds []agents.DraftResult) (out []string) {
-		for _, d := range ds {
-			out = append(out, d.ProspectKey+"\n"+d.Body)
-		}
-		return out
-	}
-	key := func(ds []agents.DraftResult) (out []string) {
-		for _, d := range ds {
-			out = append(out, d.ProspectKey)
-		}
-		return out
-	}
-	assert.Equal(t, key(seq), key(conc), "drafts stored in the prospects' order")
-	assert.Equal(t, key(conc), concEvents, "comment_drafted events in the same order")
+	assert.Equal(t, draftKeys(seq), draftKeys(conc), "drafts stored in the prospects' order")
+	assert.Equal(t, draftKeys(conc), concEvents, "comment_drafted events in the same order")
 	assert.Equal(t, seqEvents, concEvents)
-	assert.Equal(t, body(conc), body(again), "the same drafts every time")
+	assert.Equal(t, draftBodies(conc), draftBodies(again), "the same drafts every time")
 	assert.Equal(t, seqStats.Drafts, concStats.Drafts)
 	assert.Equal(t, llm.calls, concStats.ModelCalls, "every model call is counted")
 	for i, a := range conc {
@@ -184,4 +172,20 @@ func TestConcurrentDraftingStopsAtOnceOnCancel(t *testing.T) {
 	assert.Equal(t, agents.DefaultDraftConcurrency, llm.started, "the default four calls at once, none after the cancel")
 	assert.Equal(t, llm.started, llm.ended, "every call in flight was ended")
 	assert.Empty(t, fx.sink.Drafts("camp-cancel"))
+}
+
+// draftBodies lists drafts as "prospect key\nbody", to compare runs.
+func draftBodies(ds []agents.DraftResult) (out []string) {
+	for _, d := range ds {
+		out = append(out, d.ProspectKey+"\n"+d.Body)
+	}
+	return out
+}
+
+// draftKeys lists the drafts' prospect keys, in order.
+func draftKeys(ds []agents.DraftResult) (out []string) {
+	for _, d := range ds {
+		out = append(out, d.ProspectKey)
+	}
+	return out
 }

@@ -221,20 +221,8 @@ func TestRedraftsRunConcurrently(t *testing.T) {
 	require.Greater(t, len(drafts), 4)
 	assert.GreaterOrEqual(t, a.most, 2, "redrafts in flight at once")
 	assert.Equal(t, 1, serial.most, "one at a time")
-	body := func(ds []agents.DraftResult) (out []string) {
-		for _, d := range ds {
-			out = append(out, d.ProspectKey+"\n"+d.Body)
-		}
-		return out
-	}
-	key := func(ds []agents.DraftResult) (out []string) {
-		for _, d := range ds {
-			out = append(out, d.ProspectKey)
-		}
-		return out
-	}
-	assert.Equal(t, body(drafts), body(again), "the same drafts every time")
-	assert.Equal(t, key(one), key(drafts), "the same prospects, in order, as one at a time")
+	assert.Equal(t, draftBodies(drafts), draftBodies(again), "the same drafts every time")
+	assert.Equal(t, draftKeys(one), draftKeys(drafts), "the same prospects, in order, as one at a time")
 	calls := 0
 	for _, d := range drafts {
 		calls += d.Attempts
